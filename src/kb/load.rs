@@ -1,0 +1,542 @@
+//! Reading a KB directory and validating it, with file and line for every problem.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::date::Date;
+use super::model::{Entry, Evidence, KnowledgeBase, Location};
+use super::{INBOX_DIR, SYNONYMS_FILE};
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// One finding of a KB scan, tied to a file and (where known) a line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    pub file: PathBuf,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}`", self.file.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// Why a knowledge base could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum KbError {
+    #[error("knowledge base `{}` does not exist", .0.display())]
+    NotFound(PathBuf),
+    #[error("knowledge base `{}` is not a directory", .0.display())]
+    NotADirectory(PathBuf),
+    #[error("cannot read `{}`: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("knowledge base `{}` has no entries", .0.display())]
+    Empty(PathBuf),
+    #[error("knowledge base `{}` is invalid ({count} error{s}): {first}", root.display(), s = if *count == 1 { "" } else { "s" })]
+    Invalid {
+        root: PathBuf,
+        count: usize,
+        first: Box<Diagnostic>,
+    },
+}
+
+/// The result of reading a KB: the valid entries and every finding.
+#[derive(Debug, Default)]
+pub struct Scan {
+    pub kb: KnowledgeBase,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Number of `*.toml` entry files read.
+    pub files: usize,
+}
+
+impl Scan {
+    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+    }
+
+    pub fn is_valid(&self) -> bool {
+        self.errors().next().is_none()
+    }
+}
+
+/// Loads a KB for matching: any validation error fails the load.
+pub fn load(root: &Path) -> Result<KnowledgeBase, KbError> {
+    let scan = scan(root, Date::today())?;
+    let errors: Vec<&Diagnostic> = scan.errors().collect();
+    if let Some(first) = errors.first() {
+        return Err(KbError::Invalid {
+            root: root.to_path_buf(),
+            count: errors.len(),
+            first: Box::new((*first).clone()),
+        });
+    }
+    if scan.kb.entries.is_empty() {
+        return Err(KbError::Empty(root.to_path_buf()));
+    }
+    Ok(scan.kb)
+}
+
+/// Reads every `*.toml` below `root` (recursively, in path order), skipping the
+/// `_inbox/` folder and hidden folders, and validates the whole KB. Stale
+/// entries (relative to `today`) are reported as warnings.
+pub fn scan(root: &Path, today: Date) -> Result<Scan, KbError> {
+    let meta = std::fs::metadata(root).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => KbError::NotFound(root.to_path_buf()),
+        _ => KbError::Io {
+            path: root.to_path_buf(),
+            source: e,
+        },
+    })?;
+    if !meta.is_dir() {
+        return Err(KbError::NotADirectory(root.to_path_buf()));
+    }
+    let mut files = Vec::new();
+    collect_toml_files(root, &mut files)?;
+    files.sort();
+
+    let mut scan = Scan {
+        kb: KnowledgeBase {
+            root: root.to_path_buf(),
+            ..KnowledgeBase::default()
+        },
+        ..Scan::default()
+    };
+    let mut first_seen: HashMap<String, Location> = HashMap::new();
+    for path in files {
+        let src = std::fs::read_to_string(&path).map_err(|source| KbError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let mut sink = Sink {
+            file: &path,
+            src: &src,
+            out: &mut scan.diagnostics,
+        };
+        if path.parent() == Some(root) && path.file_name() == Some(SYNONYMS_FILE.as_ref()) {
+            scan.kb.synonyms = parse_synonyms(&mut sink);
+            continue;
+        }
+        scan.files += 1;
+        for entry in parse_entries(&mut sink) {
+            if let Some(prev) = first_seen.get(&entry.id) {
+                sink.error(
+                    Some(entry.location.line),
+                    format!("duplicate id `{}`: already defined at {prev}", entry.id),
+                );
+                continue;
+            }
+            if entry.is_stale(today) {
+                let by = entry.review_by.map(|d| d.to_string()).unwrap_or_default();
+                sink.warning(
+                    Some(entry.location.line),
+                    format!(
+                        "entry `{}` is stale: its review date {by} has passed; it is never auto-filled",
+                        entry.id
+                    ),
+                );
+            }
+            first_seen.insert(entry.id.clone(), entry.location.clone());
+            scan.kb.entries.push(entry);
+        }
+    }
+    Ok(scan)
+}
+
+fn collect_toml_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), KbError> {
+    let io = |source| KbError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    for item in std::fs::read_dir(dir).map_err(io)? {
+        let item = item.map_err(io)?;
+        let path = item.path();
+        let name = item.file_name();
+        let name = name.to_string_lossy();
+        let file_type = item.file_type().map_err(io)?;
+        if file_type.is_dir() {
+            if name.starts_with('.') || name == INBOX_DIR {
+                continue;
+            }
+            collect_toml_files(&path, out)?;
+        } else if name.ends_with(".toml") && !name.starts_with('.') {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Collects diagnostics for one file.
+struct Sink<'a> {
+    file: &'a Path,
+    src: &'a str,
+    out: &'a mut Vec<Diagnostic>,
+}
+
+impl Sink<'_> {
+    fn push(&mut self, severity: Severity, line: Option<usize>, message: String) {
+        self.out.push(Diagnostic {
+            severity,
+            file: self.file.to_path_buf(),
+            line,
+            message,
+        });
+    }
+
+    fn error(&mut self, line: Option<usize>, message: String) {
+        self.push(Severity::Error, line, message);
+    }
+
+    fn warning(&mut self, line: Option<usize>, message: String) {
+        self.push(Severity::Warning, line, message);
+    }
+
+    fn line_at(&self, offset: usize) -> usize {
+        let offset = offset.min(self.src.len());
+        self.src.as_bytes()[..offset]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1
+    }
+
+    /// The line of `key = ...` inside the byte range `span`, else the span's first line.
+    fn key_line(&self, span: &std::ops::Range<usize>, key: &str) -> usize {
+        let start = span.start.min(self.src.len());
+        let end = span.end.min(self.src.len());
+        let mut offset = start;
+        for line in self.src[start..end].split_inclusive('\n') {
+            let trimmed = line.trim_start();
+            if let Some(rest) = trimmed.strip_prefix(key)
+                && rest.trim_start().starts_with('=')
+            {
+                return self.line_at(offset);
+            }
+            offset += line.len();
+        }
+        self.line_at(start)
+    }
+
+    /// A TOML syntax or type error, with the line it points at.
+    fn toml_error(&mut self, err: &toml::de::Error) {
+        let line = err.span().map(|s| self.line_at(s.start));
+        self.error(line, one_line(err.message()));
+    }
+}
+
+fn one_line(message: &str) -> String {
+    message.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(default)]
+    entry: Vec<Spanned<toml::Table>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEntry {
+    id: String,
+    question: String,
+    #[serde(default)]
+    alternates: Vec<String>,
+    answer: String,
+    details: Option<String>,
+    #[serde(default)]
+    evidence: Vec<RawEvidence>,
+    #[serde(default)]
+    tags: Vec<String>,
+    owner: Option<String>,
+    reviewed: Option<toml::value::Datetime>,
+    review_by: Option<toml::value::Datetime>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEvidence {
+    title: String,
+    url: String,
+}
+
+fn parse_entries(sink: &mut Sink<'_>) -> Vec<Entry> {
+    let raw: RawFile = match toml::from_str(sink.src) {
+        Ok(raw) => raw,
+        Err(err) => {
+            sink.toml_error(&err);
+            return Vec::new();
+        }
+    };
+    let mut entries = Vec::new();
+    for table in raw.entry {
+        let span = table.span();
+        let table = table.into_inner();
+        let entry_line = sink.line_at(span.start);
+        let raw: RawEntry = match toml::Value::Table(table.clone()).try_into() {
+            Ok(raw) => raw,
+            Err(err) => {
+                let message = one_line(err.message());
+                // Point at the offending key when the message names one.
+                let key = table
+                    .keys()
+                    .find(|k| message.contains(&format!("`{k}`")))
+                    .cloned();
+                let line = key.map_or(entry_line, |k| sink.key_line(&span, &k));
+                let id = table.get("id").and_then(|v| v.as_str()).unwrap_or("?");
+                sink.error(Some(line), format!("entry `{id}`: {message}"));
+                continue;
+            }
+        };
+        if let Some(entry) = validate(sink, raw, &span, entry_line) {
+            entries.push(entry);
+        }
+    }
+    entries
+}
+
+fn validate(
+    sink: &mut Sink<'_>,
+    raw: RawEntry,
+    span: &std::ops::Range<usize>,
+    entry_line: usize,
+) -> Option<Entry> {
+    let before = sink.out.len();
+    let id = raw.id.clone();
+    let bad = |sink: &mut Sink<'_>, key: &str, message: String| {
+        let line = sink.key_line(span, key);
+        sink.error(Some(line), format!("entry `{id}`: {message}"));
+    };
+    if raw.id.is_empty()
+        || !raw
+            .id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        bad(
+            sink,
+            "id",
+            "id may only hold lowercase letters, digits and '-'".into(),
+        );
+    }
+    if raw.question.trim().is_empty() {
+        bad(sink, "question", "`question` is empty".into());
+    }
+    if raw.answer.trim().is_empty() {
+        bad(sink, "answer", "`answer` is empty".into());
+    }
+    for ev in &raw.evidence {
+        if ev.title.trim().is_empty() {
+            bad(
+                sink,
+                "evidence",
+                "an evidence link has an empty title".into(),
+            );
+        }
+        if let Err(why) = check_url(&ev.url) {
+            bad(sink, "evidence", format!("evidence url `{}` {why}", ev.url));
+        }
+    }
+    let date = |sink: &mut Sink<'_>, key: &str, value: Option<toml::value::Datetime>| {
+        let value = value?;
+        match (value.date, value.time, value.offset) {
+            (Some(d), None, None) => {
+                let parsed = Date::new(i32::from(d.year), d.month, d.day);
+                if parsed.is_none() {
+                    bad(sink, key, format!("`{key}` is not a valid date"));
+                }
+                parsed
+            }
+            _ => {
+                bad(
+                    sink,
+                    key,
+                    format!("`{key}` must be a date like 2026-05-04, without a time"),
+                );
+                None
+            }
+        }
+    };
+    let reviewed = date(sink, "reviewed", raw.reviewed);
+    let review_by = date(sink, "review_by", raw.review_by);
+    if let (Some(r), Some(by)) = (reviewed, review_by)
+        && by < r
+    {
+        bad(
+            sink,
+            "review_by",
+            format!("`review_by` ({by}) is before `reviewed` ({r})"),
+        );
+    }
+    if sink.out[before..]
+        .iter()
+        .any(|d| d.severity == Severity::Error)
+    {
+        return None;
+    }
+    let clean = |v: Vec<String>| -> Vec<String> {
+        v.into_iter()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect()
+    };
+    Some(Entry {
+        id: raw.id,
+        question: raw.question.trim().to_string(),
+        alternates: clean(raw.alternates),
+        answer: raw.answer.trim().to_string(),
+        details: raw
+            .details
+            .map(|d| d.trim().to_string())
+            .filter(|d| !d.is_empty()),
+        evidence: raw
+            .evidence
+            .into_iter()
+            .map(|e| Evidence {
+                title: e.title.trim().to_string(),
+                url: e.url.trim().to_string(),
+            })
+            .collect(),
+        tags: clean(raw.tags),
+        owner: raw
+            .owner
+            .map(|o| o.trim().to_string())
+            .filter(|o| !o.is_empty()),
+        reviewed,
+        review_by,
+        location: Location {
+            file: sink.file.to_path_buf(),
+            line: entry_line,
+        },
+    })
+}
+
+fn check_url(raw: &str) -> Result<(), &'static str> {
+    let url = url::Url::parse(raw.trim()).map_err(|_| "is not an absolute URL")?;
+    match url.scheme() {
+        "http" | "https" if url.host_str().is_some_and(|h| !h.is_empty()) => Ok(()),
+        "http" | "https" => Err("has no host"),
+        _ => Err("must start with https:// or http://"),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSynonyms {
+    #[serde(default)]
+    group: Vec<Spanned<RawGroup>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGroup {
+    terms: Vec<String>,
+}
+
+/// Parses synonym groups (`[[group]] terms = [...]`); shared by the KB-local
+/// `synonyms.toml` and the built-in vocabulary.
+pub(crate) fn parse_synonym_groups(src: &str) -> Result<Vec<Vec<String>>, toml::de::Error> {
+    let raw: RawSynonyms = toml::from_str(src)?;
+    Ok(raw
+        .group
+        .into_iter()
+        .map(|g| {
+            g.into_inner()
+                .terms
+                .into_iter()
+                .map(|t| t.trim().to_lowercase())
+                .filter(|t| !t.is_empty())
+                .collect()
+        })
+        .collect())
+}
+
+fn parse_synonyms(sink: &mut Sink<'_>) -> Vec<Vec<String>> {
+    match parse_synonym_groups(sink.src) {
+        Ok(groups) => {
+            let raw: RawSynonyms =
+                toml::from_str(sink.src).unwrap_or(RawSynonyms { group: vec![] });
+            for (group, spanned) in groups.iter().zip(&raw.group) {
+                if group.len() < 2 {
+                    let line = sink.line_at(spanned.span().start);
+                    sink.error(
+                        Some(line),
+                        "a synonym group needs at least two terms".into(),
+                    );
+                }
+            }
+            groups.into_iter().filter(|g| g.len() >= 2).collect()
+        }
+        Err(err) => {
+            sink.toml_error(&err);
+            Vec::new()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan_src(src: &str) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        let mut sink = Sink {
+            file: Path::new("kb.toml"),
+            src,
+            out: &mut out,
+        };
+        parse_entries(&mut sink);
+        out
+    }
+
+    #[test]
+    fn errors_point_at_the_offending_line() {
+        let src = "[[entry]]\nid = \"a\"\nquestion = \"Q?\"\nanswer = \"Yes\"\n\n[[entry]]\nid = \"b\"\nquestion = \"Q?\"\nanwser = \"Yes\"\n";
+        let diags = scan_src(src);
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert_eq!(diags[0].line, Some(9));
+        assert!(
+            diags[0].message.contains("unknown field `anwser`"),
+            "{}",
+            diags[0].message
+        );
+    }
+
+    #[test]
+    fn review_dates_must_be_ordered_dates() {
+        let src = "[[entry]]\nid = \"a\"\nquestion = \"Q?\"\nanswer = \"Yes\"\nreviewed = 2026-05-04\nreview_by = 2026-01-01\n";
+        let diags = scan_src(src);
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].line, Some(6));
+        let src = "[[entry]]\nid = \"a\"\nquestion = \"Q?\"\nanswer = \"Yes\"\nreviewed = 2026-05-04T10:00:00\n";
+        assert!(scan_src(src)[0].message.contains("without a time"));
+    }
+
+    #[test]
+    fn urls_need_a_web_scheme_and_host() {
+        assert!(check_url("https://trust.example.com/x").is_ok());
+        assert!(check_url("trust.example.com/x").is_err());
+        assert!(check_url("ftp://example.com").is_err());
+        assert!(check_url("javascript:alert(1)").is_err());
+    }
+}

@@ -1,0 +1,19 @@
+//! Knowledge base: approved answers kept as TOML files in git.
+//!
+//! The on-disk format is a contract documented in `docs/knowledge-base.md`.
+//! This module owns parsing and validation; everything downstream works with
+//! [`KnowledgeBase`] and never sees TOML.
+
+mod date;
+mod load;
+mod model;
+
+pub use date::Date;
+pub(crate) use load::parse_synonym_groups;
+pub use load::{Diagnostic, KbError, Scan, Severity, load, scan};
+pub use model::{Entry, Evidence, KnowledgeBase, Location};
+
+/// The file name of KB-local synonym groups at the root of a KB.
+pub const SYNONYMS_FILE: &str = "synonyms.toml";
+/// The folder of proposed entries awaiting approval; never matched against.
+pub const INBOX_DIR: &str = "_inbox";

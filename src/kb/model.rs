@@ -1,0 +1,75 @@
+//! The knowledge base as the rest of the program sees it: validated entries.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use super::date::Date;
+
+/// One approved answer.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub id: String,
+    pub question: String,
+    pub alternates: Vec<String>,
+    pub answer: String,
+    pub details: Option<String>,
+    pub evidence: Vec<Evidence>,
+    pub tags: Vec<String>,
+    pub owner: Option<String>,
+    pub reviewed: Option<Date>,
+    pub review_by: Option<Date>,
+    /// Where the entry is defined.
+    pub location: Location,
+}
+
+impl Entry {
+    /// An entry is stale once its `review_by` date has passed.
+    pub fn is_stale(&self, today: Date) -> bool {
+        self.review_by.is_some_and(|by| by < today)
+    }
+
+    /// The question and its alternate phrasings, question first.
+    pub fn phrasings(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.question.as_str()).chain(self.alternates.iter().map(String::as_str))
+    }
+}
+
+/// A link to a document that backs an answer.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Evidence {
+    pub title: String,
+    pub url: String,
+}
+
+/// A file and 1-based line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub file: PathBuf,
+    pub line: usize,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}`:{}", self.file.display(), self.line)
+    }
+}
+
+/// A validated knowledge base: unique ids, required fields present.
+#[derive(Debug, Clone, Default)]
+pub struct KnowledgeBase {
+    /// The directory it was loaded from.
+    pub root: PathBuf,
+    pub entries: Vec<Entry>,
+    /// KB-local synonym groups from `synonyms.toml`, lowercase terms.
+    pub synonyms: Vec<Vec<String>>,
+}
+
+impl KnowledgeBase {
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.id == id)
+    }
+}

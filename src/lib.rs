@@ -1,0 +1,13 @@
+//! `vetted`: a security questionnaire answer engine.
+//!
+//! Dependencies flow one way: [`kb`] → [`index`] → [`matcher`] → [`fill`]
+//! (with [`sheet`] for spreadsheets and [`report`] for the JSON contract);
+//! the [`cli`] sits on top. See `ARCHITECTURE.md`.
+
+pub mod cli;
+pub mod fill;
+pub mod index;
+pub mod kb;
+pub mod matcher;
+pub mod report;
+pub mod sheet;

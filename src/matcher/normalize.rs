@@ -1,0 +1,235 @@
+//! Question text normalization: what a question asks, without its boilerplate.
+
+/// Cleans spreadsheet text: odd spaces and invisible characters become plain
+/// spaces, typographic quotes become ASCII, runs of white space collapse.
+pub fn clean(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut space = false;
+    for c in text.chars() {
+        let c = match c {
+            '\u{FEFF}' | '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{AD}' => continue,
+            '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{2032}' => '\'',
+            '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{2033}' => '"',
+            '\u{2010}'..='\u{2015}' | '\u{2212}' => '-',
+            c if c.is_whitespace() => ' ',
+            c => c,
+        };
+        if c == ' ' {
+            space = !out.is_empty();
+            continue;
+        }
+        if space {
+            out.push(' ');
+            space = false;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Leading phrases that only frame the question.
+const LEAD_INS: &[&str] = &[
+    "please describe",
+    "please provide",
+    "please explain",
+    "please list",
+    "please specify",
+    "please indicate",
+    "please confirm",
+    "please state",
+    "please identify",
+    "please detail",
+    "please",
+    "describe",
+    "explain",
+    "provide",
+    "list",
+    "specify",
+    "indicate",
+    "confirm",
+];
+
+/// Follow-up clauses that ask for elaboration, not for a different fact.
+const FOLLOW_UPS: &[&str] = &[
+    "if yes",
+    "if so",
+    "if no",
+    "if not",
+    "if applicable",
+    "if not applicable",
+    "if you answered",
+    "if the answer is",
+];
+
+/// The part of a question that carries its meaning, lowercased: numbering,
+/// lead-ins ("Please describe"), examples in parentheses and follow-up
+/// clauses ("If yes, ...") removed. A long prompt with a preamble keeps only
+/// its question sentences.
+pub fn core(text: &str) -> String {
+    let text = clean(text).to_lowercase();
+    let text = focus(&text);
+    let text = strip_numbering(text);
+    let text = strip_examples(text);
+    let text = strip_follow_ups(&text);
+    let mut text = text.trim().to_string();
+    for lead in LEAD_INS {
+        if let Some(rest) = text.strip_prefix(lead)
+            && rest.starts_with([' ', ':', ','])
+        {
+            text = rest.trim_start_matches([' ', ':', ',']).to_string();
+            break;
+        }
+    }
+    let text = text.trim().trim_end_matches(['?', '.', ':', ' ']).trim();
+    if text.is_empty() {
+        // Never normalize a question away entirely.
+        return clean(&text.to_lowercase());
+    }
+    text.to_string()
+}
+
+/// For long prompts with several sentences, the sentences that ask something.
+fn focus(text: &str) -> &str {
+    if text.len() < 200 {
+        return text;
+    }
+    // Keep from the start of the first sentence ending in '?'.
+    let Some(q) = text.find('?') else {
+        return text;
+    };
+    let start = text[..q].rfind(['.', '!', ':', '\n']).map_or(0, |i| i + 1);
+    let focused = text[start..].trim();
+    if focused.len() < 15 { text } else { focused }
+}
+
+/// Drops leading list markers and question IDs: `1.`, `1.2.3`, `a)`, `(iv)`,
+/// `Q12:`, `SEC-1.1`.
+fn strip_numbering(text: &str) -> &str {
+    let mut rest = text.trim_start();
+    loop {
+        let Some(first) = rest.split_whitespace().next() else {
+            return rest;
+        };
+        let token = first
+            .trim_end_matches([')', '.', ':', '-'])
+            .trim_start_matches('(');
+        let marked = first.ends_with([')', ':']) || first.starts_with('(');
+        let has_digit = token.bytes().any(|b| b.is_ascii_digit());
+        let id_chars = !token.is_empty()
+            && token.len() <= 16
+            && token
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._&".contains(&b));
+        let numeric = token.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+        let id_like = id_chars
+            && (numeric
+                || (has_digit && token.bytes().any(|b| b"-._&".contains(&b)))
+                || (marked && token.len() <= 5)
+                || (token.len() == 1 && first.ends_with('.')));
+        if id_like && rest.len() > first.len() {
+            rest = rest[first.len()..].trim_start();
+        } else {
+            return rest;
+        }
+    }
+}
+
+/// Removes parenthesized examples: `(e.g. ...)`, `(i.e. ...)`, `(such as ...)`.
+fn strip_examples(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('(') {
+        let inner = &rest[open + 1..];
+        let is_example = [
+            "e.g",
+            "eg.",
+            "eg ",
+            "i.e",
+            "ie.",
+            "ie ",
+            "such as",
+            "for example",
+            "for instance",
+            "including",
+        ]
+        .iter()
+        .any(|p| inner.trim_start().starts_with(p));
+        match inner.find(')') {
+            Some(close) if is_example => {
+                out.push_str(&rest[..open]);
+                rest = &inner[close + 1..];
+            }
+            _ => {
+                out.push_str(&rest[..=open]);
+                rest = inner;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Cuts a trailing "If yes, ..." style clause when a question precedes it.
+fn strip_follow_ups(text: &str) -> String {
+    let mut cut = text.len();
+    for f in FOLLOW_UPS {
+        let mut from = 0;
+        while let Some(i) = text[from..].find(f) {
+            let at = from + i;
+            let before = text[..at].trim_end();
+            if at > 0 && before.len() >= 15 && before.ends_with(['?', '.', ';', ',', ')']) {
+                cut = cut.min(at);
+                break;
+            }
+            from = at + f.len();
+        }
+    }
+    text[..cut].to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cleans_invisible_and_typographic_characters() {
+        assert_eq!(
+            clean("\u{FEFF}Do\u{A0}you  use “TLS”?\n"),
+            "Do you use \"TLS\"?"
+        );
+    }
+
+    #[test]
+    fn strips_boilerplate() {
+        assert_eq!(
+            core("1.2 Please describe your incident response process."),
+            "your incident response process"
+        );
+        assert_eq!(
+            core("SEC-4.1: Do you encrypt data at rest (e.g. AES-256)? If yes, describe how."),
+            "do you encrypt data at rest"
+        );
+        assert_eq!(core("(a) Is MFA required?"), "is mfa required");
+        assert_eq!(
+            core("A&A-01.1 Are audits performed?"),
+            "are audits performed"
+        );
+    }
+
+    #[test]
+    fn keeps_words_that_look_like_markers() {
+        assert_eq!(core("SOC 2 reports available?"), "soc 2 reports available");
+        assert_eq!(core("Is 2FA required?"), "is 2fa required");
+    }
+
+    #[test]
+    fn long_prompts_keep_their_question_sentence() {
+        let text = "Many organizations rely on third parties for parts of their infrastructure, \
+            and the way those parties are selected and monitored varies widely between companies \
+            and industries. Do you assess the security of your vendors before onboarding them?";
+        assert_eq!(
+            core(text),
+            "do you assess the security of your vendors before onboarding them"
+        );
+    }
+}

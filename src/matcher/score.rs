@@ -1,0 +1,113 @@
+//! Scores in 0..1 between a question and one phrasing of a KB entry.
+
+use std::collections::{HashMap, HashSet};
+
+use super::vocabulary::Token;
+
+/// Inverse document frequencies of tokens over the KB's phrasings.
+#[derive(Debug, Default)]
+pub struct Weights {
+    idf: HashMap<Token, f32>,
+    /// The weight of a token the KB never uses: the rarest possible.
+    unseen: f32,
+}
+
+impl Weights {
+    /// `docs` are the token sets of every KB entry (all phrasings and tags together).
+    pub fn new<'a>(docs: impl IntoIterator<Item = &'a HashSet<Token>>) -> Weights {
+        let mut df: HashMap<Token, u32> = HashMap::new();
+        let mut n = 0u32;
+        for doc in docs {
+            n += 1;
+            for t in doc {
+                *df.entry(t.clone()).or_default() += 1;
+            }
+        }
+        let idf =
+            |df: u32| ((f64::from(n) - f64::from(df) + 0.5) / (f64::from(df) + 0.5)).ln_1p() as f32;
+        let idf: HashMap<Token, f32> = df.into_iter().map(|(t, d)| (t, idf(d))).collect();
+        // A word the KB never uses (a customer's name, a product the KB does
+        // not know) counts like a typical word: it dilutes a match without
+        // dominating it.
+        let mut all: Vec<f32> = idf.values().copied().collect();
+        all.sort_by(f32::total_cmp);
+        let unseen = all.get(all.len() / 2).copied().unwrap_or(1.0);
+        Weights { idf, unseen }
+    }
+
+    pub fn get(&self, t: &Token) -> f32 {
+        // Concepts are curated and specific: never let them weigh less than
+        // an average word.
+        let w = self.idf.get(t).copied().unwrap_or(self.unseen);
+        match t {
+            Token::Concept(_) => w.max(self.unseen),
+            Token::Term(_) => w,
+        }
+    }
+}
+
+/// IDF-weighted overlap of a question's tokens `q` with a phrasing's `c`:
+/// 1.0 when they are equal, 0.0 when they share nothing; rare shared words
+/// count most. It blends Dice with how much of the phrasing the question
+/// covers: a question that asks all a phrasing says, and a little more
+/// ("... for all employees, including contractors?"), still matches well.
+pub fn weighted_overlap(q: &HashSet<Token>, c: &HashSet<Token>, w: &Weights) -> f32 {
+    let sum = |s: &HashSet<Token>| s.iter().map(|t| w.get(t)).sum::<f32>();
+    let (wq, wc) = (sum(q), sum(c));
+    if wq <= 0.0 || wc <= 0.0 {
+        return 0.0;
+    }
+    let shared: f32 = q.intersection(c).map(|t| w.get(t)).sum();
+    let dice = 2.0 * shared / (wq + wc);
+    let covered = shared / wc;
+    (0.5 * dice + 0.5 * covered).clamp(0.0, 1.0)
+}
+
+/// Character-level similarity of two normalized phrasings (Sørensen–Dice
+/// over bigrams): near-verbatim wordings score near 1.0.
+pub fn phrase_similarity(a: &str, b: &str) -> f32 {
+    strsim::sorensen_dice(a, b) as f32
+}
+
+/// How the parts combine into a candidate's score.
+pub fn combine(overlap: f32, phrase: f32) -> f32 {
+    let blended = 0.6 * overlap + 0.4 * phrase;
+    // A near-verbatim wording is a match whatever the word weights say.
+    if phrase >= 0.9 {
+        blended.max(phrase)
+    } else {
+        blended
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(words: &[&str]) -> HashSet<Token> {
+        words.iter().map(|w| Token::Term(w.to_string())).collect()
+    }
+
+    #[test]
+    fn overlap_is_bounded_and_rewards_rare_words() {
+        let docs = [
+            set(&["encrypt", "rest"]),
+            set(&["encrypt", "transit"]),
+            set(&["mfa", "staff"]),
+        ];
+        let w = Weights::new(docs.iter());
+        assert!((weighted_overlap(&docs[0], &docs[0], &w) - 1.0).abs() < 1e-6);
+        assert_eq!(weighted_overlap(&docs[0], &docs[2], &w), 0.0);
+        let q = set(&["encrypt", "rest"]);
+        assert!(weighted_overlap(&q, &docs[0], &w) > weighted_overlap(&q, &docs[1], &w));
+    }
+
+    #[test]
+    fn verbatim_phrasings_score_near_one() {
+        let s = combine(
+            0.7,
+            phrase_similarity("do you encrypt data at rest", "do you encrypt data at rest"),
+        );
+        assert!(s > 0.99);
+    }
+}

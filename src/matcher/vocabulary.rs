@@ -1,0 +1,205 @@
+//! The security vocabulary: groups of interchangeable terms (acronyms,
+//! synonyms, spelling variants).
+//!
+//! Groups come from the built-in `vocabulary.toml` and the KB's own
+//! `synonyms.toml`; groups that share a term are merged. Terms are matched as
+//! sequences of analyzed (stemmed) words, longest first.
+
+use std::collections::HashMap;
+
+/// The built-in groups, in the same format as a KB's `synonyms.toml`.
+const BUILT_IN: &str = include_str!("vocabulary.toml");
+
+/// A token of a question after vocabulary matching: a plain analyzed term or
+/// the id of a concept (vocabulary group).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Token {
+    Term(String),
+    Concept(u32),
+}
+
+#[derive(Debug)]
+struct Group {
+    /// Each term as its analyzed word sequence.
+    terms: Vec<Vec<String>>,
+}
+
+#[derive(Debug, Default)]
+pub struct Vocabulary {
+    groups: Vec<Group>,
+    /// First analyzed word of a term → (group, term) pairs, longest term first.
+    by_first: HashMap<String, Vec<(u32, usize)>>,
+}
+
+impl Vocabulary {
+    /// The built-in groups plus `extra` groups (raw terms), analyzed with
+    /// `analyze` so that they match the way the index sees text.
+    pub fn new(extra: &[Vec<String>], analyze: impl Fn(&str) -> Vec<String>) -> Vocabulary {
+        let built_in = crate::kb::parse_synonym_groups(BUILT_IN)
+            .expect("the built-in vocabulary is valid TOML (checked by a unit test)");
+        let raw: Vec<&Vec<String>> = built_in.iter().chain(extra.iter()).collect();
+
+        // Merge groups that share an analyzed term (union-find over groups).
+        let analyzed: Vec<Vec<Vec<String>>> = raw
+            .iter()
+            .map(|g| {
+                let mut terms: Vec<Vec<String>> = g
+                    .iter()
+                    .map(|t| analyze(t))
+                    .filter(|t| !t.is_empty())
+                    .collect();
+                terms.sort();
+                terms.dedup();
+                terms
+            })
+            .collect();
+        let mut parent: Vec<usize> = (0..analyzed.len()).collect();
+        fn find(parent: &mut [usize], mut i: usize) -> usize {
+            while parent[i] != i {
+                parent[i] = parent[parent[i]];
+                i = parent[i];
+            }
+            i
+        }
+        let mut owner: HashMap<&[String], usize> = HashMap::new();
+        for (g, terms) in analyzed.iter().enumerate() {
+            for t in terms {
+                if let Some(&other) = owner.get(t.as_slice()) {
+                    let (a, b) = (find(&mut parent, g), find(&mut parent, other));
+                    parent[a] = b;
+                } else {
+                    owner.insert(t.as_slice(), g);
+                }
+            }
+        }
+        let mut merged: HashMap<usize, Vec<Vec<String>>> = HashMap::new();
+        for (g, terms) in analyzed.iter().enumerate() {
+            let root = find(&mut parent, g);
+            merged
+                .entry(root)
+                .or_default()
+                .extend(terms.iter().cloned());
+        }
+        let mut roots: Vec<usize> = merged.keys().copied().collect();
+        roots.sort_unstable();
+
+        let mut vocab = Vocabulary::default();
+        for root in roots {
+            let mut terms = merged.remove(&root).unwrap_or_default();
+            terms.sort();
+            terms.dedup();
+            if terms.len() < 2 {
+                continue;
+            }
+            let id = vocab.groups.len() as u32;
+            for (i, t) in terms.iter().enumerate() {
+                vocab
+                    .by_first
+                    .entry(t[0].clone())
+                    .or_default()
+                    .push((id, i));
+            }
+            vocab.groups.push(Group { terms });
+        }
+        for list in vocab.by_first.values_mut() {
+            let groups = &vocab.groups;
+            list.sort_by_key(|&(g, t)| std::cmp::Reverse(groups[g as usize].terms[t].len()));
+        }
+        vocab
+    }
+
+    pub fn len(&self) -> usize {
+        self.groups.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+
+    /// Replaces every vocabulary term in `terms` by its concept, longest
+    /// match first; other terms pass through.
+    pub fn tokens(&self, terms: &[String]) -> Vec<Token> {
+        let mut out = Vec::with_capacity(terms.len());
+        let mut i = 0;
+        while i < terms.len() {
+            match self.match_at(terms, i) {
+                Some((group, len)) => {
+                    out.push(Token::Concept(group));
+                    i += len;
+                }
+                None => {
+                    out.push(Token::Term(terms[i].clone()));
+                    i += 1;
+                }
+            }
+        }
+        out
+    }
+
+    /// The other terms of every group found in `terms`, as analyzed word
+    /// sequences, for query expansion.
+    pub fn expansions(&self, terms: &[String]) -> Vec<&[String]> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < terms.len() {
+            match self.match_at(terms, i) {
+                Some((group, len)) => {
+                    let found = &terms[i..i + len];
+                    out.extend(
+                        self.groups[group as usize]
+                            .terms
+                            .iter()
+                            .filter(|t| t.as_slice() != found)
+                            .map(Vec::as_slice),
+                    );
+                    i += len;
+                }
+                None => i += 1,
+            }
+        }
+        out
+    }
+
+    fn match_at(&self, terms: &[String], i: usize) -> Option<(u32, usize)> {
+        let candidates = self.by_first.get(&terms[i])?;
+        candidates.iter().find_map(|&(g, t)| {
+            let term = &self.groups[g as usize].terms[t];
+            terms[i..].starts_with(term).then_some((g, term.len()))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &str) -> Vec<String> {
+        s.to_lowercase()
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(String::from)
+            .collect()
+    }
+
+    #[test]
+    fn built_in_vocabulary_parses_and_is_large() {
+        let groups = crate::kb::parse_synonym_groups(BUILT_IN).unwrap();
+        assert!(groups.len() >= 150, "only {} groups", groups.len());
+    }
+
+    #[test]
+    fn longest_term_wins_and_groups_merge() {
+        let extra = vec![
+            vec!["single sign on".to_string(), "sso".to_string()],
+            vec!["sso".to_string(), "okta login".to_string()],
+        ];
+        let v = Vocabulary::new(&extra, words);
+        let a = v.tokens(&words("we use okta login"));
+        let b = v.tokens(&words("we use single sign on"));
+        assert_eq!(a.last(), b.last());
+        assert!(matches!(a.last(), Some(Token::Concept(_))));
+        let exp = v.expansions(&words("is sso supported"));
+        assert!(exp.iter().any(|t| t.join(" ") == "okta login"));
+        assert!(!exp.iter().any(|t| t.join(" ") == "sso"));
+    }
+}

@@ -1,0 +1,845 @@
+//! Finding the questions in a workbook: which sheets are questionnaires, the
+//! header row, the question, answer, details and ID columns, and the rows
+//! that are questions (not titles, instructions, section headings or footers).
+
+use super::SheetError;
+use super::read::{Sheet, Value, Workbook};
+use crate::matcher::normalize::clean;
+
+/// User overrides for files the detection gets wrong. Rows and columns are 0-based.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// Only this sheet (hidden or not).
+    pub sheet: Option<String>,
+    pub question_col: Option<u32>,
+    pub answer_col: Option<u32>,
+    pub details_col: Option<u32>,
+    pub header_row: Option<u32>,
+}
+
+impl Overrides {
+    fn any_column(&self) -> bool {
+        self.question_col.is_some() || self.answer_col.is_some() || self.header_row.is_some()
+    }
+}
+
+/// Where the questions of one sheet are and where their answers go.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layout {
+    /// Index into [`Workbook::sheets`].
+    pub sheet: usize,
+    pub header_row: Option<u32>,
+    pub id_col: Option<u32>,
+    pub question_col: u32,
+    pub answer_col: u32,
+    /// The sheet has no answer column: the draft adds one at `answer_col`.
+    pub answer_is_new: bool,
+    pub details_col: u32,
+    /// The sheet has no details column: the draft adds one at `details_col`.
+    pub details_is_new: bool,
+    pub questions: Vec<Question>,
+}
+
+/// One question row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Question {
+    /// 0-based row.
+    pub row: u32,
+    /// The question's own ID (`IAM-01.1`), when the sheet has an ID column.
+    pub reference: Option<String>,
+    /// The question text, cleaned of invisible characters.
+    pub text: String,
+    /// What the answer cell already holds, if anything.
+    pub existing_answer: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Question,
+    Answer,
+    Details,
+    Id,
+}
+
+/// Longest text a header cell may hold.
+const MAX_HEADER_LEN: usize = 80;
+/// How many rows below a header are sampled to infer columns.
+const SAMPLE_ROWS: u32 = 60;
+
+/// A sheet that holds no questions, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub sheet: usize,
+    pub reason: &'static str,
+}
+
+/// Finds the questionnaire sheets of `wb` and their questions. Hidden sheets
+/// are skipped unless named by `--sheet`.
+pub fn detect(
+    wb: &Workbook,
+    overrides: &Overrides,
+) -> Result<(Vec<Layout>, Vec<Skipped>), SheetError> {
+    let selected: Vec<usize> = match &overrides.sheet {
+        Some(name) => {
+            let found = wb.sheets.iter().position(|s| &s.name == name).or_else(|| {
+                wb.sheets
+                    .iter()
+                    .position(|s| s.name.eq_ignore_ascii_case(name))
+            });
+            match found {
+                Some(i) => vec![i],
+                None => {
+                    return Err(SheetError::NoSuchSheet {
+                        path: wb.path.clone(),
+                        sheet: name.clone(),
+                        available: wb
+                            .sheets
+                            .iter()
+                            .map(|s| format!("`{}`", s.name))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    });
+                }
+            }
+        }
+        None => (0..wb.sheets.len())
+            .filter(|&i| wb.sheets[i].visible)
+            .collect(),
+    };
+    // A bare list of questions without headers is only trusted where the
+    // user pointed at it or where there is nothing else to read.
+    let allow_headerless = selected.len() == 1 || overrides.any_column();
+    let mut layouts = Vec::new();
+    let mut skipped: Vec<Skipped> = (0..wb.sheets.len())
+        .filter(|i| !selected.contains(i))
+        .map(|sheet| Skipped {
+            sheet,
+            reason: if wb.sheets[sheet].visible {
+                "not selected"
+            } else {
+                "hidden"
+            },
+        })
+        .collect();
+    let mut why = Vec::new();
+    for i in selected {
+        match detect_sheet(&wb.sheets[i], i, overrides, allow_headerless) {
+            Ok(layout) => layouts.push(layout),
+            Err(reason) => {
+                why.push(format!("sheet `{}`: {reason}", wb.sheets[i].name));
+                skipped.push(Skipped { sheet: i, reason });
+            }
+        }
+    }
+    skipped.sort_by_key(|s| s.sheet);
+    if layouts.is_empty() {
+        let detail = if why.is_empty() {
+            " (the workbook has no visible sheets)".to_string()
+        } else {
+            format!(" ({})", why.join("; "))
+        };
+        return Err(SheetError::NoQuestions {
+            path: wb.path.clone(),
+            detail,
+        });
+    }
+    Ok((layouts, skipped))
+}
+
+fn detect_sheet(
+    sheet: &Sheet,
+    index: usize,
+    o: &Overrides,
+    allow_headerless: bool,
+) -> Result<Layout, &'static str> {
+    if sheet.height() == 0 {
+        return Err("empty");
+    }
+    let header_row = match o.header_row {
+        Some(r) => Some(r),
+        None => find_header(sheet),
+    };
+    // Questionnaires repeat their header above every section: vote each
+    // role's column over all rows that repeat the header's answer cell.
+    let family = header_row.map_or_else(Vec::new, |h| header_family(sheet, h, o.answer_col));
+    let roles = |role: Role| -> Vec<u32> { voted_columns(sheet, &family, role) };
+    let data_start = header_row.map_or(0, |r| r + 1);
+
+    let mut answer_col = o
+        .answer_col
+        .or_else(|| roles(Role::Answer).first().copied());
+    let question_col = match o.question_col {
+        Some(c) => c,
+        None => {
+            let headed = roles(Role::Question).into_iter().find(|&c| {
+                answer_col.is_none_or(|a| c < a) && holds_questions(sheet, data_start, c)
+            });
+            match headed {
+                Some(c) => c,
+                None if header_row.is_some() && answer_col.is_some() => {
+                    infer_question_col(sheet, data_start, answer_col)
+                        .ok_or("no column of question text")?
+                }
+                None if allow_headerless && header_row.is_none() => {
+                    infer_question_col(sheet, 0, None)
+                        .ok_or("no header row and no column of questions")?
+                }
+                None => return Err("no header row with a question or answer column"),
+            }
+        }
+    };
+    if answer_col == Some(question_col) {
+        answer_col = None;
+    }
+    let id_col = roles(Role::Id)
+        .into_iter()
+        .find(|&c| c < question_col)
+        .or_else(|| infer_id_col(sheet, data_start, question_col));
+    let details_col = o.details_col.or_else(|| {
+        roles(Role::Details)
+            .into_iter()
+            .find(|&c| c != question_col && Some(c) != answer_col && Some(c) != id_col)
+    });
+
+    // New columns go right of everything the sheet uses.
+    let mut next_free = sheet.width().max(question_col + 1);
+    let (answer_col, answer_is_new) = match answer_col {
+        Some(c) => (c, false),
+        None => {
+            next_free += 1;
+            (next_free - 1, true)
+        }
+    };
+    let (details_col, details_is_new) = match details_col {
+        Some(c) => (c, false),
+        None => (next_free.max(answer_col + 1), true),
+    };
+
+    let questions = collect_questions(
+        sheet,
+        header_row,
+        data_start,
+        id_col,
+        question_col,
+        answer_col,
+        answer_is_new,
+    );
+    if questions.is_empty() {
+        return Err("no question rows under the header");
+    }
+    Ok(Layout {
+        sheet: index,
+        header_row,
+        id_col,
+        question_col,
+        answer_col,
+        answer_is_new,
+        details_col,
+        details_is_new,
+        questions,
+    })
+}
+
+/// The top-most row that looks like column headers: at least two short
+/// texts, one of them naming the answer or the question column.
+fn find_header(sheet: &Sheet) -> Option<u32> {
+    (0..sheet.height()).find(|&r| {
+        let texts: Vec<&str> = sheet
+            .row(r)
+            .iter()
+            .filter_map(Value::as_text)
+            .filter(|t| !t.trim().is_empty())
+            .collect();
+        texts.len() >= 2
+            && texts.iter().all(|t| t.chars().count() <= MAX_HEADER_LEN)
+            && texts
+                .iter()
+                .any(|t| matches!(classify(t), Some(Role::Answer | Role::Question)))
+    })
+}
+
+/// The header row and every later row that repeats its answer header in the
+/// same column (HECVAT's per-section `Answer | Additional Information`).
+fn header_family(sheet: &Sheet, header: u32, answer_col: Option<u32>) -> Vec<u32> {
+    let answer_col = answer_col.or_else(|| {
+        sheet
+            .row(header)
+            .iter()
+            .position(|v| v.as_text().and_then(classify) == Some(Role::Answer))
+            .map(|c| c as u32)
+    });
+    let Some(a) = answer_col else {
+        return vec![header];
+    };
+    std::iter::once(header)
+        .chain(
+            (header + 1..sheet.height())
+                .filter(|&r| sheet.get(r, a).as_text().and_then(classify) == Some(Role::Answer)),
+        )
+        .collect()
+}
+
+/// Columns holding `role` in the header rows, most frequent first (ties: leftmost).
+fn voted_columns(sheet: &Sheet, rows: &[u32], role: Role) -> Vec<u32> {
+    let mut counts: Vec<(u32, usize)> = Vec::new();
+    for &r in rows {
+        for (c, v) in sheet.row(r).iter().enumerate() {
+            if v.as_text().and_then(classify) == Some(role) {
+                match counts.iter_mut().find(|(col, _)| *col == c as u32) {
+                    Some((_, n)) => *n += 1,
+                    None => counts.push((c as u32, 1)),
+                }
+            }
+        }
+    }
+    // A role must hold in most header rows: a one-off section title such as
+    // "Required Questions" is not a column header.
+    if matches!(role, Role::Question | Role::Id) {
+        counts.retain(|&(_, n)| n * 2 > rows.len());
+    }
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    counts.into_iter().map(|(c, _)| c).collect()
+}
+
+/// Normalized header words: lowercase, punctuation to spaces (keeping `#`, `/`, `&`).
+fn header_words(text: &str) -> Vec<String> {
+    let lower = clean(text).to_lowercase();
+    lower
+        .split(|c: char| !(c.is_alphanumeric() || c == '#' || c == '/' || c == '&'))
+        .filter(|w| !w.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+fn classify(text: &str) -> Option<Role> {
+    if text.chars().count() > MAX_HEADER_LEN {
+        return None;
+    }
+    let words = header_words(text);
+    let has = |set: &[&str]| words.iter().any(|w| set.contains(&w.as_str()));
+    let joined = words.join(" ");
+    if words.is_empty() || words.len() > 7 {
+        return None;
+    }
+    const YES_NO: &[&str] = &[
+        "yes/no",
+        "y/n",
+        "yes no",
+        "yes / no",
+        "yes/no/na",
+        "yes/no/n/a",
+    ];
+    if YES_NO.contains(&joined.as_str()) {
+        return Some(Role::Answer);
+    }
+    const ID: &[&str] = &[
+        "id",
+        "#",
+        "no",
+        "ref",
+        "reference",
+        "question id",
+        "question #",
+        "question no",
+        "question number",
+        "q#",
+        "q #",
+        "qid",
+        "q id",
+        "item",
+        "item #",
+        "item id",
+        "item no",
+        "number",
+        "control id",
+        "req id",
+        "requirement id",
+        "s/n",
+        "sn",
+        "sr no",
+        "sl no",
+        "ref #",
+        "ref no",
+        "reference id",
+        "ref id",
+        "key",
+    ];
+    if ID.contains(&joined.as_str()) {
+        return Some(Role::Id);
+    }
+    // A role word must lead or close a short header: "Vendor Answers",
+    // "Answer (Yes/No)", "Question Text"; not a title that merely contains it
+    // ("HECVAT Solution Provider Response Sheet").
+    let core: Vec<&str> = words
+        .iter()
+        .map(String::as_str)
+        .take_while(|w| !w.starts_with('('))
+        .collect();
+    let edge = |set: &[&str]| {
+        core.len() <= 4
+            && (core.first().is_some_and(|w| set.contains(w))
+                || core.last().is_some_and(|w| set.contains(w)))
+    };
+    let not_answer = [
+        "additional",
+        "note",
+        "notes",
+        "comment",
+        "comments",
+        "guidance",
+        "reason",
+        "follow",
+        "explanation",
+        "analyst",
+        "score",
+        "scoring",
+        "weight",
+        "expected",
+        "description",
+        "implementation",
+        "evaluation",
+        "reviewer",
+        "assessor",
+        "instructions",
+        "date",
+        "id",
+        "#",
+        "type",
+        "format",
+        "options",
+        "sample",
+    ];
+    if edge(&["answer", "answers", "response", "responses", "reply"]) && !has(&not_answer) {
+        return Some(Role::Answer);
+    }
+    let not_question = [
+        "id",
+        "#",
+        "number",
+        "no",
+        "reason",
+        "ref",
+        "reference",
+        "type",
+        "category",
+        "count",
+        "weight",
+        "score",
+        "domain",
+        "section",
+        "group",
+        "guidance",
+        "owner",
+        "required",
+        "additional",
+        "critical",
+    ];
+    if edge(&[
+        "question",
+        "questions",
+        "requirement",
+        "requirements",
+        "query",
+    ]) && !has(&not_question)
+    {
+        return Some(Role::Question);
+    }
+    let details = [
+        "comment",
+        "comments",
+        "note",
+        "notes",
+        "additional",
+        "explanation",
+        "details",
+        "detail",
+        "remarks",
+        "justification",
+        "implementation",
+        "elaboration",
+        "supporting",
+        "narrative",
+        "clarification",
+    ];
+    let not_details = [
+        "analyst",
+        "guidance",
+        "reviewer",
+        "assessor",
+        "internal",
+        "evaluation",
+        "score",
+        "instructions",
+        "institution",
+        "customer",
+        "buyer",
+        "csc",
+    ];
+    if has(&details) && !has(&not_details) {
+        return Some(Role::Details);
+    }
+    None
+}
+
+/// Does `text` look like a question ID: `A&A-01.1`, `DOCU-01`, `1.2`, `SEC-1.1`, `app_name`?
+fn is_id(text: &str) -> bool {
+    let t = text.trim();
+    if t.is_empty() || t.len() > 64 || t.contains(char::is_whitespace) {
+        return false;
+    }
+    let allowed = t
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_.&/()".contains(c));
+    let has_digit = t.chars().any(|c| c.is_ascii_digit());
+    // Machine identifiers: `application_name`, `secprog`.
+    let identifier = t.len() >= 3
+        && t.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    allowed && (has_digit || identifier) && t.chars().any(|c| c.is_ascii_alphanumeric())
+}
+
+/// The shape of an ID: letter runs → `a`, digit runs → `0`, the rest kept
+/// (`IAM-01.1` → `a-0.0`).
+fn id_shape(id: &str) -> String {
+    let mut out = String::new();
+    for c in id.trim().chars() {
+        let class = if c.is_ascii_alphabetic() {
+            'a'
+        } else if c.is_ascii_digit() {
+            '0'
+        } else {
+            c
+        };
+        if !(matches!(class, 'a' | '0') && out.ends_with(class)) {
+            out.push(class);
+        }
+    }
+    out
+}
+
+/// The column (left of `before`, if given) with the longest text on average.
+fn infer_question_col(sheet: &Sheet, start: u32, before: Option<u32>) -> Option<u32> {
+    let end = (start + SAMPLE_ROWS * 4).min(sheet.height());
+    let limit = before.unwrap_or(sheet.width());
+    let mut best: Option<(u32, f64)> = None;
+    for c in 0..limit {
+        let texts: Vec<usize> = (start..end)
+            .filter_map(|r| sheet.get(r, c).as_text())
+            .map(|t| t.trim().chars().count())
+            .filter(|&n| n > 0)
+            .collect();
+        let questions = (start..end)
+            .filter_map(|r| sheet.get(r, c).as_text())
+            .filter(|t| looks_like_question(t))
+            .count();
+        if texts.len() < 2 || questions < 2 {
+            continue;
+        }
+        let avg = texts.iter().sum::<usize>() as f64 / texts.len() as f64;
+        let score = avg * (questions as f64).sqrt();
+        if best.is_none_or(|(_, s)| score > s) {
+            best = Some((c, score));
+        }
+    }
+    best.map(|(c, _)| c)
+}
+
+/// The column left of the question column whose values are mostly IDs.
+fn infer_id_col(sheet: &Sheet, start: u32, question_col: u32) -> Option<u32> {
+    let end = sheet.height();
+    (0..question_col).rev().find(|&c| {
+        let (mut ids, mut filled) = (0, 0);
+        for r in start..end {
+            if sheet.get(r, question_col).is_empty() {
+                continue;
+            }
+            let v = sheet.get(r, c);
+            if v.is_empty() {
+                continue;
+            }
+            filled += 1;
+            if is_id(&v.display()) {
+                ids += 1;
+            }
+        }
+        filled >= 2 && ids * 2 >= filled
+    })
+}
+
+/// Whether a column's cells below `start` are mostly question-like text.
+fn holds_questions(sheet: &Sheet, start: u32, col: u32) -> bool {
+    let end = (start + SAMPLE_ROWS * 4).min(sheet.height());
+    let texts: Vec<&str> = (start..end)
+        .filter_map(|r| sheet.get(r, col).as_text())
+        .collect();
+    let questions = texts.iter().filter(|t| looks_like_question(t)).count();
+    questions >= 1 && questions * 3 >= texts.len()
+}
+
+fn looks_like_question(text: &str) -> bool {
+    let t = clean(text);
+    let words = t.split_whitespace().count();
+    t.contains('?') || words >= 6 || (t.ends_with(':') && words >= 2)
+}
+
+fn is_footer(text: &str) -> bool {
+    let lower = text.trim_start().to_lowercase();
+    lower.starts_with('©')
+        || lower.starts_with("copyright")
+        || lower.starts_with("(c) ")
+        || lower.starts_with("end of ")
+        || lower == "end table data"
+}
+
+fn collect_questions(
+    sheet: &Sheet,
+    header_row: Option<u32>,
+    data_start: u32,
+    id_col: Option<u32>,
+    question_col: u32,
+    answer_col: u32,
+    answer_is_new: bool,
+) -> Vec<Question> {
+    struct Row {
+        row: u32,
+        id: Option<String>,
+        text: String,
+    }
+    let candidate = |r: u32| -> Option<Row> {
+        if Some(r) == header_row {
+            return None;
+        }
+        let text = clean(sheet.get(r, question_col).as_text()?);
+        if text.chars().count() < 3 || is_footer(&text) {
+            return None;
+        }
+        // Repeated section header rows ("Vendor Answers | Additional Information").
+        if !answer_is_new
+            && sheet.get(r, answer_col).as_text().and_then(classify) == Some(Role::Answer)
+        {
+            return None;
+        }
+        // A repeated column header inside the data ("Question").
+        if text.split_whitespace().count() <= 4 && classify(&text).is_some() {
+            return None;
+        }
+        let id = id_col
+            .map(|c| clean(&sheet.get(r, c).display()))
+            .filter(|s| !s.is_empty());
+        Some(Row { row: r, id, text })
+    };
+    let below: Vec<Row> = (data_start..sheet.height()).filter_map(candidate).collect();
+    let with_id = below
+        .iter()
+        .filter(|q| q.id.as_deref().is_some_and(is_id))
+        .count();
+    let id_mode = id_col.is_some() && with_id >= 2 && with_id * 2 >= below.len();
+    let rows: Vec<Row> = if id_mode {
+        // Rows above the header belong too when they carry an ID shaped like
+        // those below (HECVAT's general-information block sits above the
+        // first header; a title's "v4.0.3" does not).
+        let shapes: std::collections::HashSet<String> = below
+            .iter()
+            .filter_map(|q| q.id.as_deref())
+            .map(id_shape)
+            .collect();
+        let above: Vec<Row> = (0..data_start)
+            .filter_map(candidate)
+            .filter(|q| {
+                q.id.as_deref()
+                    .is_some_and(|id| shapes.contains(&id_shape(id)))
+            })
+            .collect();
+        // Below the header, a row without an ID is still a question when it
+        // reads like one.
+        above
+            .into_iter()
+            .chain(
+                below
+                    .into_iter()
+                    .filter(|q| q.id.as_deref().is_some_and(is_id) || looks_like_question(&q.text)),
+            )
+            .collect()
+    } else {
+        below
+            .into_iter()
+            .filter(|q| looks_like_question(&q.text))
+            .collect()
+    };
+    rows.into_iter()
+        // A formula in the answer cell computes the answer (a copy of
+        // another sheet's field): not a question to fill.
+        .filter(|q| answer_is_new || !sheet.is_formula(q.row, answer_col))
+        .map(|q| {
+            let existing = (!answer_is_new)
+                .then(|| sheet.get(q.row, answer_col))
+                .filter(|v| !v.is_empty())
+                .map(|v| clean(&v.display()));
+            Question {
+                row: q.row,
+                reference: if id_mode {
+                    q.id
+                } else {
+                    q.id.filter(|i| is_id(i))
+                },
+                text: q.text,
+                existing_answer: existing,
+            }
+        })
+        .collect()
+}
+
+/// Parses a column given as a letter (`C`, `AB`) or a 1-based number (`3`).
+pub fn parse_column(s: &str) -> Option<u32> {
+    let s = s.trim();
+    if let Ok(n) = s.parse::<u32>() {
+        return n.checked_sub(1);
+    }
+    if s.is_empty() || s.len() > 3 || !s.chars().all(|c| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    let mut n: u32 = 0;
+    for c in s.to_ascii_uppercase().bytes() {
+        n = n * 26 + u32::from(c - b'A' + 1);
+    }
+    let col = n - 1;
+    (col < 16_384).then_some(col)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_roles() {
+        assert_eq!(classify("Question"), Some(Role::Question));
+        assert_eq!(
+            classify("Consensus Assessment Questions"),
+            Some(Role::Question)
+        );
+        assert_eq!(classify("CSP CAIQ Answer"), Some(Role::Answer));
+        assert_eq!(classify("Vendor Answers"), Some(Role::Answer));
+        assert_eq!(classify("Yes/No"), Some(Role::Answer));
+        assert_eq!(classify("Additional Information"), Some(Role::Details));
+        assert_eq!(
+            classify("CSP Implementation Description (Optional/Recommended)"),
+            Some(Role::Details)
+        );
+        assert_eq!(classify("Question ID"), Some(Role::Id));
+        assert_eq!(classify("Reason for Question"), None);
+        assert_eq!(classify("Follow-Up Inquiries/Responses"), None);
+        assert_eq!(classify("Analyst Notes"), None);
+        assert_eq!(classify("Guidance"), None);
+    }
+
+    #[test]
+    fn ids() {
+        for id in [
+            "A&A-01.1",
+            "DOCU-01",
+            "G-SM-A-1-1",
+            "1.2",
+            "SEC-1.1",
+            "application_name",
+            "12",
+        ] {
+            assert!(is_id(id), "{id}");
+        }
+        assert_eq!(id_shape("A&A-01.1"), "a&a-0.0");
+        assert_eq!(id_shape("GNRL-01"), id_shape("DOCU-12"));
+        assert_ne!(id_shape("v4.0.3"), id_shape("IAM-01.1"));
+        for not in ["Company Overview", "Yes", "1. Complete the form", "Name"] {
+            assert!(!is_id(not), "{not}");
+        }
+    }
+
+    fn text(s: &str) -> Value {
+        if s.is_empty() {
+            Value::Empty
+        } else {
+            Value::Text(s.into())
+        }
+    }
+
+    fn sheet(rows: &[&[&str]]) -> Sheet {
+        Sheet::new(
+            "S",
+            rows.iter()
+                .map(|r| r.iter().map(|c| text(c)).collect())
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn repeated_section_headers_and_rows_above_the_first_header() {
+        let s = sheet(&[
+            &["Vendor Security Questionnaire", "", "", ""],
+            &["Fill in column C.", "", "", ""],
+            &["GNRL-01", "Vendor name", "", ""],
+            &[
+                "Documentation",
+                "",
+                "Vendor Answers",
+                "Additional Information",
+            ],
+            &[
+                "DOCU-01",
+                "Do you have a documented security program?",
+                "Yes",
+                "",
+            ],
+            &["DOCU-02", "Is the program reviewed annually?", "", ""],
+            &["Access", "", "Vendor Answers", "Additional Information"],
+            &["ACCS-01", "Do you enforce MFA for administrators?", "", ""],
+            &["© 2026 Someone", "", "", ""],
+        ]);
+        let wb = Workbook {
+            path: "t.xlsx".into(),
+            format: super::super::Format::Xlsx,
+            sheets: vec![s],
+        };
+        let (layouts, _) = detect(&wb, &Overrides::default()).unwrap();
+        let l = &layouts[0];
+        assert_eq!(
+            (l.question_col, l.answer_col, l.details_col, l.id_col),
+            (1, 2, 3, Some(0))
+        );
+        let rows: Vec<u32> = l.questions.iter().map(|q| q.row).collect();
+        assert_eq!(rows, vec![2, 4, 5, 7]);
+        assert_eq!(l.questions[1].existing_answer.as_deref(), Some("Yes"));
+        assert_eq!(l.questions[3].reference.as_deref(), Some("ACCS-01"));
+    }
+
+    #[test]
+    fn sheets_without_answer_column_get_one() {
+        let s = sheet(&[
+            &["id", "section", "question"],
+            &["app_name", "Application", "The name of the application:"],
+            &[
+                "app_mfa",
+                "Application",
+                "Does the application support multi-factor login?",
+            ],
+        ]);
+        let wb = Workbook {
+            path: "t.csv".into(),
+            format: super::super::Format::Csv,
+            sheets: vec![s],
+        };
+        let l = &detect(&wb, &Overrides::default()).unwrap().0[0];
+        assert_eq!(
+            (l.question_col, l.answer_col, l.answer_is_new, l.details_col),
+            (2, 3, true, 4)
+        );
+        assert_eq!(l.questions.len(), 2);
+    }
+
+    #[test]
+    fn columns_parse() {
+        assert_eq!(parse_column("C"), Some(2));
+        assert_eq!(parse_column("ab"), Some(27));
+        assert_eq!(parse_column("3"), Some(2));
+        assert_eq!(parse_column("0"), None);
+        assert_eq!(parse_column("C3"), None);
+    }
+}

@@ -1,0 +1,104 @@
+//! Spreadsheets: reading questionnaires, finding their questions and answer
+//! columns, and writing draft workbooks.
+//!
+//! Invariant: calamine, csv and rust_xlsxwriter types never leave this
+//! module. Rows and columns are 0-based inside; [`cell_ref`] renders the
+//! Excel form (`C12`) and reports use 1-based rows.
+
+mod detect;
+mod draft;
+mod read;
+
+use std::path::{Path, PathBuf};
+
+pub use detect::{Layout, Overrides, Question, Skipped, detect, parse_column};
+pub use draft::write_draft;
+pub use read::{Format, MAX_FILE_BYTES, Sheet, Value, Workbook, read, read_bytes};
+
+/// Why a questionnaire could not be read or a draft not written.
+#[derive(Debug, thiserror::Error)]
+pub enum SheetError {
+    #[error("cannot read `{}`: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("`{}` does not exist", .0.display())]
+    NotFound(PathBuf),
+    #[error("`{}` is a directory, not a questionnaire file", .0.display())]
+    NotAFile(PathBuf),
+    #[error("`{}` is empty", .0.display())]
+    EmptyFile(PathBuf),
+    #[error("`{}` is larger than the {limit_mb} MB limit", path.display())]
+    TooLarge { path: PathBuf, limit_mb: u64 },
+    #[error("`{}` is not a spreadsheet: it is {what}", path.display())]
+    NotASpreadsheet { path: PathBuf, what: &'static str },
+    #[error("`{}` is password-protected; open it in Excel, remove the password (File > Info > Protect Workbook) and save it again", .0.display())]
+    Encrypted(PathBuf),
+    #[error("`{}` is damaged or not a valid workbook: {detail}", path.display())]
+    Corrupt { path: PathBuf, detail: String },
+    #[error("`{}`, sheet `{sheet}`: {cells} cells exceed the limit of {limit}", path.display())]
+    SheetTooLarge {
+        path: PathBuf,
+        sheet: String,
+        cells: u64,
+        limit: u64,
+    },
+    #[error("`{}` has no sheet named `{sheet}` (sheets: {available})", path.display())]
+    NoSuchSheet {
+        path: PathBuf,
+        sheet: String,
+        available: String,
+    },
+    #[error("`{}`: no questions found{detail}", path.display())]
+    NoQuestions { path: PathBuf, detail: String },
+    #[error("cannot write draft `{}`: {detail}", path.display())]
+    Write { path: PathBuf, detail: String },
+}
+
+impl SheetError {
+    fn io(path: &Path, source: std::io::Error) -> SheetError {
+        match source.kind() {
+            std::io::ErrorKind::NotFound => SheetError::NotFound(path.to_path_buf()),
+            _ => SheetError::Io {
+                path: path.to_path_buf(),
+                source,
+            },
+        }
+    }
+}
+
+/// The Excel reference of a 0-based cell: `(11, 2)` → `C12`.
+pub fn cell_ref(row: u32, col: u32) -> String {
+    format!("{}{}", column_name(col), row + 1)
+}
+
+/// The Excel name of a 0-based column: 0 → `A`, 27 → `AB`.
+pub fn column_name(col: u32) -> String {
+    let mut n = col + 1;
+    let mut name = Vec::new();
+    while n > 0 {
+        let rem = (n - 1) % 26;
+        name.push(b'A' + rem as u8);
+        n = (n - 1) / 26;
+    }
+    name.reverse();
+    String::from_utf8(name).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cell_refs() {
+        assert_eq!(cell_ref(11, 2), "C12");
+        assert_eq!(column_name(25), "Z");
+        assert_eq!(column_name(26), "AA");
+        assert_eq!(column_name(701), "ZZ");
+        assert_eq!(column_name(702), "AAA");
+        for c in [0, 25, 26, 701, 702, 16_383] {
+            assert_eq!(parse_column(&column_name(c)), Some(c));
+        }
+    }
+}
