@@ -220,13 +220,16 @@ impl Sink<'_> {
             + 1
     }
 
-    /// The line of `key = ...` inside the byte range `span`, else the span's first line.
+    /// The line of `key = ...` in the table that starts at `span` (up to the
+    /// next table header), else the table's first line.
     fn key_line(&self, span: &std::ops::Range<usize>, key: &str) -> usize {
         let start = span.start.min(self.src.len());
-        let end = span.end.min(self.src.len());
         let mut offset = start;
-        for line in self.src[start..end].split_inclusive('\n') {
+        for (i, line) in self.src[start..].split_inclusive('\n').enumerate() {
             let trimmed = line.trim_start();
+            if i > 0 && trimmed.starts_with('[') {
+                break;
+            }
             if let Some(rest) = trimmed.strip_prefix(key)
                 && rest.trim_start().starts_with('=')
             {

@@ -27,6 +27,16 @@ pub fn clean(text: &str) -> String {
     out
 }
 
+/// Like [`clean`], but keeps line breaks (one per line of text): for
+/// showing a question as its author laid it out.
+pub fn clean_lines(text: &str) -> String {
+    text.lines()
+        .map(clean)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Leading phrases that only frame the question.
 const LEAD_INS: &[&str] = &[
     "please describe",

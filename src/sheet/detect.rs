@@ -4,7 +4,7 @@
 
 use super::SheetError;
 use super::read::{Sheet, Value, Workbook};
-use crate::matcher::normalize::clean;
+use crate::matcher::normalize::{clean, clean_lines};
 
 /// User overrides for files the detection gets wrong. Rows and columns are 0-based.
 #[derive(Debug, Clone, Default)]
@@ -609,7 +609,7 @@ fn collect_questions(
         if Some(r) == header_row {
             return None;
         }
-        let text = clean(sheet.get(r, question_col).as_text()?);
+        let text = clean_lines(sheet.get(r, question_col).as_text()?);
         if text.chars().count() < 3 || is_footer(&text) {
             return None;
         }

@@ -9,7 +9,9 @@ use std::collections::HashMap;
 use std::io::Write as _;
 use std::path::Path;
 
-use rust_xlsxwriter::{Color, Format, FormatAlign, Url, Workbook as XlsxWorkbook, Worksheet};
+use rust_xlsxwriter::{
+    Color, ExcelDateTime, Format, FormatAlign, Url, Workbook as XlsxWorkbook, Worksheet,
+};
 
 use super::SheetError;
 use super::detect::Layout;
@@ -241,6 +243,15 @@ fn write_value(ws: &mut Worksheet, row: u32, col: u16, v: &Value, fmt: Option<&F
         }
         Value::Bool(b) => {
             ws.write_boolean_with_format(row, col, *b, fmt)?;
+        }
+        Value::Date(s) if ExcelDateTime::parse_from_str(s).is_ok() => {
+            let date = ExcelDateTime::parse_from_str(s)?;
+            let pattern = if s.len() > 10 {
+                "yyyy-mm-dd hh:mm"
+            } else {
+                "yyyy-mm-dd"
+            };
+            ws.write_datetime_with_format(row, col, &date, &fmt.clone().set_num_format(pattern))?;
         }
         other => {
             ws.write_string_with_format(row, col, cell_text(&other.display()), fmt)?;

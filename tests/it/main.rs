@@ -1,1 +1,7 @@
+//! Integration tests: run the real `vetted` binary in temporary directories.
 
+mod ask;
+mod fill;
+mod kb;
+mod real_files;
+mod support;

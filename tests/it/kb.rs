@@ -1,0 +1,128 @@
+use crate::support::{Test, entry, repo};
+
+#[test]
+fn bundled_knowledge_base_is_valid_and_lists_stale_entries() {
+    let run = Test::new()
+        .args([
+            "kb",
+            "check",
+            "--kb",
+            repo().join("knowledge_base").to_str().unwrap(),
+        ])
+        .run()
+        .expect(0);
+    let err = run.stderr();
+    assert!(err.contains("0 errors"), "{err}");
+    let stale = err
+        .lines()
+        .filter(|l| l.starts_with("warning:") && l.contains("is stale"))
+        .count();
+    assert!(stale >= 3, "expected stale entries to be listed: {err}");
+    let entries: usize = err
+        .split(" entries in ")
+        .next()
+        .and_then(|s| s.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!(entries >= 60, "{entries} entries");
+}
+
+#[test]
+fn every_error_names_file_and_line() {
+    let run = Test::new()
+        .file(
+            "kb/a.toml",
+            format!(
+                "{}[[entry]]\nid = \"b\"\nquestion = \"Q?\"\nanwser = \"Yes\"\n",
+                entry("a", "Q one?", "Yes")
+            ),
+        )
+        .file("kb/sub/b.toml", entry("a", "Dup?", "No"))
+        .file(
+            "kb/c.toml",
+            "[[entry]]\nid = \"Bad_ID\"\nquestion = \"Q?\"\nanswer = \"Yes\"\n\
+             evidence = [ { title = \"Policy\", url = \"not a url\" } ]\n\
+             reviewed = 2026-05-04\nreview_by = 2026-01-01\n",
+        )
+        .file("kb/d.toml", "[[entry]]\nid = \"d\"\nquestion = \"Q?\"\n")
+        .file("kb/e.toml", "[[entry]\nid = \"e\"\n")
+        .args(["kb", "check", "--kb", "kb"])
+        .run()
+        .expect(1);
+    let err = run.stderr();
+    let has = |needle: &str| assert!(err.contains(needle), "missing `{needle}` in:\n{err}");
+    has("`kb/a.toml`:9: entry `b`: unknown field `anwser`");
+    has("`kb/sub/b.toml`:1: duplicate id `a`: already defined at `kb/a.toml`:1");
+    has("`kb/c.toml`:2: entry `Bad_ID`: id may only hold lowercase letters, digits and '-'");
+    has("`kb/c.toml`:5: entry `Bad_ID`: evidence url `not a url` is not an absolute URL");
+    has(
+        "`kb/c.toml`:7: entry `Bad_ID`: `review_by` (2026-01-01) is before `reviewed` (2026-05-04)",
+    );
+    has("`kb/d.toml`:1: entry `d`: missing field `answer`");
+    has("`kb/e.toml`:1:");
+    for line in err.lines().filter(|l| l.starts_with("error: `kb/")) {
+        assert!(line.split('`').nth(1).is_some(), "{line}");
+    }
+}
+
+#[test]
+fn stale_is_a_warning_not_an_error() {
+    let kb = "[[entry]]\nid = \"old\"\nquestion = \"Do you rotate keys?\"\nanswer = \"Yes\"\nreviewed = 2024-01-01\nreview_by = 2025-01-01\n";
+    let run = Test::new()
+        .file("kb/k.toml", kb)
+        .args(["kb", "check", "--kb", "kb"])
+        .run()
+        .expect(0);
+    assert!(
+        run.stderr()
+            .contains("warning: `kb/k.toml`:1: entry `old` is stale"),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn synonyms_and_inbox_are_not_entries() {
+    let run = Test::new()
+        .file("kb/k.toml", entry("a", "Do you use SSO?", "Yes"))
+        .file(
+            "kb/synonyms.toml",
+            "[[group]]\nterms = [\"okta\", \"identity provider\"]\n",
+        )
+        .file("kb/_inbox/proposed.toml", "this is not even toml")
+        .args(["kb", "check", "--kb", "kb"])
+        .run()
+        .expect(0);
+    assert!(
+        run.stderr()
+            .contains("1 entries in 1 files, 1 synonym groups"),
+        "{}",
+        run.stderr()
+    );
+    let bad = Test::new()
+        .file("kb/k.toml", entry("a", "Do you use SSO?", "Yes"))
+        .file(
+            "kb/synonyms.toml",
+            "[[group]]\nterms = [\"lonely\"]\nextra = 1\n",
+        )
+        .args(["kb", "check", "--kb", "kb"])
+        .run()
+        .expect(1);
+    assert!(
+        bad.stderr().contains("`kb/synonyms.toml`:"),
+        "{}",
+        bad.stderr()
+    );
+}
+
+#[test]
+fn missing_kb_is_a_clear_error() {
+    let run = Test::new()
+        .args(["kb", "check", "--kb", "nowhere"])
+        .run()
+        .expect(1);
+    assert_eq!(
+        run.stderr().lines().next(),
+        Some("error: knowledge base `nowhere` does not exist")
+    );
+}

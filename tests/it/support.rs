@@ -1,0 +1,138 @@
+//! A small builder for running `vetted` the way a user does.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root (for the bundled KB and samples).
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The shared real questionnaires, or `None` (with a printed notice) when the
+/// folder is absent, as in a user's clone. CI sets `VETTED_REQUIRE_SHARED=1`
+/// so that a missing folder fails instead.
+pub fn shared() -> Option<PathBuf> {
+    let dir = std::env::var_os("VETTED_QUESTIONNAIRES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("../shared/questionnaires"));
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    if std::env::var_os("VETTED_REQUIRE_SHARED").is_some() {
+        panic!("shared questionnaires not found at `{}`", dir.display());
+    }
+    eprintln!(
+        "notice: skipping: shared questionnaires not found at `{}`",
+        dir.display()
+    );
+    None
+}
+
+/// One invocation of `vetted` in a fresh temporary directory.
+pub struct Test {
+    pub dir: tempfile::TempDir,
+    args: Vec<String>,
+    envs: Vec<(String, String)>,
+}
+
+impl Test {
+    pub fn new() -> Test {
+        Test {
+            dir: tempfile::tempdir().expect("temp dir"),
+            args: Vec::new(),
+            envs: vec![("VETTED_TODAY".into(), "2026-11-23".into())],
+        }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// Writes a file (creating folders) below the temp dir.
+    pub fn file(self, rel: &str, contents: impl AsRef<[u8]>) -> Test {
+        let path = self.path(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, contents).unwrap();
+        self
+    }
+
+    /// Copies a file into the temp dir under `rel`.
+    pub fn copy(self, from: &Path, rel: &str) -> Test {
+        let bytes = std::fs::read(from).unwrap_or_else(|e| panic!("{}: {e}", from.display()));
+        self.file(rel, bytes)
+    }
+
+    pub fn args<I, S>(mut self, args: I) -> Test
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.args
+            .extend(args.into_iter().map(|a| a.as_ref().to_string()));
+        self
+    }
+
+    pub fn env(mut self, key: &str, value: &str) -> Test {
+        self.envs.push((key.into(), value.into()));
+        self
+    }
+
+    pub fn run(&self) -> Run {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_vetted"));
+        cmd.current_dir(self.dir.path())
+            .args(&self.args)
+            .env_remove("VETTED_KB")
+            .env("NO_COLOR", "1");
+        for (k, v) in &self.envs {
+            cmd.env(k, v);
+        }
+        let output = cmd.output().expect("run vetted");
+        Run { output }
+    }
+}
+
+pub struct Run {
+    pub output: Output,
+}
+
+impl Run {
+    pub fn code(&self) -> i32 {
+        self.output.status.code().unwrap_or(-1)
+    }
+
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.output.stdout).into_owned()
+    }
+
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.output.stderr).into_owned()
+    }
+
+    /// Asserts the exit code, showing the output when it differs.
+    pub fn expect(self, code: i32) -> Run {
+        assert_eq!(
+            self.code(),
+            code,
+            "exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout(),
+            self.stderr()
+        );
+        assert!(
+            !self.stderr().contains("panicked"),
+            "panic: {}",
+            self.stderr()
+        );
+        self
+    }
+}
+
+/// A small valid KB entry.
+pub fn entry(id: &str, question: &str, answer: &str) -> String {
+    format!("[[entry]]\nid = \"{id}\"\nquestion = \"{question}\"\nanswer = \"{answer}\"\n\n")
+}
+
+/// Reads a JSON report.
+pub fn report(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).expect("report is JSON")
+}
