@@ -219,6 +219,25 @@ fn stale_entries_are_never_auto() {
             .contains("past its review date"),
         "{q}"
     );
+
+    // The same entry before its review date is auto.
+    let t = Test::new()
+        .file("kb/k.toml", kb)
+        .file(
+            "kb/other.toml",
+            entry("mfa", "Do you require MFA for staff?", "Yes"),
+        )
+        .file(
+            "q.csv",
+            "ID,Question,Answer\n1,Do you rotate encryption keys every year?,\n",
+        )
+        .env("VETTED_TODAY", "2024-06-01")
+        .args(["fill", "q.csv", "--kb", "kb"]);
+    t.run().expect(0);
+    assert_eq!(
+        report(&t.path("q.report.json"))["questions"][0]["status"],
+        "auto"
+    );
 }
 
 #[test]
