@@ -459,42 +459,53 @@ struct RawGroup {
 /// Parses synonym groups (`[[group]] terms = [...]`); shared by the KB-local
 /// `synonyms.toml` and the built-in vocabulary.
 pub(crate) fn parse_synonym_groups(src: &str) -> Result<Vec<Vec<String>>, toml::de::Error> {
+    Ok(parse_raw_synonyms(src)?
+        .into_iter()
+        .map(|(_, terms)| terms)
+        .collect())
+}
+
+/// Groups with the byte offset where each starts, terms trimmed and lowercased.
+fn parse_raw_synonyms(src: &str) -> Result<Vec<(usize, Vec<String>)>, toml::de::Error> {
     let raw: RawSynonyms = toml::from_str(src)?;
     Ok(raw
         .group
         .into_iter()
         .map(|g| {
-            g.into_inner()
+            let start = g.span().start;
+            let terms = g
+                .into_inner()
                 .terms
                 .into_iter()
                 .map(|t| t.trim().to_lowercase())
                 .filter(|t| !t.is_empty())
-                .collect()
+                .collect();
+            (start, terms)
         })
         .collect())
 }
 
 fn parse_synonyms(sink: &mut Sink<'_>) -> Vec<Vec<String>> {
-    match parse_synonym_groups(sink.src) {
-        Ok(groups) => {
-            let raw: RawSynonyms =
-                toml::from_str(sink.src).unwrap_or(RawSynonyms { group: vec![] });
-            for (group, spanned) in groups.iter().zip(&raw.group) {
-                if group.len() < 2 {
-                    let line = sink.line_at(spanned.span().start);
-                    sink.error(
-                        Some(line),
-                        "a synonym group needs at least two terms".into(),
-                    );
-                }
-            }
-            groups.into_iter().filter(|g| g.len() >= 2).collect()
-        }
+    let groups = match parse_raw_synonyms(sink.src) {
+        Ok(groups) => groups,
         Err(err) => {
             sink.toml_error(&err);
-            Vec::new()
+            return Vec::new();
+        }
+    };
+    let mut out = Vec::with_capacity(groups.len());
+    for (start, terms) in groups {
+        if terms.len() < 2 {
+            let line = sink.line_at(start);
+            sink.error(
+                Some(line),
+                "a synonym group needs at least two terms".into(),
+            );
+        } else {
+            out.push(terms);
         }
     }
+    out
 }
 
 #[cfg(test)]

@@ -4,19 +4,18 @@ fn kb() -> String {
     repo().join("knowledge_base").display().to_string()
 }
 
-#[test]
-fn ask_finds_the_entry_for_a_paraphrase_with_acronyms() {
+/// `vetted ask QUESTION --json` against the bundled KB.
+fn ask_json(question: &str) -> serde_json::Value {
     let run = Test::new()
-        .args([
-            "ask",
-            "Is 2FA enforced for all employees?",
-            "--kb",
-            &kb(),
-            "--json",
-        ])
+        .args(["ask", question, "--kb", &kb(), "--json"])
         .run()
         .expect(0);
-    let json: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
+    serde_json::from_str(&run.stdout()).expect("JSON on stdout")
+}
+
+#[test]
+fn ask_finds_the_entry_for_a_paraphrase_with_acronyms() {
+    let json = ask_json("Is 2FA enforced for all employees?");
     let first = &json["candidates"][0];
     assert_eq!(first["entry"], "iam-mfa-workforce", "{json:#}");
     assert!(first["score"].as_f64().unwrap() > 0.5);
@@ -47,17 +46,7 @@ fn ask_prints_candidates_as_text() {
 
 #[test]
 fn unrelated_questions_are_unmatched() {
-    let run = Test::new()
-        .args([
-            "ask",
-            "What colour is the lobby carpet in your Zurich office?",
-            "--kb",
-            &kb(),
-            "--json",
-        ])
-        .run()
-        .expect(0);
-    let json: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
+    let json = ask_json("What colour is the lobby carpet in your Zurich office?");
     assert_eq!(json["status"], "unmatched", "{json:#}");
 }
 

@@ -197,19 +197,23 @@ fn csv_without_answer_column_gets_one_and_multiline_cells_survive() {
 fn stale_entries_are_never_auto() {
     let kb = "[[entry]]\nid = \"keys\"\nquestion = \"Do you rotate encryption keys every year?\"\nanswer = \"Yes\"\n\
               reviewed = 2024-01-01\nreview_by = 2025-01-01\n";
-    let t = Test::new()
-        .file("kb/k.toml", kb)
-        .file(
-            "kb/other.toml",
-            entry("mfa", "Do you require MFA for staff?", "Yes"),
-        )
-        .file(
-            "q.csv",
-            "ID,Question,Answer\n1,Do you rotate encryption keys every year?,\n",
-        )
-        .args(["fill", "q.csv", "--kb", "kb"]);
-    t.run().expect(0);
-    let q = &report(&t.path("q.report.json"))["questions"][0];
+    let fill_on = |today: &str| {
+        let t = Test::new()
+            .file("kb/k.toml", kb)
+            .file(
+                "kb/other.toml",
+                entry("mfa", "Do you require MFA for staff?", "Yes"),
+            )
+            .file(
+                "q.csv",
+                "ID,Question,Answer\n1,Do you rotate encryption keys every year?,\n",
+            )
+            .env("VETTED_TODAY", today)
+            .args(["fill", "q.csv", "--kb", "kb"]);
+        t.run().expect(0);
+        report(&t.path("q.report.json"))["questions"][0].clone()
+    };
+    let q = fill_on("2026-11-23");
     assert!(q["score"].as_f64().unwrap() > 0.95, "verbatim match: {q}");
     assert_eq!(q["status"], "review");
     assert!(
@@ -219,25 +223,8 @@ fn stale_entries_are_never_auto() {
             .contains("past its review date"),
         "{q}"
     );
-
     // The same entry before its review date is auto.
-    let t = Test::new()
-        .file("kb/k.toml", kb)
-        .file(
-            "kb/other.toml",
-            entry("mfa", "Do you require MFA for staff?", "Yes"),
-        )
-        .file(
-            "q.csv",
-            "ID,Question,Answer\n1,Do you rotate encryption keys every year?,\n",
-        )
-        .env("VETTED_TODAY", "2024-06-01")
-        .args(["fill", "q.csv", "--kb", "kb"]);
-    t.run().expect(0);
-    assert_eq!(
-        report(&t.path("q.report.json"))["questions"][0]["status"],
-        "auto"
-    );
+    assert_eq!(fill_on("2024-06-01")["status"], "auto");
 }
 
 #[test]
