@@ -68,8 +68,4 @@ impl KnowledgeBase {
     pub fn root(&self) -> &Path {
         &self.root
     }
-
-    pub fn get(&self, id: &str) -> Option<&Entry> {
-        self.entries.iter().find(|e| e.id == id)
-    }
 }

@@ -193,10 +193,6 @@ impl Matcher {
         &self.options
     }
 
-    pub fn vocabulary(&self) -> &Vocabulary {
-        &self.vocabulary
-    }
-
     pub fn entry(&self, candidate: &Candidate) -> &Entry {
         &self.kb.entries[candidate.entry]
     }

@@ -18,7 +18,7 @@ pub struct Overrides {
 }
 
 impl Overrides {
-    fn any_column(&self) -> bool {
+    fn any_layout(&self) -> bool {
         self.question_col.is_some() || self.answer_col.is_some() || self.header_row.is_some()
     }
 }
@@ -108,7 +108,7 @@ pub fn detect(
     };
     // A bare list of questions without headers is only trusted where the
     // user pointed at it or where there is nothing else to read.
-    let allow_headerless = selected.len() == 1 || overrides.any_column();
+    let allow_headerless = selected.len() == 1 || overrides.any_layout();
     let mut layouts = Vec::new();
     let mut skipped: Vec<Skipped> = (0..wb.sheets.len())
         .filter(|i| !selected.contains(i))

@@ -229,20 +229,21 @@ fn write_summary(ws: &mut Worksheet, name: &str, report: &Report, f: &Formats) -
     Ok(())
 }
 
+/// Writes one input value, with the row's status format when it has one.
 fn write_value(ws: &mut Worksheet, row: u32, col: u16, v: &Value, fmt: Option<&Format>) -> XResult {
-    let plain = Format::new();
-    let fmt = fmt.unwrap_or(&plain);
+    let default = Format::default();
+    let f = fmt.unwrap_or(&default);
     match v {
         Value::Empty => {
-            if fmt != &plain {
-                ws.write_blank(row, col, fmt)?;
+            if let Some(f) = fmt {
+                ws.write_blank(row, col, f)?;
             }
         }
         Value::Number(n) if n.is_finite() => {
-            ws.write_number_with_format(row, col, *n, fmt)?;
+            ws.write_number_with_format(row, col, *n, f)?;
         }
         Value::Bool(b) => {
-            ws.write_boolean_with_format(row, col, *b, fmt)?;
+            ws.write_boolean_with_format(row, col, *b, f)?;
         }
         Value::Date(s) if ExcelDateTime::parse_from_str(s).is_ok() => {
             let date = ExcelDateTime::parse_from_str(s)?;
@@ -251,10 +252,10 @@ fn write_value(ws: &mut Worksheet, row: u32, col: u16, v: &Value, fmt: Option<&F
             } else {
                 "yyyy-mm-dd"
             };
-            ws.write_datetime_with_format(row, col, &date, &fmt.clone().set_num_format(pattern))?;
+            ws.write_datetime_with_format(row, col, &date, &f.clone().set_num_format(pattern))?;
         }
         other => {
-            ws.write_string_with_format(row, col, cell_text(&other.display()), fmt)?;
+            ws.write_string_with_format(row, col, cell_text(&other.display()), f)?;
         }
     }
     Ok(())

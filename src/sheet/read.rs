@@ -26,18 +26,6 @@ pub enum Format {
     Csv,
 }
 
-impl Format {
-    pub fn name(self) -> &'static str {
-        match self {
-            Format::Xlsx => "xlsx",
-            Format::Xlsb => "xlsb",
-            Format::Xls => "xls",
-            Format::Ods => "ods",
-            Format::Csv => "csv",
-        }
-    }
-}
-
 /// A cell value as read (formulas as their cached value).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
@@ -313,14 +301,13 @@ fn to_sheet(
     }
     let mut sheet = Sheet::new(name, rows);
     sheet.visible = visible;
-    sheet.formulas = formulas
-        .used_cells()
-        .filter(|(_, _, f)| !f.is_empty())
-        .filter_map(|(r, c, _)| {
-            let (fr, fc) = formulas.start()?;
-            Some((fr + r as u32, fc + c as u32))
-        })
-        .collect();
+    if let Some((fr, fc)) = formulas.start() {
+        sheet.formulas = formulas
+            .used_cells()
+            .filter(|(_, _, f)| !f.is_empty())
+            .map(|(r, c, _)| (fr + r as u32, fc + c as u32))
+            .collect();
+    }
     Ok(sheet)
 }
 
