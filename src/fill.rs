@@ -56,7 +56,7 @@ pub fn fill_workbook(
         .iter()
         .flat_map(|l| l.questions.iter().map(|q| q.text.as_str()))
         .collect();
-    let mut matches = match_all(matcher, &texts)?.into_iter();
+    let mut matches = matcher.match_questions(&texts)?.into_iter();
     let mut questions = Vec::new();
     for layout in &layouts {
         let sheet_name = &workbook.sheets[layout.sheet].name;
@@ -143,33 +143,5 @@ pub fn fill_workbook(
         workbook,
         layouts,
         report,
-    })
-}
-
-/// Matches every question, spread over the available cores; results in input order.
-fn match_all(matcher: &Matcher, texts: &[&str]) -> Result<Vec<crate::matcher::Match>, MatchError> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8);
-    if threads <= 1 || texts.len() < 32 {
-        return texts.iter().map(|t| matcher.match_question(t)).collect();
-    }
-    let chunk = texts.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = texts
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|t| matcher.match_question(t))
-                        .collect::<Result<Vec<_>, _>>()
-                })
-            })
-            .collect();
-        let mut out = Vec::with_capacity(texts.len());
-        for h in handles {
-            out.extend(h.join().expect("matching thread panicked")?);
-        }
-        Ok(out)
     })
 }

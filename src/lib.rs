@@ -1,10 +1,12 @@
 //! `vetted`: a security questionnaire answer engine.
 //!
-//! Dependencies flow one way: [`kb`] → [`index`] → [`matcher`] → [`fill`]
+//! Dependencies flow one way: [`kb`] → [`index`] and [`embed`] → [`matcher`] → [`fill`]
 //! (with [`sheet`] for spreadsheets and [`report`] for the JSON contract);
 //! the [`cli`] sits on top. See `ARCHITECTURE.md`.
 
 pub mod cli;
+pub mod embed;
+pub mod eval;
 pub mod fill;
 pub mod index;
 pub mod kb;

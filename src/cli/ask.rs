@@ -6,7 +6,7 @@
 
 use clap::Args;
 
-use super::{Failure, KbArgs, Printer, ThresholdArgs, load_matcher};
+use super::{Failure, KbArgs, ModelArgs, Printer, ThresholdArgs, load_matcher};
 
 #[derive(Debug, Args)]
 pub struct AskArgs {
@@ -21,13 +21,15 @@ pub struct AskArgs {
     #[arg(long)]
     json: bool,
     #[command(flatten)]
+    model: ModelArgs,
+    #[command(flatten)]
     thresholds: ThresholdArgs,
 }
 
 pub fn run(args: AskArgs, printer: Printer) -> Result<(), Failure> {
     let mut options = args.thresholds.options()?;
     options.candidates = usize::from(args.limit);
-    let matcher = load_matcher(&args.kb, options, printer)?;
+    let matcher = load_matcher(&args.kb, &args.model, options, printer)?;
     let found = matcher.match_question(&args.question).map_err(|e| {
         printer.error(e);
         Failure::Reported

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::{Failure, KbArgs, Printer, ThresholdArgs, load_matcher};
+use super::{Failure, KbArgs, ModelArgs, Printer, ThresholdArgs, load_matcher};
 use crate::fill::{FillOptions, fill};
 use crate::sheet::{Overrides, SheetError, parse_column};
 
@@ -25,6 +25,8 @@ pub struct FillArgs {
     /// The JSON report to write (one input only). Default: `<input stem>.report.json` next to the draft.
     #[arg(long, value_name = "REPORT.json")]
     report: Option<PathBuf>,
+    #[command(flatten)]
+    model: ModelArgs,
     #[command(flatten)]
     thresholds: ThresholdArgs,
     /// Replace answers the questionnaire already holds (default: keep them, status `answered`).
@@ -79,7 +81,7 @@ pub fn run(args: FillArgs, printer: Printer) -> Result<(), Failure> {
             Failure::Reported
         })?;
     }
-    let matcher = load_matcher(&args.kb, args.thresholds.options()?, printer)?;
+    let matcher = load_matcher(&args.kb, &args.model, args.thresholds.options()?, printer)?;
 
     let bar = (printer.progress() && args.inputs.len() > 1).then(|| {
         let bar = ProgressBar::new(args.inputs.len() as u64);

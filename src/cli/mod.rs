@@ -5,8 +5,10 @@
 //! - `2`: a usage error (bad flags or arguments).
 
 mod ask;
+mod eval;
 mod fill;
 mod kb;
+mod model;
 mod output;
 
 use std::path::PathBuf;
@@ -14,6 +16,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::embed::Cache;
 use crate::kb::KnowledgeBase;
 use crate::matcher::{self, Matcher};
 pub use output::Printer;
@@ -39,6 +42,11 @@ enum Command {
     /// Work with the knowledge base.
     #[command(subcommand)]
     Kb(kb::KbCommand),
+    /// Measure matching quality against labeled questionnaires.
+    Eval(eval::EvalArgs),
+    /// Install or inspect the sentence-embedding model used for semantic matching.
+    #[command(subcommand)]
+    Model(model::ModelCommand),
 }
 
 /// Where the knowledge base is.
@@ -54,15 +62,34 @@ struct KbArgs {
     kb: PathBuf,
 }
 
+/// Which matcher: semantic with a model, or lexical.
+#[derive(Debug, Clone, Args)]
+struct ModelArgs {
+    /// The sentence-embedding model directory (default: the one `vetted model install` installed).
+    #[arg(
+        long,
+        env = "VETTED_MODEL",
+        value_name = "DIR",
+        conflicts_with = "lexical"
+    )]
+    model: Option<PathBuf>,
+    /// Match on words only, even when a model is installed.
+    #[arg(long)]
+    lexical: bool,
+    /// Also match against proposed entries in `_inbox/`.
+    #[arg(long)]
+    include_inbox: bool,
+}
+
 /// Confidence thresholds.
 #[derive(Debug, Clone, Args)]
 struct ThresholdArgs {
-    /// Minimum score (0-1) for `auto`: the answer is drafted as is.
-    #[arg(long, default_value_t = matcher::DEFAULT_AUTO_THRESHOLD, value_name = "SCORE", value_parser = parse_score)]
-    auto_threshold: f32,
+    /// Minimum score (0-1) for `auto`: the answer is drafted as is [default: 0.80 lexical, calibrated for semantic].
+    #[arg(long, value_name = "SCORE", value_parser = parse_score)]
+    auto_threshold: Option<f32>,
     /// Minimum score (0-1) for `review`: the answer is drafted and flagged for a human.
-    #[arg(long, default_value_t = matcher::DEFAULT_REVIEW_THRESHOLD, value_name = "SCORE", value_parser = parse_score)]
-    review_threshold: f32,
+    #[arg(long, value_name = "SCORE", value_parser = parse_score)]
+    review_threshold: Option<f32>,
 }
 
 fn parse_score(s: &str) -> Result<f32, String> {
@@ -76,10 +103,11 @@ fn parse_score(s: &str) -> Result<f32, String> {
 
 impl ThresholdArgs {
     fn options(&self) -> Result<matcher::Options, Failure> {
-        if self.review_threshold > self.auto_threshold {
+        if let (Some(review), Some(auto)) = (self.review_threshold, self.auto_threshold)
+            && review > auto
+        {
             return Err(Failure::Usage(format!(
-                "--review-threshold ({}) is above --auto-threshold ({})",
-                self.review_threshold, self.auto_threshold
+                "--review-threshold ({review}) is above --auto-threshold ({auto})"
             )));
         }
         Ok(matcher::Options {
@@ -116,6 +144,8 @@ pub fn run() -> ExitCode {
         Command::Fill(args) => fill::run(args, printer),
         Command::Ask(args) => ask::run(args, printer),
         Command::Kb(cmd) => kb::run(cmd, printer),
+        Command::Eval(args) => eval::run(args, printer),
+        Command::Model(cmd) => model::run(cmd, printer),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -128,21 +158,42 @@ pub fn run() -> ExitCode {
     }
 }
 
-/// Loads the KB and builds the matcher, reporting failures.
+/// Loads the KB and builds the matcher (semantic when a model is available),
+/// reporting failures.
 fn load_matcher(
     kb: &KbArgs,
+    model: &ModelArgs,
     options: matcher::Options,
     printer: Printer,
 ) -> Result<Matcher, Failure> {
-    let knowledge = load_kb(kb, printer)?;
-    Matcher::new(knowledge, options).map_err(|e| {
+    let knowledge = load_kb(kb, model.include_inbox, printer)?;
+    let lexical = Matcher::new(knowledge, options).map_err(|e| {
         printer.error(e);
         Failure::Reported
-    })
+    })?;
+    let Some(loaded) = model::load_for_matching(model, printer)? else {
+        return Ok(lexical);
+    };
+    let cache = crate::embed::home_dir().map(|h| Cache::new(&h.join("cache"), &loaded));
+    let (matcher, outcome) = lexical.with_model(loaded, cache.as_ref()).map_err(|e| {
+        printer.error(e);
+        Failure::Reported
+    })?;
+    if let Some(e) = outcome.write_error {
+        printer.warning(format!(
+            "{e}; the knowledge base will be embedded again next time"
+        ));
+    }
+    Ok(matcher)
 }
 
-fn load_kb(kb: &KbArgs, printer: Printer) -> Result<KnowledgeBase, Failure> {
-    crate::kb::load(&kb.kb).map_err(|e| {
+fn load_kb(kb: &KbArgs, include_inbox: bool, printer: Printer) -> Result<KnowledgeBase, Failure> {
+    let loaded = if include_inbox {
+        crate::kb::load_with_inbox(&kb.kb)
+    } else {
+        crate::kb::load(&kb.kb)
+    };
+    loaded.map_err(|e| {
         printer.error(&e);
         match e {
             crate::kb::KbError::NotFound(_) => {

@@ -82,7 +82,17 @@ impl Scan {
 
 /// Loads a KB for matching: any validation error fails the load.
 pub fn load(root: &Path) -> Result<KnowledgeBase, KbError> {
-    let scan = scan(root, Date::today())?;
+    load_scope(root, false)
+}
+
+/// Like [`load`], plus the proposed entries in `_inbox/` (marked
+/// [`Entry::proposed`](super::Entry::proposed)).
+pub fn load_with_inbox(root: &Path) -> Result<KnowledgeBase, KbError> {
+    load_scope(root, true)
+}
+
+fn load_scope(root: &Path, inbox: bool) -> Result<KnowledgeBase, KbError> {
+    let scan = scan_with(root, Date::today(), inbox)?;
     let errors: Vec<&Diagnostic> = scan.errors().collect();
     if let Some(first) = errors.first() {
         return Err(KbError::Invalid {
@@ -101,6 +111,11 @@ pub fn load(root: &Path) -> Result<KnowledgeBase, KbError> {
 /// `_inbox/` folder and hidden folders, and validates the whole KB. Stale
 /// entries (relative to `today`) are reported as warnings.
 pub fn scan(root: &Path, today: Date) -> Result<Scan, KbError> {
+    scan_with(root, today, false)
+}
+
+/// [`scan`], also reading `_inbox/` when `inbox` is set.
+pub fn scan_with(root: &Path, today: Date, inbox: bool) -> Result<Scan, KbError> {
     let meta = std::fs::metadata(root).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => KbError::NotFound(root.to_path_buf()),
         _ => KbError::Io {
@@ -113,6 +128,10 @@ pub fn scan(root: &Path, today: Date) -> Result<Scan, KbError> {
     }
     let mut files = Vec::new();
     collect_toml_files(root, &mut files)?;
+    let inbox_dir = root.join(INBOX_DIR);
+    if inbox && inbox_dir.is_dir() {
+        collect_toml_files(&inbox_dir, &mut files)?;
+    }
     files.sort();
 
     let mut scan = Scan {
@@ -138,7 +157,9 @@ pub fn scan(root: &Path, today: Date) -> Result<Scan, KbError> {
             continue;
         }
         scan.files += 1;
-        for entry in parse_entries(&mut sink) {
+        let proposed = path.starts_with(&inbox_dir);
+        for mut entry in parse_entries(&mut sink) {
+            entry.proposed = proposed;
             if let Some(prev) = first_seen.get(&entry.id) {
                 sink.error(
                     Some(entry.location.line),
@@ -431,6 +452,7 @@ fn validate(
             file: sink.file.to_path_buf(),
             line: entry_line,
         },
+        proposed: false,
     })
 }
 

@@ -10,7 +10,7 @@ mod model;
 
 pub use date::Date;
 pub(crate) use load::parse_synonym_groups;
-pub use load::{Diagnostic, KbError, Scan, Severity, load, scan};
+pub use load::{Diagnostic, KbError, Scan, Severity, load, load_with_inbox, scan, scan_with};
 pub use model::{Entry, Evidence, KnowledgeBase, Location};
 
 /// The file name of KB-local synonym groups at the root of a KB.

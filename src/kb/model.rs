@@ -20,6 +20,8 @@ pub struct Entry {
     pub review_by: Option<Date>,
     /// Where the entry is defined.
     pub location: Location,
+    /// A proposed entry from `_inbox/`, not yet approved.
+    pub proposed: bool,
 }
 
 impl Entry {

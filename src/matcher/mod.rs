@@ -2,18 +2,21 @@
 //!
 //! For each question: normalize it ([`normalize`]), expand it with the
 //! security vocabulary ([`vocabulary`]), take BM25 candidates from the
-//! [`crate::index`], then score every candidate in 0..1 ([`score`]) from the
-//! IDF-weighted concept overlap with its best phrasing and the character-level
-//! similarity of the wordings. The score decides the [`Status`]; a stale entry
-//! or a close runner-up with a different answer caps it at `review`, because a
-//! wrong answer sent unreviewed is worse than no answer.
+//! [`crate::index`] (plus, with a model, the nearest entries by embedding),
+//! then score every candidate in 0..1 ([`score`]) from the IDF-weighted
+//! concept overlap with its best phrasing, the character-level similarity of
+//! the wordings and, with a model, the cosine similarity of the sentence
+//! embeddings ([`crate::embed`]). The score decides the [`Status`]; a stale
+//! entry or a close runner-up with a different answer caps it at `review`,
+//! because a wrong answer sent unreviewed is worse than no answer.
 
 pub mod normalize;
 mod score;
 mod vocabulary;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
+use crate::embed::{self, Cache, CacheOutcome, EmbedError, Model, Vector};
 use crate::index::{self, Clause, Index};
 use crate::kb::{Date, Entry, KnowledgeBase};
 
@@ -21,6 +24,8 @@ pub use vocabulary::{Token, Vocabulary};
 
 /// How many BM25 candidates are re-scored per question.
 const RETRIEVE: usize = 30;
+/// How many nearest entries by embedding join the candidates.
+const RETRIEVE_DENSE: usize = 20;
 /// Weight of a vocabulary expansion relative to a word of the question.
 const EXPANSION_BOOST: f32 = 0.5;
 /// A runner-up this close to the best candidate makes the match ambiguous.
@@ -30,6 +35,8 @@ const AMBIGUITY_MARGIN: f32 = 0.05;
 pub enum MatchError {
     #[error(transparent)]
     Index(#[from] index::IndexError),
+    #[error(transparent)]
+    Embed(#[from] EmbedError),
 }
 
 /// The confidence band of a question.
@@ -57,10 +64,11 @@ impl Status {
 /// Matching settings.
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
-    /// Minimum score for `auto`.
-    pub auto_threshold: f32,
-    /// Minimum score for `review`.
-    pub review_threshold: f32,
+    /// Minimum score for `auto`; `None`: the calibrated default of the mode
+    /// (lexical or semantic).
+    pub auto_threshold: Option<f32>,
+    /// Minimum score for `review`; `None`: the calibrated default.
+    pub review_threshold: Option<f32>,
     /// How many candidates a [`Match`] keeps.
     pub candidates: usize,
     /// The date against which `review_by` is checked.
@@ -70,29 +78,63 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Options {
         Options {
-            auto_threshold: DEFAULT_AUTO_THRESHOLD,
-            review_threshold: DEFAULT_REVIEW_THRESHOLD,
+            auto_threshold: None,
+            review_threshold: None,
             candidates: 3,
             today: Date::today(),
         }
     }
 }
 
-pub const DEFAULT_AUTO_THRESHOLD: f32 = 0.80;
-pub const DEFAULT_REVIEW_THRESHOLD: f32 = 0.40;
+/// Calibrated thresholds of lexical-only matching.
+pub const LEXICAL_THRESHOLDS: Thresholds = Thresholds {
+    auto: 0.86,
+    review: 0.40,
+};
+/// Calibrated thresholds of semantic matching (see `eval/README.md`).
+pub const SEMANTIC_THRESHOLDS: Thresholds = Thresholds {
+    auto: 0.74,
+    review: 0.45,
+};
+
+/// The score bands.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Thresholds {
+    pub auto: f32,
+    pub review: f32,
+}
 
 /// A KB entry (by position in [`KnowledgeBase::entries`]) and its score.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Candidate {
     pub entry: usize,
+    /// The final score in 0..1.
     pub score: f32,
+    /// What the score is made of.
+    pub parts: Parts,
+}
+
+/// The evidence behind a candidate's score.
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize)]
+pub struct Parts {
+    /// Word overlap and wording similarity with the best phrasing, in 0..1.
+    pub lexical: f32,
+    /// IDF-weighted share of the question's words found anywhere in the
+    /// entry (phrasings, details, tags), in 0..1.
+    pub coverage: f32,
+    /// BM25 score relative to the best hit (0 when not a BM25 hit).
+    pub retrieval: f32,
+    /// Cosine similarity with the closest phrasing, when a model is loaded.
+    pub semantic: Option<f32>,
+    /// Cosine similarity with the whole entry (question, answer, details).
+    pub context: Option<f32>,
 }
 
 /// The outcome for one question.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Match {
     pub status: Status,
-    /// Best first; empty when nothing in the KB shares a word with the question.
+    /// Best first; empty when nothing in the KB resembles the question.
     pub candidates: Vec<Candidate>,
     /// Why the status is lower than the score alone would give.
     pub reasons: Vec<String>,
@@ -115,6 +157,15 @@ struct Phrasing {
     tokens: HashSet<Token>,
 }
 
+/// The embeddings of every phrasing, for a loaded model.
+struct Semantic {
+    model: Model,
+    /// Per phrasing: its entry and its vector.
+    vectors: Vec<(usize, Vector)>,
+    /// Per entry: the vector of its whole text.
+    contexts: Vec<Vector>,
+}
+
 /// The KB, indexed and ready to match questions.
 pub struct Matcher {
     kb: KnowledgeBase,
@@ -122,7 +173,11 @@ pub struct Matcher {
     vocabulary: Vocabulary,
     weights: score::Weights,
     phrasings: Vec<Vec<Phrasing>>,
+    /// Per entry: every token of its phrasings, details and tags.
+    documents: Vec<HashSet<Token>>,
     options: Options,
+    thresholds: Thresholds,
+    semantic: Option<Semantic>,
 }
 
 impl std::fmt::Debug for Matcher {
@@ -130,11 +185,20 @@ impl std::fmt::Debug for Matcher {
         f.debug_struct("Matcher")
             .field("entries", &self.kb.entries.len())
             .field("vocabulary", &self.vocabulary.len())
+            .field("semantic", &self.semantic.is_some())
             .finish_non_exhaustive()
     }
 }
 
+fn thresholds(options: &Options, defaults: Thresholds) -> Thresholds {
+    Thresholds {
+        auto: options.auto_threshold.unwrap_or(defaults.auto),
+        review: options.review_threshold.unwrap_or(defaults.review),
+    }
+}
+
 impl Matcher {
+    /// A lexical matcher; see [`Matcher::with_model`] for semantic matching.
     pub fn new(kb: KnowledgeBase, options: Options) -> Result<Matcher, MatchError> {
         let index = Index::build(kb.entries.iter().map(|e| index::Document {
             phrasings: e.phrasings().collect(),
@@ -175,14 +239,69 @@ impl Matcher {
             })
             .collect();
         let weights = score::Weights::new(docs.iter());
+        let documents: Vec<HashSet<Token>> = kb
+            .entries
+            .iter()
+            .zip(docs)
+            .map(|(e, mut all)| {
+                all.extend(tokens(&e.answer));
+                all.extend(tokens(e.details.as_deref().unwrap_or("")));
+                all
+            })
+            .collect();
         Ok(Matcher {
             kb,
             index,
             vocabulary,
             weights,
             phrasings,
+            documents,
+            thresholds: thresholds(&options, LEXICAL_THRESHOLDS),
             options,
+            semantic: None,
         })
+    }
+
+    /// Adds semantic re-ranking with `model`. The KB's phrasings are embedded
+    /// once and kept in `cache` (when given), so later runs only embed the
+    /// questions.
+    pub fn with_model(
+        mut self,
+        model: Model,
+        cache: Option<&Cache>,
+    ) -> Result<(Matcher, CacheOutcome), MatchError> {
+        let contexts: Vec<String> = self.kb.entries.iter().map(context_text).collect();
+        let texts: Vec<&str> = self
+            .phrasings
+            .iter()
+            .flat_map(|ps| ps.iter().map(|p| p.core.as_str()))
+            .chain(contexts.iter().map(String::as_str))
+            .collect();
+        let (vectors, outcome) = match cache {
+            Some(cache) => cache.embed(&model, &texts)?,
+            None => {
+                let vectors = model.embed(&texts)?;
+                let outcome = CacheOutcome {
+                    misses: vectors.len(),
+                    ..CacheOutcome::default()
+                };
+                (vectors, outcome)
+            }
+        };
+        let owners = self
+            .phrasings
+            .iter()
+            .enumerate()
+            .flat_map(|(i, ps)| std::iter::repeat_n(i, ps.len()));
+        let mut vectors = vectors;
+        let contexts = vectors.split_off(vectors.len() - contexts.len());
+        self.semantic = Some(Semantic {
+            model,
+            vectors: owners.zip(vectors).collect(),
+            contexts,
+        });
+        self.thresholds = thresholds(&self.options, SEMANTIC_THRESHOLDS);
+        Ok((self, outcome))
     }
 
     pub fn kb(&self) -> &KnowledgeBase {
@@ -193,62 +312,146 @@ impl Matcher {
         &self.options
     }
 
+    /// The thresholds in force (the options, or the mode's defaults).
+    pub fn thresholds(&self) -> Thresholds {
+        self.thresholds
+    }
+
+    /// Whether a model re-ranks the candidates.
+    pub fn is_semantic(&self) -> bool {
+        self.semantic.is_some()
+    }
+
     pub fn entry(&self, candidate: &Candidate) -> &Entry {
         &self.kb.entries[candidate.entry]
     }
 
     /// Matches one question.
     pub fn match_question(&self, question: &str) -> Result<Match, MatchError> {
-        let mut found = self.decide(self.score_all(question)?);
-        found.candidates.truncate(self.options.candidates);
-        Ok(found)
+        Ok(self
+            .match_questions(&[question])?
+            .pop()
+            .expect("one match per question"))
     }
 
-    /// The BM25 candidates, re-scored, best first.
-    fn score_all(&self, question: &str) -> Result<Vec<Candidate>, MatchError> {
-        let core = normalize::core(question);
-        let terms = self.index.analyze(&core);
-        if terms.is_empty() {
+    /// Matches questions, in order. Questions are embedded in batches and
+    /// scored on all available cores.
+    pub fn match_questions(&self, questions: &[&str]) -> Result<Vec<Match>, MatchError> {
+        let cores: Vec<String> = questions.iter().map(|q| normalize::core(q)).collect();
+        let vectors: Vec<Option<Vector>> = match &self.semantic {
+            Some(s) => {
+                let texts: Vec<&str> = cores.iter().map(String::as_str).collect();
+                s.model.embed(&texts)?.into_iter().map(Some).collect()
+            }
+            None => vec![None; cores.len()],
+        };
+        let one = |i: usize| -> Result<Match, MatchError> {
+            let mut found = self.decide(self.score_all(&cores[i], vectors[i].as_deref())?);
+            found.candidates.truncate(self.options.candidates);
+            Ok(found)
+        };
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(8);
+        if threads <= 1 || questions.len() < 32 {
+            return (0..questions.len()).map(one).collect();
+        }
+        let chunk = questions.len().div_ceil(threads);
+        let indices: Vec<usize> = (0..questions.len()).collect();
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = indices
+                .chunks(chunk)
+                .map(|part| {
+                    let one = &one;
+                    scope.spawn(move || part.iter().map(|&i| one(i)).collect::<Result<Vec<_>, _>>())
+                })
+                .collect();
+            let mut out = Vec::with_capacity(questions.len());
+            for h in handles {
+                out.extend(h.join().expect("matching thread panicked")?);
+            }
+            Ok(out)
+        })
+    }
+
+    /// The candidates, scored, best first.
+    fn score_all(&self, core: &str, vector: Option<&[f32]>) -> Result<Vec<Candidate>, MatchError> {
+        let terms = self.index.analyze(core);
+        // Entry → BM25 score relative to the best hit.
+        let mut pool: HashMap<usize, f32> = HashMap::new();
+        if !terms.is_empty() {
+            let mut clauses: Vec<Clause> = terms
+                .iter()
+                .map(|t| Clause {
+                    terms: vec![t.clone()],
+                    boost: 1.0,
+                })
+                .collect();
+            clauses.extend(
+                self.vocabulary
+                    .expansions(&terms)
+                    .into_iter()
+                    .map(|t| Clause {
+                        terms: t.to_vec(),
+                        boost: EXPANSION_BOOST,
+                    }),
+            );
+            let hits = self.index.search(&index::Query { clauses }, RETRIEVE)?;
+            if let Some(top) = hits.first().map(|h| h.score).filter(|s| *s > 0.0) {
+                pool.extend(
+                    hits.iter()
+                        .map(|h| (h.doc, (h.score / top).clamp(0.0, 1.0))),
+                );
+            }
+        }
+        // Entry → best cosine over its phrasings.
+        let mut cosines: HashMap<usize, f32> = HashMap::new();
+        if let (Some(s), Some(v)) = (&self.semantic, vector) {
+            for (entry, p) in &s.vectors {
+                let c = embed::cosine(v, p);
+                let best = cosines.entry(*entry).or_insert(f32::MIN);
+                *best = best.max(c);
+            }
+            let mut nearest: Vec<(usize, f32)> = cosines
+                .iter()
+                .map(|(e, c)| (*e, c.max(embed::cosine(v, &s.contexts[*e]))))
+                .collect();
+            nearest.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            for (entry, _) in nearest.into_iter().take(RETRIEVE_DENSE) {
+                pool.entry(entry).or_insert(0.0);
+            }
+        }
+        if pool.is_empty() {
             return Ok(Vec::new());
         }
-        let mut clauses: Vec<Clause> = terms
-            .iter()
-            .map(|t| Clause {
-                terms: vec![t.clone()],
-                boost: 1.0,
-            })
-            .collect();
-        clauses.extend(
-            self.vocabulary
-                .expansions(&terms)
-                .into_iter()
-                .map(|t| Clause {
-                    terms: t.to_vec(),
-                    boost: EXPANSION_BOOST,
-                }),
-        );
-        let hits = self.index.search(&index::Query { clauses }, RETRIEVE)?;
-        let Some(top_bm25) = hits.first().map(|h| h.score).filter(|s| *s > 0.0) else {
-            return Ok(Vec::new());
-        };
         let q_tokens: HashSet<Token> = self.vocabulary.tokens(&terms).into_iter().collect();
-        let mut scored: Vec<Candidate> = hits
-            .iter()
-            .map(|hit| {
-                let best = self.phrasings[hit.doc]
+        let mut scored: Vec<Candidate> = pool
+            .into_iter()
+            .map(|(entry, retrieval)| {
+                let best = self.phrasings[entry]
                     .iter()
                     .map(|p| {
                         score::combine(
                             score::weighted_overlap(&q_tokens, &p.tokens, &self.weights),
-                            score::phrase_similarity(&core, &p.core),
+                            score::phrase_similarity(core, &p.core),
                         )
                     })
                     .fold(0.0f32, f32::max);
-                // Retrieval rank breaks near-ties: at most a 10% discount.
-                let retrieval = (hit.score / top_bm25).clamp(0.0, 1.0);
+                let parts = Parts {
+                    // Retrieval rank breaks near-ties: at most a 10% discount.
+                    lexical: (best * (0.9 + 0.1 * retrieval)).clamp(0.0, 1.0),
+                    coverage: score::coverage(&q_tokens, &self.documents[entry], &self.weights),
+                    retrieval,
+                    semantic: cosines.get(&entry).copied(),
+                    context: match (&self.semantic, vector) {
+                        (Some(s), Some(v)) => Some(embed::cosine(v, &s.contexts[entry])),
+                        _ => None,
+                    },
+                };
                 Candidate {
-                    entry: hit.doc,
-                    score: (best * (0.9 + 0.1 * retrieval)).clamp(0.0, 1.0),
+                    entry,
+                    score: score::fuse(&parts),
+                    parts,
                 }
             })
             .collect();
@@ -257,7 +460,7 @@ impl Matcher {
     }
 
     fn decide(&self, candidates: Vec<Candidate>) -> Match {
-        let o = &self.options;
+        let t = self.thresholds;
         let mut reasons = Vec::new();
         let Some(best) = candidates.first().copied() else {
             return Match {
@@ -266,16 +469,23 @@ impl Matcher {
                 reasons,
             };
         };
-        let mut status = if best.score >= o.auto_threshold {
+        let mut status = if best.score >= t.auto {
             Status::Auto
-        } else if best.score >= o.review_threshold {
+        } else if best.score >= t.review {
             Status::Review
         } else {
             Status::Unmatched
         };
         if status == Status::Auto {
             let entry = self.entry(&best);
-            if entry.is_stale(o.today) {
+            if entry.proposed {
+                status = Status::Review;
+                reasons.push(format!(
+                    "entry `{}` is a proposal in `_inbox/`, not yet approved",
+                    entry.id
+                ));
+            }
+            if entry.is_stale(self.options.today) {
                 status = Status::Review;
                 let by = entry.review_by.map(|d| d.to_string()).unwrap_or_default();
                 reasons.push(format!("entry `{}` is past its review date {by}", entry.id));
@@ -297,6 +507,16 @@ impl Matcher {
             reasons,
         }
     }
+}
+
+/// The text that stands for a whole entry: its question, answer and details.
+fn context_text(e: &Entry) -> String {
+    let mut text = format!("{} {}", e.question, e.answer);
+    if let Some(d) = &e.details {
+        text.push(' ');
+        text.push_str(d);
+    }
+    text
 }
 
 fn same_answer(a: &str, b: &str) -> bool {

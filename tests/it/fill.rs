@@ -425,9 +425,9 @@ fn bad_inputs_fail_with_one_clear_line() {
             .args(["fill", name, "--kb", &kb_arg()]);
         let run = t.run().expect(1);
         let err = run.stderr();
-        let first = err.lines().next().unwrap_or_default();
+        let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error: ")).collect();
         assert!(
-            first.starts_with("error: ") && first.contains(expected),
+            errors.len() == 1 && errors[0].contains(expected),
             "{name}: {err}"
         );
         assert!(
@@ -443,7 +443,7 @@ fn bad_inputs_fail_with_one_clear_line() {
         .run()
         .expect(1);
     assert_eq!(
-        run.stderr().lines().next(),
+        run.stderr().lines().find(|l| l.starts_with("error: ")),
         Some("error: `missing.xlsx` does not exist")
     );
 }

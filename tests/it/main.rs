@@ -1,7 +1,9 @@
 //! Integration tests: run the real `vetted` binary in temporary directories.
 
 mod ask;
+mod eval;
 mod fill;
 mod kb;
 mod real_files;
+mod semantic;
 mod support;

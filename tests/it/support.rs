@@ -28,6 +28,22 @@ pub fn shared() -> Option<PathBuf> {
     None
 }
 
+/// The sentence-embedding model for semantic tests (`VETTED_TEST_MODEL`, a
+/// directory with `config.json`, `tokenizer.json`, `model.safetensors`), or
+/// `None` with a printed notice. CI sets `VETTED_REQUIRE_MODEL=1` so that a
+/// missing model fails instead.
+pub fn model() -> Option<PathBuf> {
+    let dir = std::env::var_os("VETTED_TEST_MODEL").map(PathBuf::from);
+    if let Some(dir) = dir.filter(|d| d.join("model.safetensors").is_file()) {
+        return Some(dir);
+    }
+    if std::env::var_os("VETTED_REQUIRE_MODEL").is_some() {
+        panic!("VETTED_REQUIRE_MODEL is set but VETTED_TEST_MODEL is not a model directory");
+    }
+    eprintln!("notice: skipping: set VETTED_TEST_MODEL to a model directory to run semantic tests");
+    None
+}
+
 /// One invocation of `vetted` in a fresh temporary directory.
 pub struct Test {
     pub dir: tempfile::TempDir,
@@ -36,12 +52,25 @@ pub struct Test {
 }
 
 impl Test {
+    /// Runs without a model: `VETTED_HOME` is a fresh folder of the test.
     pub fn new() -> Test {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let home = dir.path().join(".vetted-home").display().to_string();
         Test {
-            dir: tempfile::tempdir().expect("temp dir"),
+            dir,
             args: Vec::new(),
-            envs: vec![("VETTED_TODAY".into(), "2026-11-23".into())],
+            envs: vec![
+                ("VETTED_TODAY".into(), "2026-11-23".into()),
+                ("VETTED_HOME".into(), home),
+            ],
         }
+    }
+
+    /// Uses the test model, with an embedding cache shared by the tests.
+    pub fn model(self, model: &Path) -> Test {
+        let home = Path::new(env!("CARGO_TARGET_TMPDIR")).join("vetted-home");
+        self.env("VETTED_MODEL", model.to_str().unwrap())
+            .env("VETTED_HOME", home.to_str().unwrap())
     }
 
     pub fn path(&self, rel: &str) -> PathBuf {
@@ -82,6 +111,7 @@ impl Test {
         cmd.current_dir(self.dir.path())
             .args(&self.args)
             .env_remove("VETTED_KB")
+            .env_remove("VETTED_MODEL")
             .env("NO_COLOR", "1");
         for (k, v) in &self.envs {
             cmd.env(k, v);

@@ -1,0 +1,149 @@
+//! On-disk cache of knowledge-base embeddings.
+//!
+//! One file per model (named by its fingerprint) maps the SHA-256 of each
+//! embedded text to its vector, so a run only embeds the phrasings that
+//! changed since the last one. The file is rewritten atomically; an unreadable
+//! or foreign file is treated as empty and replaced.
+//!
+//! Layout: `VTEMB001`, dimension (u32 LE), count (u32 LE), then per vector
+//! the 32-byte key and `dimension` f32 LE values.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use super::{EmbedError, Model, Vector};
+
+const MAGIC: &[u8; 8] = b"VTEMB001";
+/// Vectors kept from texts no longer asked for (other KBs, older versions).
+const KEEP_STALE: usize = 50_000;
+
+type Key = [u8; 32];
+
+/// How a [`Cache::embed`] call went.
+#[derive(Debug, Default)]
+pub struct CacheOutcome {
+    pub hits: usize,
+    pub misses: usize,
+    /// The cache could not be updated (the vectors are still returned).
+    pub write_error: Option<EmbedError>,
+}
+
+/// The embedding cache for one model.
+#[derive(Debug, Clone)]
+pub struct Cache {
+    path: PathBuf,
+}
+
+impl Cache {
+    /// The cache file for `model` in `dir`.
+    pub fn new(dir: &Path, model: &Model) -> Cache {
+        Cache {
+            path: dir.join(format!("{}.emb", model.fingerprint())),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Embeds `texts`, taking what it can from the cache and adding the rest.
+    pub fn embed(
+        &self,
+        model: &Model,
+        texts: &[&str],
+    ) -> Result<(Vec<Vector>, CacheOutcome), EmbedError> {
+        let (dim, mut stored) = self.read().unwrap_or_default();
+        let keys: Vec<Key> = texts.iter().map(|t| key(t)).collect();
+        let missing: Vec<usize> = (0..texts.len())
+            .filter(|&i| !stored.contains_key(&keys[i]) || dim == 0)
+            .collect();
+        let mut outcome = CacheOutcome {
+            hits: texts.len() - missing.len(),
+            misses: missing.len(),
+            write_error: None,
+        };
+        if !missing.is_empty() {
+            let fresh = model.embed(&missing.iter().map(|&i| texts[i]).collect::<Vec<_>>())?;
+            let new_dim = fresh.first().map_or(dim, Vec::len);
+            if new_dim != dim {
+                stored.clear();
+            }
+            for (&i, v) in missing.iter().zip(fresh) {
+                stored.insert(keys[i], v);
+            }
+            outcome.write_error = self.write(new_dim, &stored, &keys).err();
+        }
+        let vectors = keys.iter().map(|k| stored[k].clone()).collect();
+        Ok((vectors, outcome))
+    }
+
+    fn read(&self) -> Option<(usize, HashMap<Key, Vector>)> {
+        let bytes = std::fs::read(&self.path).ok()?;
+        let rest = bytes.strip_prefix(MAGIC)?;
+        let u32_at = |at: usize| -> Option<usize> {
+            Some(u32::from_le_bytes(rest.get(at..at + 4)?.try_into().ok()?) as usize)
+        };
+        let (dim, count) = (u32_at(0)?, u32_at(4)?);
+        let record = 32 + 4 * dim;
+        let body = rest.get(8..)?;
+        if dim == 0 || body.len() != record.checked_mul(count)? {
+            return None;
+        }
+        let map = body
+            .chunks_exact(record)
+            .map(|r| {
+                let key: Key = r[..32].try_into().expect("32-byte key");
+                let v = r[32..]
+                    .chunks_exact(4)
+                    .map(|b| f32::from_le_bytes(b.try_into().expect("4 bytes")))
+                    .collect();
+                (key, v)
+            })
+            .collect();
+        Some((dim, map))
+    }
+
+    /// Writes the vectors for `wanted` plus up to [`KEEP_STALE`] others.
+    fn write(
+        &self,
+        dim: usize,
+        stored: &HashMap<Key, Vector>,
+        wanted: &[Key],
+    ) -> Result<(), EmbedError> {
+        let error = |source| EmbedError::WriteCache {
+            path: self.path.clone(),
+            source,
+        };
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).map_err(error)?;
+        let wanted_set: std::collections::HashSet<&Key> = wanted.iter().collect();
+        let mut keys: Vec<&Key> = wanted_set.iter().copied().collect();
+        keys.extend(
+            stored
+                .keys()
+                .filter(|k| !wanted_set.contains(k))
+                .take(KEEP_STALE),
+        );
+        let mut out = Vec::with_capacity(16 + keys.len() * (32 + 4 * dim));
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&(dim as u32).to_le_bytes());
+        out.extend_from_slice(&(keys.len() as u32).to_le_bytes());
+        for k in keys {
+            out.extend_from_slice(k);
+            for x in &stored[k] {
+                out.extend_from_slice(&x.to_le_bytes());
+            }
+        }
+        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(error)?;
+        tmp.write_all(&out).map_err(error)?;
+        tmp.persist(&self.path).map_err(|e| error(e.error))?;
+        Ok(())
+    }
+}
+
+fn key(text: &str) -> Key {
+    Sha256::digest(text.as_bytes()).into()
+}

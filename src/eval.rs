@@ -1,0 +1,437 @@
+//! Measuring matching quality against labeled questionnaires.
+//!
+//! A labels file is a CSV for one questionnaire:
+//!
+//! ```text
+//! # questionnaire: educause-hecvat-v4/HECVAT414.xlsx
+//! sheet,row,labels,question
+//! Organization,13,governance-isms,"Do you have a documented security program?"
+//! Organization,14,NONE,"..."
+//! ```
+//!
+//! The comment names the questionnaire, relative to the labels file or to the
+//! questionnaires folder. `row` is the 1-based row (the record number for
+//! CSV), as in the report; `labels` lists the entry ids that each answer the
+//! question correctly, separated by `;`, or `NONE` when the KB cannot answer
+//! it. `question` is optional and, when present, must match the question
+//! found on that row (it catches labels that drifted from the import).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::matcher::{Candidate, MatchError, Matcher, Status};
+use crate::sheet::{self, Overrides, SheetError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum EvalError {
+    #[error("cannot read `{path}`: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("`{path}`: {message}")]
+    Invalid { path: PathBuf, message: String },
+    #[error("`{path}` line {line}: {message}")]
+    Line {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    #[error(transparent)]
+    Sheet(#[from] SheetError),
+    #[error(transparent)]
+    Match(#[from] MatchError),
+}
+
+/// One labeled question.
+#[derive(Debug, Clone)]
+pub struct Label {
+    pub sheet: String,
+    pub row: u32,
+    /// The entry ids that answer it; empty for `NONE`.
+    pub entries: Vec<String>,
+    pub question: Option<String>,
+    /// The line of the labels file.
+    pub line: usize,
+}
+
+/// A labels file.
+#[derive(Debug, Clone)]
+pub struct Labels {
+    pub path: PathBuf,
+    /// As written in the `# questionnaire:` line.
+    pub questionnaire: String,
+    pub labels: Vec<Label>,
+}
+
+impl Labels {
+    /// Reads and checks a labels file.
+    pub fn read(path: &Path) -> Result<Labels, EvalError> {
+        let text = std::fs::read_to_string(path).map_err(|source| EvalError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let invalid = |message: &str| EvalError::Invalid {
+            path: path.to_owned(),
+            message: message.to_owned(),
+        };
+        let (first, rest) = text.split_once('\n').unwrap_or((&text, ""));
+        let questionnaire = first
+            .trim()
+            .strip_prefix('#')
+            .and_then(|c| c.trim().strip_prefix("questionnaire:"))
+            .map(|q| q.trim().to_owned())
+            .filter(|q| !q.is_empty())
+            .ok_or_else(|| invalid("the first line must be `# questionnaire: PATH`"))?;
+        let mut reader = csv::ReaderBuilder::new().from_reader(rest.as_bytes());
+        let headers = reader
+            .headers()
+            .map_err(|e| invalid(&e.to_string()))?
+            .clone();
+        let col = |name: &str| headers.iter().position(|h| h.trim() == name);
+        let (Some(sheet_col), Some(row_col), Some(labels_col)) =
+            (col("sheet"), col("row"), col("labels"))
+        else {
+            return Err(invalid("the header must have `sheet`, `row` and `labels`"));
+        };
+        let question_col = col("question");
+        let mut labels = Vec::new();
+        for record in reader.records() {
+            let record = record.map_err(|e| invalid(&e.to_string()))?;
+            // +1 for the comment line, +1 for 1-based lines.
+            let line = record.position().map_or(0, |p| p.line() as usize + 1);
+            let err = |message: String| EvalError::Line {
+                path: path.to_owned(),
+                line,
+                message,
+            };
+            let field = |i: usize| record.get(i).unwrap_or("").trim();
+            let row: u32 = field(row_col)
+                .parse()
+                .map_err(|_| err(format!("row `{}` is not a number", field(row_col))))?;
+            let raw = field(labels_col);
+            if raw.is_empty() {
+                return Err(err("empty labels: write entry ids or `NONE`".into()));
+            }
+            let entries: Vec<String> = if raw == "NONE" {
+                Vec::new()
+            } else {
+                raw.split(';')
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            };
+            labels.push(Label {
+                sheet: field(sheet_col).to_owned(),
+                row,
+                entries,
+                question: question_col
+                    .map(|i| field(i).to_owned())
+                    .filter(|q| !q.is_empty()),
+                line,
+            });
+        }
+        Ok(Labels {
+            path: path.to_owned(),
+            questionnaire,
+            labels,
+        })
+    }
+
+    /// The questionnaire: relative to the labels file if it exists there,
+    /// else relative to `questionnaires`.
+    pub fn questionnaire_path(&self, questionnaires: &Path) -> PathBuf {
+        let own = self
+            .path
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join(&self.questionnaire);
+        if own.exists() {
+            own
+        } else {
+            questionnaires.join(&self.questionnaire)
+        }
+    }
+}
+
+/// How the matcher did on one labeled question.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub file: String,
+    pub sheet: String,
+    pub row: u32,
+    pub question: String,
+    /// Right entries; empty when the KB cannot answer the question.
+    pub labels: Vec<String>,
+    pub status: Status,
+    /// The matcher kept it from `auto` whatever its score (stale, ambiguous,
+    /// proposed entry).
+    pub capped: bool,
+    /// Entry ids and candidates, best first.
+    pub candidates: Vec<(String, Candidate)>,
+}
+
+impl Outcome {
+    pub fn answerable(&self) -> bool {
+        !self.labels.is_empty()
+    }
+
+    /// Whether one of the first `k` candidates is right.
+    pub fn right_within(&self, k: usize) -> bool {
+        self.candidates
+            .iter()
+            .take(k)
+            .any(|(id, _)| self.labels.contains(id))
+    }
+
+    /// `auto` with a right answer.
+    pub fn auto_right(&self) -> bool {
+        self.status == Status::Auto && self.right_within(1)
+    }
+}
+
+/// Runs the matcher over the labeled questions of one questionnaire.
+pub fn evaluate(
+    labels: &Labels,
+    questionnaire: &Path,
+    matcher: &Matcher,
+) -> Result<Vec<Outcome>, EvalError> {
+    let workbook = sheet::read(questionnaire)?;
+    let (layouts, _) = sheet::detect(&workbook, &Overrides::default())?;
+    let mut found: HashMap<(&str, u32), &str> = HashMap::new();
+    for layout in &layouts {
+        let name = workbook.sheets[layout.sheet].name.as_str();
+        for q in &layout.questions {
+            found.insert((name, q.row + 1), q.text.as_str());
+        }
+    }
+    let mut texts = Vec::with_capacity(labels.labels.len());
+    for l in &labels.labels {
+        let text = found
+            .get(&(l.sheet.as_str(), l.row))
+            .ok_or_else(|| EvalError::Line {
+                path: labels.path.clone(),
+                line: l.line,
+                message: format!(
+                    "`{}` has no question on sheet `{}` row {}",
+                    questionnaire.display(),
+                    l.sheet,
+                    l.row
+                ),
+            })?;
+        if let Some(expected) = &l.question
+            && squash(expected) != squash(text)
+        {
+            return Err(EvalError::Line {
+                path: labels.path.clone(),
+                line: l.line,
+                message: format!(
+                    "the question on sheet `{}` row {} is now {:?}",
+                    l.sheet,
+                    l.row,
+                    shorten(text, 80)
+                ),
+            });
+        }
+        texts.push(*text);
+    }
+    let matches = matcher.match_questions(&texts)?;
+    let file = questionnaire
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Ok(labels
+        .labels
+        .iter()
+        .zip(texts)
+        .zip(matches)
+        .map(|((l, text), m)| Outcome {
+            file: file.clone(),
+            sheet: l.sheet.clone(),
+            row: l.row,
+            question: text.to_owned(),
+            labels: l.entries.clone(),
+            status: m.status,
+            capped: !m.reasons.is_empty(),
+            candidates: m
+                .candidates
+                .iter()
+                .map(|c| (matcher.entry(c).id.clone(), *c))
+                .collect(),
+        })
+        .collect())
+}
+
+fn squash(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The first `n` characters of `s`, on one line.
+pub fn shorten(s: &str, n: usize) -> String {
+    let flat = squash(s);
+    match flat.char_indices().nth(n) {
+        Some((i, _)) => format!("{}…", &flat[..i]),
+        None => flat,
+    }
+}
+
+/// The figures of an evaluation.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Metrics {
+    pub questions: usize,
+    /// Questions the KB can answer (labels other than `NONE`).
+    pub answerable: usize,
+    /// Share of answerable questions whose first candidate is right.
+    pub top1: f64,
+    /// Share of answerable questions with a right entry among the first three.
+    pub top3: f64,
+    /// Questions marked `auto`.
+    pub auto: usize,
+    /// Share of `auto` questions whose answer is right (1.0 when none).
+    pub auto_precision: f64,
+    /// Share of answerable questions that are `auto` and right.
+    pub auto_coverage: f64,
+    /// `auto` questions with a wrong entry.
+    pub auto_wrong: usize,
+    /// Questions the KB cannot answer that were marked `auto`.
+    pub unanswerable_auto: usize,
+    /// The most such questions in one questionnaire.
+    pub unanswerable_auto_max_per_file: usize,
+}
+
+impl Metrics {
+    pub fn of(outcomes: &[Outcome]) -> Metrics {
+        let share = |n: usize, d: usize| if d == 0 { 0.0 } else { n as f64 / d as f64 };
+        let answerable: Vec<&Outcome> = outcomes.iter().filter(|o| o.answerable()).collect();
+        let auto: Vec<&Outcome> = outcomes
+            .iter()
+            .filter(|o| o.status == Status::Auto)
+            .collect();
+        let auto_right = auto.iter().filter(|o| o.auto_right()).count();
+        let mut per_file: HashMap<&str, usize> = HashMap::new();
+        for o in &auto {
+            if !o.answerable() {
+                *per_file.entry(o.file.as_str()).or_default() += 1;
+            }
+        }
+        Metrics {
+            questions: outcomes.len(),
+            answerable: answerable.len(),
+            top1: share(
+                answerable.iter().filter(|o| o.right_within(1)).count(),
+                answerable.len(),
+            ),
+            top3: share(
+                answerable.iter().filter(|o| o.right_within(3)).count(),
+                answerable.len(),
+            ),
+            auto: auto.len(),
+            auto_precision: if auto.is_empty() {
+                1.0
+            } else {
+                share(auto_right, auto.len())
+            },
+            auto_coverage: share(auto_right, answerable.len()),
+            auto_wrong: auto.len() - auto_right,
+            unanswerable_auto: per_file.values().sum(),
+            unanswerable_auto_max_per_file: per_file.values().copied().max().unwrap_or(0),
+        }
+    }
+}
+
+/// The misses that matter most, worst first: wrong `auto` answers, then
+/// answerable questions whose right entry is not among the first three, then
+/// those where it is second or third.
+pub fn worst(outcomes: &[Outcome], n: usize) -> Vec<&Outcome> {
+    let rank = |o: &Outcome| -> Option<u8> {
+        if o.status == Status::Auto && !o.auto_right() {
+            Some(0)
+        } else if o.answerable() && !o.right_within(3) {
+            Some(1)
+        } else if o.answerable() && !o.right_within(1) {
+            Some(2)
+        } else {
+            None
+        }
+    };
+    let mut misses: Vec<(u8, f32, &Outcome)> = outcomes
+        .iter()
+        .filter_map(|o| {
+            let top = o.candidates.first().map_or(0.0, |(_, c)| c.score);
+            rank(o).map(|r| (r, top, o))
+        })
+        .collect();
+    misses.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
+    misses.into_iter().take(n).map(|(_, _, o)| o).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(labels: &[&str], status: Status, top: &[&str]) -> Outcome {
+        Outcome {
+            file: "q.xlsx".into(),
+            sheet: "S".into(),
+            row: 1,
+            question: "q".into(),
+            labels: labels.iter().map(|s| s.to_string()).collect(),
+            status,
+            capped: false,
+            candidates: top
+                .iter()
+                .enumerate()
+                .map(|(i, id)| {
+                    let c = Candidate {
+                        entry: i,
+                        score: 1.0 - i as f32 * 0.1,
+                        parts: Default::default(),
+                    };
+                    (id.to_string(), c)
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn metrics_count_rights_and_wrongs() {
+        let outcomes = [
+            outcome(&["a"], Status::Auto, &["a", "b"]),
+            outcome(&["a"], Status::Auto, &["b", "a"]),
+            outcome(&["c"], Status::Review, &["x", "y", "c"]),
+            outcome(&[], Status::Auto, &["a"]),
+            outcome(&[], Status::Unmatched, &[]),
+        ];
+        let m = Metrics::of(&outcomes);
+        assert_eq!((m.questions, m.answerable, m.auto), (5, 3, 3));
+        assert!((m.top1 - 1.0 / 3.0).abs() < 1e-9);
+        assert!((m.top3 - 1.0).abs() < 1e-9);
+        assert!((m.auto_precision - 1.0 / 3.0).abs() < 1e-9);
+        assert!((m.auto_coverage - 1.0 / 3.0).abs() < 1e-9);
+        assert_eq!((m.auto_wrong, m.unanswerable_auto), (2, 1));
+        let w = worst(&outcomes, 10);
+        assert_eq!(w.len(), 3);
+        assert_eq!(w[0].status, Status::Auto);
+    }
+
+    #[test]
+    fn labels_file_is_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l.csv");
+        std::fs::write(
+            &path,
+            "# questionnaire: q.csv\nsheet,row,labels\nS,2,a;b\nS,3,NONE\n",
+        )
+        .unwrap();
+        let l = Labels::read(&path).unwrap();
+        assert_eq!(l.questionnaire, "q.csv");
+        assert_eq!(l.labels[0].entries, ["a", "b"]);
+        assert!(l.labels[1].entries.is_empty());
+        assert_eq!(l.labels[1].line, 4);
+        std::fs::write(&path, "sheet,row,labels\nS,2,a\n").unwrap();
+        assert!(Labels::read(&path).is_err());
+        std::fs::write(&path, "# questionnaire: q.csv\nsheet,row,labels\nS,x,a\n").unwrap();
+        let e = Labels::read(&path).unwrap_err().to_string();
+        assert!(e.contains("line 3"), "{e}");
+    }
+}

@@ -1,0 +1,132 @@
+//! `vetted eval` on the labeled real questionnaires in `eval/labels/`, with
+//! the quality floors CI holds the matcher to (set from measured values,
+//! see `eval/README.md`).
+
+use serde_json::Value;
+
+use crate::support::{Test, model, repo, shared};
+
+fn labels() -> Vec<String> {
+    let mut files: Vec<String> = std::fs::read_dir(repo().join("eval/labels"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "csv"))
+        .map(|p| p.display().to_string())
+        .collect();
+    files.sort();
+    files
+}
+
+fn eval(t: Test, extra: &[&str]) -> Value {
+    let dir = shared().expect("checked by the caller");
+    let run = t
+        .args(["eval", "--json"])
+        .args(extra)
+        .args(["--kb"])
+        .args([repo().join("knowledge_base").to_str().unwrap()])
+        .args(["--questionnaires", dir.to_str().unwrap()])
+        .args(labels())
+        .run()
+        .expect(0);
+    serde_json::from_str(&run.stdout()).expect("eval --json prints JSON")
+}
+
+fn at_least(m: &Value, key: &str, floor: f64) {
+    let v = m[key].as_f64().unwrap();
+    assert!(v >= floor, "{key} {v:.3} is below the floor {floor}: {m}");
+}
+
+#[test]
+fn labels_cover_at_least_300_answerable_questions() {
+    if shared().is_none() {
+        return;
+    }
+    let r = eval(Test::new(), &["--lexical"]);
+    let m = &r["overall"];
+    assert!(m["questions"].as_u64().unwrap() >= 800, "{m}");
+    assert!(m["answerable"].as_u64().unwrap() >= 300, "{m}");
+    assert_eq!(r["files"].as_array().unwrap().len(), labels().len());
+}
+
+#[test]
+fn lexical_quality_floors() {
+    if shared().is_none() {
+        return;
+    }
+    let r = eval(Test::new(), &["--lexical"]);
+    assert_eq!(r["mode"], "lexical");
+    let m = &r["overall"];
+    at_least(m, "top1", 0.56);
+    at_least(m, "top3", 0.75);
+    at_least(m, "auto_precision", 0.98);
+    at_least(m, "auto_coverage", 0.025);
+    assert!(
+        m["unanswerable_auto_max_per_file"].as_u64().unwrap() <= 1,
+        "{m}"
+    );
+}
+
+#[test]
+fn semantic_quality_floors() {
+    let Some(model) = model() else { return };
+    if shared().is_none() {
+        return;
+    }
+    let r = eval(Test::new().model(&model), &[]);
+    assert_eq!(r["mode"], "semantic");
+    let m = &r["overall"];
+    at_least(m, "top1", 0.66);
+    at_least(m, "top3", 0.80);
+    at_least(m, "auto_precision", 0.98);
+    at_least(m, "auto_coverage", 0.05);
+    assert!(
+        m["unanswerable_auto_max_per_file"].as_u64().unwrap() <= 1,
+        "{m}"
+    );
+}
+
+#[test]
+fn floors_fail_the_command() {
+    if shared().is_none() {
+        return;
+    }
+    let dir = shared().unwrap();
+    let run = Test::new()
+        .args(["eval", "--lexical", "--min-top1", "0.99", "--kb"])
+        .args([repo().join("knowledge_base").to_str().unwrap()])
+        .args(["--questionnaires", dir.to_str().unwrap()])
+        .args([repo()
+            .join("eval/labels/vsaq-programs.csv")
+            .to_str()
+            .unwrap()])
+        .run()
+        .expect(1);
+    assert!(
+        run.stderr().contains("is below the floor 99.0%"),
+        "{}",
+        run.stderr()
+    );
+    assert!(
+        run.stdout().contains("vsaq-programs.csv"),
+        "{}",
+        run.stdout()
+    );
+}
+
+#[test]
+fn a_label_that_no_longer_matches_the_import_is_an_error() {
+    let Some(dir) = shared() else { return };
+    let t = Test::new().file(
+        "l.csv",
+        "# questionnaire: google-vsaq/security_privacy_programs.questions.csv\n\
+         sheet,row,labels,question\n\
+         security_privacy_programs.questions.csv,2,NONE,Something else entirely\n",
+    );
+    let run = t
+        .args(["eval", "--lexical", "--kb"])
+        .args([repo().join("knowledge_base").to_str().unwrap()])
+        .args(["--questionnaires", dir.to_str().unwrap(), "l.csv"])
+        .run()
+        .expect(1);
+    assert!(run.stderr().contains("l.csv` line 3"), "{}", run.stderr());
+}

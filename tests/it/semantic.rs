@@ -1,0 +1,200 @@
+//! Semantic matching with the real model, and `vetted model`.
+
+use crate::support::{Test, entry, model, repo};
+
+fn kb() -> String {
+    repo().join("knowledge_base").display().to_string()
+}
+
+fn ask_json(t: Test) -> serde_json::Value {
+    let run = t.run().expect(0);
+    serde_json::from_str(&run.stdout()).expect("ask --json prints JSON")
+}
+
+fn top(v: &serde_json::Value) -> &str {
+    v["candidates"][0]["entry"].as_str().unwrap_or("")
+}
+
+#[test]
+fn model_install_from_a_local_copy_then_status_uses_it() {
+    let Some(model) = model() else { return };
+    let t = Test::new().args(["model", "install", "--from", model.to_str().unwrap()]);
+    let run = t.run().expect(0);
+    assert!(
+        run.stderr().contains("installed the model in"),
+        "{}",
+        run.stderr()
+    );
+    let installed = t.path(".vetted-home/models/all-MiniLM-L6-v2");
+    for f in ["config.json", "tokenizer.json", "model.safetensors"] {
+        assert!(installed.join(f).is_file(), "{f}");
+    }
+    // The default lookup finds the installed model; `--lexical` turns it off.
+    let status = Test::new()
+        .env("VETTED_HOME", t.path(".vetted-home").to_str().unwrap())
+        .args(["model", "status"])
+        .run()
+        .expect(0);
+    assert!(
+        status.stdout().starts_with("semantic: "),
+        "{}",
+        status.stdout()
+    );
+    let lexical = Test::new()
+        .env("VETTED_HOME", t.path(".vetted-home").to_str().unwrap())
+        .args(["model", "status", "--lexical"])
+        .run()
+        .expect(0);
+    assert_eq!(lexical.stdout().trim(), "lexical");
+}
+
+#[test]
+fn install_refuses_a_folder_without_a_model() {
+    let t = Test::new()
+        .file("empty/readme.txt", "nothing here")
+        .args(["model", "install", "--from", "empty"]);
+    let run = t.run().expect(1);
+    assert!(
+        run.stderr().contains("is not a model directory"),
+        "{}",
+        run.stderr()
+    );
+    assert!(!t.path(".vetted-home/models").exists());
+}
+
+#[test]
+fn without_a_model_matching_is_lexical_and_says_how_to_enable_it_once() {
+    let run = Test::new()
+        .args(["ask", "--kb", &kb(), "Do you encrypt data at rest?"])
+        .run()
+        .expect(0);
+    let err = run.stderr();
+    assert_eq!(err.matches("semantic matching is off").count(), 1, "{err}");
+    assert!(err.contains("hint: run `vetted model install`"), "{err}");
+    // `--lexical` says nothing.
+    let quiet = Test::new()
+        .args([
+            "ask",
+            "--lexical",
+            "--kb",
+            &kb(),
+            "Do you encrypt data at rest?",
+        ])
+        .run()
+        .expect(0);
+    assert!(!quiet.stderr().contains("semantic"), "{}", quiet.stderr());
+}
+
+#[test]
+fn an_explicit_model_that_is_not_there_is_an_error() {
+    let run = Test::new()
+        .args([
+            "ask",
+            "--kb",
+            &kb(),
+            "--model",
+            "nowhere",
+            "Do you encrypt data at rest?",
+        ])
+        .run()
+        .expect(1);
+    assert!(
+        run.stderr().contains("`nowhere` is not a model directory"),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn the_model_finds_paraphrases_that_share_no_words() {
+    let Some(model) = model() else { return };
+    let kb = Test::new().file(
+        "kb/a.toml",
+        entry(
+            "patching",
+            "Do you have a documented patch management process?",
+            "Yes",
+        ) + &entry("encryption", "Is customer data encrypted at rest?", "Yes")
+            + &entry(
+                "training",
+                "Do employees receive security awareness training?",
+                "Yes",
+            ),
+    );
+    let kb_dir = kb.path("kb").display().to_string();
+    let q = "How fast are vulnerable servers brought up to date after a fix is released?";
+    let semantic = ask_json(
+        Test::new()
+            .model(&model)
+            .args(["ask", "--json", "--kb", &kb_dir, q]),
+    );
+    assert_eq!(top(&semantic), "patching", "{semantic}");
+    let lexical = ask_json(Test::new().args(["ask", "--json", "--lexical", "--kb", &kb_dir, q]));
+    assert_ne!(
+        top(&lexical),
+        "patching",
+        "lexical matching should not see this one"
+    );
+}
+
+#[test]
+fn kb_embeddings_are_cached_and_reused() {
+    let Some(model) = model() else { return };
+    let t = Test::new()
+        .file(
+            "kb/a.toml",
+            entry("mfa", "Is MFA enforced for administrators?", "Yes"),
+        )
+        .env("VETTED_MODEL", model.to_str().unwrap())
+        .args([
+            "ask",
+            "--kb",
+            "kb",
+            "Do admins need two-factor authentication?",
+        ]);
+    t.run().expect(0);
+    let cache_dir = t.path(".vetted-home/cache");
+    let files: Vec<_> = std::fs::read_dir(&cache_dir)
+        .expect("cache folder")
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let before = std::fs::metadata(&files[0]).unwrap().modified().unwrap();
+    let first = std::fs::read(&files[0]).unwrap();
+    // The same KB again: nothing to embed, the cache is not rewritten.
+    t.run().expect(0);
+    assert_eq!(
+        std::fs::metadata(&files[0]).unwrap().modified().unwrap(),
+        before
+    );
+    // A changed KB adds to the cache.
+    std::fs::write(
+        t.path("kb/a.toml"),
+        entry("mfa", "Is MFA enforced for administrators?", "Yes")
+            + &entry("sso", "Do you support SAML single sign-on?", "Yes"),
+    )
+    .unwrap();
+    t.run().expect(0);
+    assert!(std::fs::read(&files[0]).unwrap().len() > first.len());
+}
+
+#[test]
+fn fill_with_the_model_drafts_the_sample() {
+    let Some(model) = model() else { return };
+    let t = Test::new()
+        .model(&model)
+        .copy(
+            &repo().join("samples/northwind-vendor-assessment.xlsx"),
+            "q.xlsx",
+        )
+        .args(["fill", "q.xlsx", "--kb", &kb()]);
+    let run = t.run().expect(0);
+    assert!(!run.stderr().contains("semantic matching is off"));
+    let r = crate::support::report(&t.path("q.report.json"));
+    assert_eq!(r["summary"]["questions"], 66);
+    assert!(
+        r["summary"]["auto"].as_u64().unwrap() >= 1,
+        "{}",
+        r["summary"]
+    );
+}
