@@ -131,6 +131,30 @@ pub fn detect(
             }
         }
     }
+    // The buyer's own sheets (analyst reports, evaluations, scoring,
+    // crosswalks) are never filled, as long as another sheet holds questions:
+    // a lone sheet named "Vendor Security Evaluation" is the questionnaire.
+    if overrides.sheet.is_none()
+        && layouts
+            .iter()
+            .any(|l| !is_requester_sheet(&wb.sheets[l.sheet].name))
+    {
+        layouts.retain(|l| {
+            let requester = is_requester_sheet(&wb.sheets[l.sheet].name);
+            if requester {
+                skipped.push(Skipped {
+                    sheet: l.sheet,
+                    reason: REQUESTER,
+                });
+            }
+            !requester
+        });
+        for s in &mut skipped {
+            if is_requester_sheet(&wb.sheets[s.sheet].name) && wb.sheets[s.sheet].visible {
+                s.reason = REQUESTER;
+            }
+        }
+    }
     skipped.sort_by_key(|s| s.sheet);
     if layouts.is_empty() {
         let detail = if why.is_empty() {
@@ -144,6 +168,27 @@ pub fn detect(
         });
     }
     Ok((layouts, skipped))
+}
+
+const REQUESTER: &str = "for the requester (evaluation, scoring, report or crosswalk)";
+
+/// Sheets the buyer fills or that compute from the answers: `Analyst Report`,
+/// `Institution Evaluation`, `Standards Crosswalk`, `Summary Report`,
+/// `(backend scoring)`.
+fn is_requester_sheet(name: &str) -> bool {
+    let words = header_words(name);
+    let has = |set: &[&str]| words.iter().any(|w| set.contains(&w.as_str()));
+    has(&[
+        "analyst",
+        "analysts",
+        "evaluation",
+        "evaluations",
+        "crosswalk",
+        "scoring",
+        "scorecard",
+    ]) || words
+        .last()
+        .is_some_and(|w| w == "report" || w == "reports")
 }
 
 fn detect_sheet(
@@ -217,6 +262,7 @@ fn detect_sheet(
 
     let questions = collect_questions(
         sheet,
+        &family,
         header_row,
         data_start,
         id_col,
@@ -240,10 +286,13 @@ fn detect_sheet(
     })
 }
 
-/// The top-most row that looks like column headers: at least two short
-/// texts, one of them naming the answer or the question column.
+/// The row that looks like column headers: at least two short texts, one of
+/// them naming the answer or the question column. Where several rows qualify,
+/// the one whose answer header repeats most often below (HECVAT's section
+/// headers) wins over a title such as "HECVAT - Full | Vendor Response";
+/// ties go to the top-most.
 fn find_header(sheet: &Sheet) -> Option<u32> {
-    (0..sheet.height()).find(|&r| {
+    let candidates = (0..sheet.height()).filter(|&r| {
         let texts: Vec<&str> = sheet
             .row(r)
             .iter()
@@ -255,7 +304,15 @@ fn find_header(sheet: &Sheet) -> Option<u32> {
             && texts
                 .iter()
                 .any(|t| matches!(classify(t), Some(Role::Answer | Role::Question)))
-    })
+    });
+    let mut best: Option<(u32, usize)> = None;
+    for r in candidates.take(50) {
+        let size = header_family(sheet, r, None).len();
+        if best.is_none_or(|(_, n)| size > n) {
+            best = Some((r, size));
+        }
+    }
+    best.map(|(r, _)| r)
 }
 
 /// The header row and every later row that repeats its answer header in the
@@ -544,11 +601,15 @@ fn infer_question_col(sheet: &Sheet, start: u32, before: Option<u32>) -> Option<
     best.map(|(c, _)| c)
 }
 
-/// The column left of the question column whose values are mostly IDs.
+/// The column left of the question column whose values are mostly IDs. Where
+/// several qualify, the one with the most distinct values wins (an ID column
+/// over SAMM's `Level` column of 1, 2, 3); ties go to the nearest.
 fn infer_id_col(sheet: &Sheet, start: u32, question_col: u32) -> Option<u32> {
     let end = sheet.height();
-    (0..question_col).rev().find(|&c| {
+    let mut best: Option<(u32, usize)> = None;
+    for c in (0..question_col).rev() {
         let (mut ids, mut filled) = (0, 0);
+        let mut distinct = std::collections::HashSet::new();
         for r in start..end {
             if sheet.get(r, question_col).is_empty() {
                 continue;
@@ -558,12 +619,17 @@ fn infer_id_col(sheet: &Sheet, start: u32, question_col: u32) -> Option<u32> {
                 continue;
             }
             filled += 1;
-            if is_id(&v.display()) {
+            let text = v.display();
+            if is_id(&text) {
                 ids += 1;
+                distinct.insert(text);
             }
         }
-        filled >= 2 && ids * 2 >= filled
-    })
+        if filled >= 2 && ids * 2 >= filled && best.is_none_or(|(_, n)| distinct.len() > n) {
+            best = Some((c, distinct.len()));
+        }
+    }
+    best.map(|(c, _)| c)
 }
 
 /// Whether a column's cells below `start` are mostly question-like text.
@@ -582,6 +648,13 @@ fn looks_like_question(text: &str) -> bool {
     t.contains('?') || words >= 6 || (t.ends_with(':') && words >= 2)
 }
 
+/// A question or a prompt ("Select the operating systems in use:"), not a
+/// statement such as SAMM's quality criteria.
+fn asks(text: &str) -> bool {
+    let t = clean(text);
+    t.contains('?') || (t.ends_with(':') && t.split_whitespace().count() >= 2)
+}
+
 fn is_footer(text: &str) -> bool {
     let lower = text.trim_start().to_lowercase();
     lower.starts_with('©')
@@ -591,8 +664,84 @@ fn is_footer(text: &str) -> bool {
         || lower == "end table data"
 }
 
+/// The rows of blocks the requester fills in: from a note such as "GNRL-11
+/// and GNRL-12; populated by Institution's Security Office" to the next note
+/// or section header.
+fn requester_rows(sheet: &Sheet, headers: &[u32]) -> std::collections::HashSet<u32> {
+    let mut out = std::collections::HashSet::new();
+    let mut inside = false;
+    for r in 0..sheet.height() {
+        if headers.contains(&r) {
+            inside = false;
+            continue;
+        }
+        let note = sheet
+            .row(r)
+            .iter()
+            .filter_map(Value::as_text)
+            .find_map(|t| {
+                let lower = t.to_lowercase();
+                let i = lower.find("populated by ")?;
+                let who = lower[i + "populated by ".len()..].trim_start();
+                let who = who.strip_prefix("the ").unwrap_or(who);
+                Some(who.starts_with("institution") || who.starts_with("campus"))
+            });
+        match note {
+            Some(by_requester) => inside = by_requester,
+            None if inside => {
+                out.insert(r);
+            }
+            None => {}
+        }
+    }
+    out
+}
+
+/// Whether an answer cell holds the template's placeholder rather than an
+/// answer: `mm/dd/yyyy`, `555-555-5555`, `https://www.vendor.domain/vpat`,
+/// `e.g., CRM, LMS`, or a field label echoed (`Vendor Contact E-mail Address`
+/// under `Vendor Contact Email`).
+fn is_placeholder(answer: &str, question: &str) -> bool {
+    let a = answer.trim().to_lowercase();
+    const MARKERS: &[&str] = &[
+        "mm/dd/yyyy",
+        "mm.dd.yyyy",
+        "dd/mm/yyyy",
+        "mm/dd/yy",
+        "555-555-",
+        "vendor.domain",
+        "yourdomain",
+        "see instructions tab",
+    ];
+    const PREFIXES: &[&str] = &["e.g.", "e.g,", "brief summary of", "brief description of"];
+    if MARKERS.iter().any(|m| a.contains(m)) || PREFIXES.iter().any(|p| a.starts_with(p)) {
+        return true;
+    }
+    // An echoed label: only under a short field label, never a question.
+    let words = |t: &str| -> Vec<String> {
+        t.to_lowercase()
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.chars().count() > 1)
+            .map(String::from)
+            .collect()
+    };
+    let (aw, qw) = (words(answer), words(question));
+    if question.contains('?')
+        || qw.len() > 6
+        || aw.is_empty()
+        || aw.len() > 8
+        || answer.chars().any(|c| c.is_ascii_digit() || c == '@')
+    {
+        return false;
+    }
+    let shared = aw.iter().filter(|w| qw.contains(w)).count();
+    shared * 4 >= aw.len() + qw.len()
+}
+
+#[allow(clippy::too_many_arguments)]
 fn collect_questions(
     sheet: &Sheet,
+    family: &[u32],
     header_row: Option<u32>,
     data_start: u32,
     id_col: Option<u32>,
@@ -605,8 +754,9 @@ fn collect_questions(
         id: Option<String>,
         text: String,
     }
+    let requester = requester_rows(sheet, family);
     let candidate = |r: u32| -> Option<Row> {
-        if Some(r) == header_row {
+        if Some(r) == header_row || requester.contains(&r) {
             return None;
         }
         let text = clean_lines(sheet.get(r, question_col).as_text()?);
@@ -651,14 +801,24 @@ fn collect_questions(
             })
             .collect();
         // Below the header, a row without an ID is still a question when it
-        // reads like one.
+        // reads like one (VSAQ's few prompts without IDs). Where such rows
+        // are a pattern (SAMM's quality criteria under every question), only
+        // those that ask something are.
+        let idless = below
+            .iter()
+            .filter(|q| !q.id.as_deref().is_some_and(is_id) && looks_like_question(&q.text))
+            .count();
+        let strict = idless * 2 >= with_id;
         above
             .into_iter()
-            .chain(
-                below
-                    .into_iter()
-                    .filter(|q| q.id.as_deref().is_some_and(is_id) || looks_like_question(&q.text)),
-            )
+            .chain(below.into_iter().filter(|q| {
+                q.id.as_deref().is_some_and(is_id)
+                    || if strict {
+                        asks(&q.text)
+                    } else {
+                        looks_like_question(&q.text)
+                    }
+            }))
             .collect()
     } else {
         below
@@ -674,7 +834,8 @@ fn collect_questions(
             let existing = (!answer_is_new)
                 .then(|| sheet.get(q.row, answer_col))
                 .filter(|v| !v.is_empty())
-                .map(|v| clean(&v.display()));
+                .map(|v| clean(&v.display()))
+                .filter(|a| !is_placeholder(a, &q.text));
             Question {
                 row: q.row,
                 reference: if id_mode {
