@@ -958,6 +958,7 @@ mod tests {
             path: "t.xlsx".into(),
             format: super::super::Format::Xlsx,
             sheets: vec![s],
+            lists: Default::default(),
         };
         let (layouts, _) = detect(&wb, &Overrides::default()).unwrap();
         let l = &layouts[0];
@@ -986,6 +987,7 @@ mod tests {
             path: "t.csv".into(),
             format: super::super::Format::Csv,
             sheets: vec![s],
+            lists: Default::default(),
         };
         let l = &detect(&wb, &Overrides::default()).unwrap().0[0];
         assert_eq!(
