@@ -95,14 +95,7 @@ pub fn fill_workbook(
                     Status::Answered => q.existing_answer.clone(),
                     _ => best.map(|e| e.answer.clone()),
                 },
-                allowed: if layout.answer_is_new {
-                    None
-                } else {
-                    workbook
-                        .lists
-                        .allowed(sheet_name, q.row, layout.answer_col)
-                        .map(<[String]>::to_vec)
-                },
+                allowed: None,
                 details: best.and_then(|e| e.details.clone()),
                 evidence: best.map(|e| e.evidence.clone()).unwrap_or_default(),
                 candidates,
@@ -114,9 +107,7 @@ pub fn fill_workbook(
             });
         }
     }
-    for q in &mut questions {
-        fit_allowed(q);
-    }
+    fit_answers(&workbook, &layouts, &mut questions);
     let sheets: Vec<SheetInfo> = workbook
         .sheets
         .iter()
@@ -183,6 +174,39 @@ fn match_all(matcher: &Matcher, texts: &[&str]) -> Result<Vec<crate::matcher::Ma
         }
         Ok(out)
     })
+}
+
+/// After matching: each question's allowed values (the dropdown, or the
+/// values of its mark columns), the drafted answer spelled as allowed, and
+/// for mark columns the cell of the answer's value.
+fn fit_answers(workbook: &Workbook, layouts: &[Layout], questions: &mut [QuestionReport]) {
+    let rows = layouts
+        .iter()
+        .flat_map(|l| l.questions.iter().map(move |q| (l, q)));
+    for ((layout, q), report) in rows.zip(questions.iter_mut()) {
+        report.allowed = if !layout.marks.is_empty() {
+            Some(layout.marks.iter().map(|(_, v)| v.clone()).collect())
+        } else if layout.answer_is_new {
+            None
+        } else {
+            workbook
+                .lists
+                .allowed(
+                    &workbook.sheets[layout.sheet].name,
+                    q.row,
+                    layout.answer_col,
+                )
+                .map(<[String]>::to_vec)
+        };
+        fit_allowed(report);
+        if let Some((col, _)) = layout
+            .marks
+            .iter()
+            .find(|(_, v)| Some(v) == report.answer.as_ref())
+        {
+            report.answer_cell = cell_ref(q.row, *col);
+        }
+    }
 }
 
 /// Spells a drafted short answer as the answer cell's dropdown allows (`Yes`

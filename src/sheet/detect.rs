@@ -37,6 +37,10 @@ pub struct Layout {
     pub details_col: u32,
     /// The sheet has no details column: the draft adds one at `details_col`.
     pub details_is_new: bool,
+    /// Mark columns (CAIQ v3.0.1's `Yes | No | Not Applicable` under one
+    /// answer header): each column and the value an `x` in it stands for.
+    /// Empty when the answer is written as text in `answer_col`.
+    pub marks: Vec<(u32, String)>,
     pub questions: Vec<Question>,
 }
 
@@ -236,9 +240,21 @@ fn detect_sheet(
     if answer_col == Some(question_col) {
         answer_col = None;
     }
-    let id_col = roles(Role::Id)
+    // Of several ID headers (CAIQ v3's `Control ID` and `Question ID`), the
+    // one with the most distinct IDs below.
+    let headed_ids: Vec<u32> = roles(Role::Id)
         .into_iter()
-        .find(|&c| c < question_col)
+        .filter(|&c| c < question_col)
+        .collect();
+    let id_col = headed_ids
+        .iter()
+        .filter_map(|&c| Some((c, id_column_score(sheet, data_start, question_col, c)?)))
+        .fold(None, |best: Option<(u32, usize)>, (c, n)| match best {
+            Some((_, m)) if m >= n => best,
+            _ => Some((c, n)),
+        })
+        .map(|(c, _)| c)
+        .or_else(|| headed_ids.first().copied())
         .or_else(|| infer_id_col(sheet, data_start, question_col));
     let details_col = o.details_col.or_else(|| {
         roles(Role::Details)
@@ -260,7 +276,11 @@ fn detect_sheet(
         None => (next_free.max(answer_col + 1), true),
     };
 
-    let questions = collect_questions(
+    let marks = match header_row {
+        Some(h) if !answer_is_new => mark_columns(sheet, h, answer_col),
+        _ => Vec::new(),
+    };
+    let mut questions = collect_questions(
         sheet,
         &family,
         header_row,
@@ -273,6 +293,15 @@ fn detect_sheet(
     if questions.is_empty() {
         return Err("no question rows under the header");
     }
+    if !marks.is_empty() {
+        // The answer is the value of the marked column.
+        for q in &mut questions {
+            q.existing_answer = marks
+                .iter()
+                .find(|(c, _)| !sheet.get(q.row, *c).is_empty())
+                .map(|(_, value)| value.clone());
+        }
+    }
     Ok(Layout {
         sheet: index,
         header_row,
@@ -282,8 +311,50 @@ fn detect_sheet(
         answer_is_new,
         details_col,
         details_is_new,
+        marks,
         questions,
     })
+}
+
+/// Mark columns: a sub-header row just below the header that names, from
+/// the answer column rightwards, two or more choices (`Yes | No | Not
+/// Applicable`), each column then marked with an `x`.
+fn mark_columns(sheet: &Sheet, header: u32, answer_col: u32) -> Vec<(u32, String)> {
+    for r in header + 1..(header + 4).min(sheet.height()) {
+        let mut marks = Vec::new();
+        let mut c = answer_col;
+        while let Some(label) = sheet.get(r, c).as_text().map(clean) {
+            if !is_choice(&label) {
+                break;
+            }
+            marks.push((c, label));
+            c += 1;
+        }
+        if marks.len() >= 2 {
+            return marks;
+        }
+    }
+    Vec::new()
+}
+
+/// A choice that heads a mark column.
+fn is_choice(label: &str) -> bool {
+    let lower = label.trim().to_lowercase();
+    matches!(
+        lower.as_str(),
+        "yes"
+            | "no"
+            | "y"
+            | "n"
+            | "n/a"
+            | "na"
+            | "not applicable"
+            | "partial"
+            | "partially"
+            | "in progress"
+            | "planned"
+            | "unknown"
+    )
 }
 
 /// The row that looks like column headers: at least two short texts, one of
@@ -605,31 +676,38 @@ fn infer_question_col(sheet: &Sheet, start: u32, before: Option<u32>) -> Option<
 /// several qualify, the one with the most distinct values wins (an ID column
 /// over SAMM's `Level` column of 1, 2, 3); ties go to the nearest.
 fn infer_id_col(sheet: &Sheet, start: u32, question_col: u32) -> Option<u32> {
-    let end = sheet.height();
     let mut best: Option<(u32, usize)> = None;
     for c in (0..question_col).rev() {
-        let (mut ids, mut filled) = (0, 0);
-        let mut distinct = std::collections::HashSet::new();
-        for r in start..end {
-            if sheet.get(r, question_col).is_empty() {
-                continue;
-            }
-            let v = sheet.get(r, c);
-            if v.is_empty() {
-                continue;
-            }
-            filled += 1;
-            let text = v.display();
-            if is_id(&text) {
-                ids += 1;
-                distinct.insert(text);
-            }
-        }
-        if filled >= 2 && ids * 2 >= filled && best.is_none_or(|(_, n)| distinct.len() > n) {
-            best = Some((c, distinct.len()));
+        if let Some(n) = id_column_score(sheet, start, question_col, c)
+            && best.is_none_or(|(_, m)| n > m)
+        {
+            best = Some((c, n));
         }
     }
     best.map(|(c, _)| c)
+}
+
+/// The number of distinct IDs in column `c` on question rows, when most of
+/// its values there are IDs.
+fn id_column_score(sheet: &Sheet, start: u32, question_col: u32, c: u32) -> Option<usize> {
+    let (mut ids, mut filled) = (0, 0);
+    let mut distinct = std::collections::HashSet::new();
+    for r in start..sheet.height() {
+        if sheet.get(r, question_col).is_empty() {
+            continue;
+        }
+        let v = sheet.get(r, c);
+        if v.is_empty() {
+            continue;
+        }
+        filled += 1;
+        let text = v.display();
+        if is_id(&text) {
+            ids += 1;
+            distinct.insert(text);
+        }
+    }
+    (filled >= 2 && ids * 2 >= filled).then_some(distinct.len())
 }
 
 /// Whether a column's cells below `start` are mostly question-like text.

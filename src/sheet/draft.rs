@@ -370,12 +370,29 @@ fn write_sheet(
     for q in questions {
         let row = q.row - 1;
         let (plain, wrap) = &f.rows[&q.status];
-        if let Some(dv) = q.allowed.as_deref().and_then(|a| lists.validation(a)) {
+        if layout.marks.is_empty()
+            && let Some(dv) = q.allowed.as_deref().and_then(|a| lists.validation(a))
+        {
             let col = layout.answer_col as u16;
             ws.add_data_validation(row, col, row, col, &dv)?;
         }
         if q.status.drafts_answer() {
-            if let Some(answer) = &q.answer {
+            if !layout.marks.is_empty() {
+                // Mark columns: an `x` in the answer's column, the others cleared.
+                let marked = layout
+                    .marks
+                    .iter()
+                    .find(|(_, v)| Some(v) == q.answer.as_ref());
+                if let Some((marked, _)) = marked {
+                    for (c, _) in &layout.marks {
+                        if c == marked {
+                            ws.write_string_with_format(row, *c as u16, "x", plain)?;
+                        } else {
+                            ws.write_blank(row, *c as u16, plain)?;
+                        }
+                    }
+                }
+            } else if let Some(answer) = &q.answer {
                 ws.write_string_with_format(
                     row,
                     layout.answer_col as u16,

@@ -2,6 +2,7 @@
 
 mod ask;
 mod fill;
+mod import;
 mod kb;
 mod real_files;
 mod support;
