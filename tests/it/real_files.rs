@@ -578,3 +578,52 @@ fn filled_answers_are_kept_unless_overwrite() {
     );
     assert!(!q["candidates"].as_array().unwrap().is_empty(), "{q}");
 }
+
+#[test]
+fn general_information_and_date_are_answered_from_the_kb() {
+    for (file, sheet, fields) in [
+        (
+            "educause-hecvat-v3/HECVAT-Full-v3.06.xlsx",
+            "HECVAT - Full | Vendor Response",
+            &[
+                ("DATE-01", "questionnaire-response-date"),
+                ("GNRL-01", "company-legal-name"),
+                ("GNRL-02", "company-product-name"),
+                ("GNRL-06", "questionnaire-contact-name"),
+                ("GNRL-09", "questionnaire-contact-phone"),
+                ("GNRL-12", "accessibility-contact-email"),
+                ("GNRL-14", "hosting-regions"),
+            ][..],
+        ),
+        (
+            "educause-hecvat-v4/HECVAT414.xlsx",
+            "START HERE",
+            &[
+                ("GNRL-01", "company-legal-name"),
+                ("GNRL-04", "questionnaire-contact-name"),
+                ("GNRL-08", "headquarters-country"),
+            ][..],
+        ),
+    ] {
+        let Some(r) = fill(file) else {
+            return;
+        };
+        for (id, entry) in fields {
+            let q = question(&r, sheet, id);
+            assert_eq!(
+                (q["status"].as_str(), q["entry"].as_str()),
+                (Some("auto"), Some(*entry)),
+                "{file}: {q}"
+            );
+        }
+        // Filled once: no other sheet holds a GNRL question.
+        let gnrl_sheets: std::collections::HashSet<&str> = r["questions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|q| q["ref"].as_str().unwrap().starts_with("GNRL"))
+            .map(|q| q["sheet"].as_str().unwrap())
+            .collect();
+        assert_eq!(gnrl_sheets.len(), 1, "{file}");
+    }
+}
