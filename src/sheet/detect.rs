@@ -812,8 +812,33 @@ fn is_placeholder(answer: &str, question: &str) -> bool {
     {
         return false;
     }
+    // Words a template adds around the label: "Product Name and Version
+    // Information", "Brief Description of the Product".
+    const FILLER: &[&str] = &[
+        "name",
+        "and",
+        "or",
+        "of",
+        "the",
+        "version",
+        "information",
+        "address",
+        "mail",
+        "email",
+        "brief",
+        "description",
+        "institution",
+        "if",
+        "applicable",
+        "your",
+        "here",
+    ];
     let shared = aw.iter().filter(|w| qw.contains(w)).count();
-    shared * 4 >= aw.len() + qw.len()
+    shared > 0
+        && shared * 2 >= qw.len().min(aw.len())
+        && aw
+            .iter()
+            .all(|w| qw.contains(w) || FILLER.contains(&w.as_str()))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -1073,6 +1098,105 @@ mod tests {
             (2, 3, true, 4)
         );
         assert_eq!(l.questions.len(), 2);
+    }
+
+    #[test]
+    fn placeholders_are_not_answers() {
+        for (answer, label) in [
+            ("Vendor Name", "Vendor Name"),
+            ("Product Name and Version Information", "Product Name"),
+            ("Brief Description of the Product", "Product Description"),
+            ("Vendor Contact E-mail Address", "Vendor Contact Email"),
+            ("555-555-5555", "Vendor Contact Phone Number"),
+            ("mm/dd/yyyy", "Date"),
+            ("https://www.vendor.domain/vpat", "Web Link to VPAT"),
+            (
+                "See Instructions tab for guidance",
+                "Vendor Hosting Regions",
+            ),
+            (
+                "Institution's Security Analyst/Engineer ",
+                "Campus Security Analyst/Engineer",
+            ),
+            ("e.g., CRM, LMS, SaaS", "Type of Product (primary)"),
+        ] {
+            assert!(is_placeholder(answer, label), "{answer}");
+        }
+        for (answer, label) in [
+            ("Instructure", "Vendor Name"),
+            ("Canvas LMS", "Product Name"),
+            ("NA", "Web Link to Product Privacy Notice"),
+            ("2024-05-20", "Date"),
+            ("shaffer@vt.edu", "Vendor Contact Email"),
+            ("Yes", "Do you have a documented security program?"),
+            ("Vendor hosting regions: US", "Vendor Hosting Regions"),
+        ] {
+            assert!(!is_placeholder(answer, label), "{answer}");
+        }
+    }
+
+    #[test]
+    fn requester_sheets() {
+        for name in [
+            "Analyst Report",
+            "Institution Evaluation",
+            "Standards Crosswalk",
+            "Summary Report",
+            "(backend scoring)",
+            "Scorecard",
+        ] {
+            assert!(is_requester_sheet(name), "{name}");
+        }
+        for name in [
+            "HECVAT - Full | Vendor Response",
+            "Questions",
+            "Report Writing Practices?",
+        ] {
+            assert!(!is_requester_sheet(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn institution_fields_and_mark_columns() {
+        let s = sheet(&[
+            &[
+                "GNRL-01 through GNRL-10; populated by the Vendor",
+                "",
+                "",
+                "",
+            ],
+            &["GNRL-01", "Vendor Name", "Acme", ""],
+            &[
+                "GNRL-11 and GNRL-12; populated by Institution's Security Office",
+                "",
+                "",
+                "",
+            ],
+            &["GNRL-11", "Campus Security Analyst", "", ""],
+            &["Instructions", "", "", ""],
+            &["Docs", "", "Vendor Answers", ""],
+            &["DOCU-01", "Do you have a policy?", "", ""],
+        ]);
+        let skipped: Vec<u32> = {
+            let mut v: Vec<u32> = requester_rows(&s, &[5]).into_iter().collect();
+            v.sort();
+            v
+        };
+        assert_eq!(skipped, vec![3, 4]);
+        let m = sheet(&[
+            &["ID", "Question", "Answers", "", "", "Notes"],
+            &["", "", "Yes", "No", "Not Applicable", ""],
+            &["A-1", "Do you?", "x", "", "", ""],
+        ]);
+        assert_eq!(
+            mark_columns(&m, 0, 2),
+            vec![
+                (2, "Yes".to_string()),
+                (3, "No".to_string()),
+                (4, "Not Applicable".to_string())
+            ]
+        );
+        assert_eq!(mark_columns(&m, 0, 1), vec![]);
     }
 
     #[test]

@@ -23,7 +23,7 @@ use super::detect::parse_column;
 use super::read::Sheet;
 
 /// No XML part read here may inflate beyond this.
-const MAX_PART_BYTES: u64 = 256 * 1024 * 1024;
+const MAX_PART_BYTES: u64 = 128 * 1024 * 1024;
 /// Ranges larger than this are not lists of answers.
 const MAX_LIST_CELLS: u64 = 1_000;
 
@@ -112,7 +112,14 @@ fn scan_zip(bytes: &[u8]) -> Option<RawLists> {
         let Some(xml) = read_part(&mut zip, &path) else {
             continue;
         };
-        let rules = sheet_validations(&xml);
+        // Validations follow the cell data; most sheets have none.
+        if !xml.contains("dataValidation") {
+            continue;
+        }
+        let tail = xml
+            .find("</sheetData>")
+            .map_or(xml.as_str(), |i| &xml[i + "</sheetData>".len()..]);
+        let rules = sheet_validations(tail);
         if !rules.is_empty() {
             raw.sheets.push((name.clone(), rules));
         }
