@@ -451,3 +451,73 @@ fn csv_with_bom_no_header_section_rows_and_multiline_cells() {
         "the multi-line answer is read whole: {first}"
     );
 }
+
+/// A workbook of sheets named `names`, each with the same two questions.
+fn workbook_of(path: &Path, sheets: &[(&str, bool)]) {
+    let mut book = Workbook::new();
+    for (name, very_hidden) in sheets {
+        let ws = book.add_worksheet();
+        ws.set_name(*name).unwrap();
+        for (c, h) in ["ID", "Question", "Answer"].iter().enumerate() {
+            ws.write_string(0, c as u16, *h).unwrap();
+        }
+        for (r, q) in [
+            "Do you encrypt customer data at rest?",
+            "Do you require MFA for administrators?",
+        ]
+        .iter()
+        .enumerate()
+        {
+            ws.write_string(r as u32 + 1, 0, format!("S-{}", r + 1))
+                .unwrap();
+            ws.write_string(r as u32 + 1, 1, *q).unwrap();
+        }
+        if *very_hidden {
+            ws.set_very_hidden(true);
+        }
+    }
+    book.save(path).unwrap();
+}
+
+#[test]
+fn requester_and_very_hidden_sheets_are_not_filled() {
+    let t = Test::new();
+    workbook_of(
+        &t.path("q.xlsx"),
+        &[
+            ("Vendor Response", false),
+            ("Analyst Evaluation", false),
+            ("Summary Report", false),
+            ("Backend", true),
+        ],
+    );
+    let (_t, r) = fill(t, "q.xlsx", &kb_arg());
+    let sheets = r["sheets"].as_array().unwrap();
+    let roles: Vec<(&str, bool, Option<&str>)> = sheets
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap(),
+                s["used"].as_bool().unwrap(),
+                s["skipped"].as_str(),
+            )
+        })
+        .collect();
+    let requester = Some("for the requester (evaluation, scoring, report or crosswalk)");
+    assert_eq!(
+        roles,
+        [
+            ("Vendor Response", true, None),
+            ("Analyst Evaluation", false, requester),
+            ("Summary Report", false, requester),
+            ("Backend", false, Some("hidden")),
+        ]
+    );
+    assert_eq!(r["summary"]["questions"], 2);
+
+    // A lone sheet named like a report is the questionnaire itself.
+    let t = Test::new();
+    workbook_of(&t.path("q.xlsx"), &[("Vendor Security Evaluation", false)]);
+    let (_t, r) = fill(t, "q.xlsx", &kb_arg());
+    assert_eq!(r["summary"]["questions"], 2);
+}
