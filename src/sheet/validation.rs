@@ -384,8 +384,25 @@ fn parse_reference(f: &str, sheet: &str) -> Option<(String, Area)> {
     Some((on, parse_area(cells)?))
 }
 
-/// `C3`, `$C$3:$C$263` → an area.
+/// Excel's last row (0-based).
+const LAST_ROW: u32 = 1_048_575;
+
+/// `C3`, `$C$3:$C$263`, or whole columns `$A:$A` → an area.
 fn parse_area(text: &str) -> Option<Area> {
+    let t = text.trim().replace('$', "");
+    if let Some((a, b)) = t.split_once(':')
+        && !a.is_empty()
+        && !b.is_empty()
+        && a.chars().chain(b.chars()).all(|c| c.is_ascii_alphabetic())
+    {
+        let (a, b) = (parse_column(a)?, parse_column(b)?);
+        return Some(Area {
+            first_row: 0,
+            first_col: a.min(b),
+            last_row: LAST_ROW,
+            last_col: a.max(b),
+        });
+    }
     let mut parts = text.split(':');
     let first = parse_cell(parts.next()?)?;
     let last = match parts.next() {
@@ -415,14 +432,16 @@ fn parse_cell(text: &str) -> Option<(u32, u32)> {
     Some((row.checked_sub(1)?, parse_column(letters)?))
 }
 
-fn range_values(sheets: &[Sheet], on: &str, area: Area) -> Option<Vec<String>> {
-    if area.cells() > MAX_LIST_CELLS {
-        return None;
-    }
+fn range_values(sheets: &[Sheet], on: &str, mut area: Area) -> Option<Vec<String>> {
     let sheet = sheets
         .iter()
         .find(|s| s.name == on)
         .or_else(|| sheets.iter().find(|s| s.name.eq_ignore_ascii_case(on)))?;
+    // Only the used rows of a whole column.
+    area.last_row = area.last_row.min(sheet.height().saturating_sub(1));
+    if area.first_row > area.last_row || area.cells() > MAX_LIST_CELLS {
+        return None;
+    }
     let mut values: Vec<String> = Vec::new();
     for r in area.first_row..=area.last_row {
         for c in area.first_col..=area.last_col {
@@ -458,6 +477,22 @@ mod tests {
         assert_eq!(parse_reference("#REF!", "S"), None);
         assert_eq!(parse_area("C85").map(|a| a.cells()), Some(1));
         assert_eq!(parse_area("nonsense"), None);
+        let column = parse_area("$B:$B").unwrap();
+        assert_eq!(
+            (column.first_col, column.last_col, column.last_row),
+            (1, 1, LAST_ROW)
+        );
+        let sheets = vec![Sheet::new(
+            "L",
+            vec![
+                vec![Value::Empty, Value::Text("High".into())],
+                vec![Value::Empty, Value::Text("Low".into())],
+            ],
+        )];
+        assert_eq!(
+            range_values(&sheets, "L", column),
+            Some(vec!["High".to_string(), "Low".to_string()])
+        );
     }
 
     #[test]
