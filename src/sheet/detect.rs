@@ -745,7 +745,11 @@ fn is_footer(text: &str) -> bool {
 /// The rows of blocks the requester fills in: from a note such as "GNRL-11
 /// and GNRL-12; populated by Institution's Security Office" to the next note
 /// or section header.
-fn requester_rows(sheet: &Sheet, headers: &[u32]) -> std::collections::HashSet<u32> {
+fn requester_rows(
+    sheet: &Sheet,
+    headers: &[u32],
+    question_col: u32,
+) -> std::collections::HashSet<u32> {
     let mut out = std::collections::HashSet::new();
     let mut inside = false;
     for r in 0..sheet.height() {
@@ -753,10 +757,13 @@ fn requester_rows(sheet: &Sheet, headers: &[u32]) -> std::collections::HashSet<u
             inside = false;
             continue;
         }
+        // A note row, not a question that mentions who fills a field.
+        let is_note = sheet.get(r, question_col).is_empty();
         let note = sheet
             .row(r)
             .iter()
             .filter_map(Value::as_text)
+            .filter(|_| is_note)
             .find_map(|t| {
                 let lower = t.to_lowercase();
                 let i = lower.find("populated by ")?;
@@ -857,7 +864,7 @@ fn collect_questions(
         id: Option<String>,
         text: String,
     }
-    let requester = requester_rows(sheet, family);
+    let requester = requester_rows(sheet, family, question_col);
     let candidate = |r: u32| -> Option<Row> {
         if Some(r) == header_row || requester.contains(&r) {
             return None;
@@ -1178,7 +1185,7 @@ mod tests {
             &["DOCU-01", "Do you have a policy?", "", ""],
         ]);
         let skipped: Vec<u32> = {
-            let mut v: Vec<u32> = requester_rows(&s, &[5]).into_iter().collect();
+            let mut v: Vec<u32> = requester_rows(&s, &[5], 1).into_iter().collect();
             v.sort();
             v
         };
