@@ -95,6 +95,7 @@ pub fn fill_workbook(
                     Status::Answered => q.existing_answer.clone(),
                     _ => best.map(|e| e.answer.clone()),
                 },
+                allowed: None,
                 details: best.and_then(|e| e.details.clone()),
                 evidence: best.map(|e| e.evidence.clone()).unwrap_or_default(),
                 candidates,
@@ -106,6 +107,7 @@ pub fn fill_workbook(
             });
         }
     }
+    fit_answers(&workbook, &layouts, &mut questions);
     let sheets: Vec<SheetInfo> = workbook
         .sheets
         .iter()
@@ -144,4 +146,122 @@ pub fn fill_workbook(
         layouts,
         report,
     })
+}
+/// After matching: each question's allowed values (the dropdown, or the
+/// values of its mark columns), the drafted answer spelled as allowed, and
+/// for mark columns the cell of the answer's value.
+fn fit_answers(workbook: &Workbook, layouts: &[Layout], questions: &mut [QuestionReport]) {
+    let rows = layouts
+        .iter()
+        .flat_map(|l| l.questions.iter().map(move |q| (l, q)));
+    for ((layout, q), report) in rows.zip(questions.iter_mut()) {
+        report.allowed = if !layout.marks.is_empty() {
+            Some(layout.marks.iter().map(|(_, v)| v.clone()).collect())
+        } else if layout.answer_is_new {
+            None
+        } else {
+            workbook
+                .lists
+                .allowed(
+                    &workbook.sheets[layout.sheet].name,
+                    q.row,
+                    layout.answer_col,
+                )
+                .map(<[String]>::to_vec)
+        };
+        fit_allowed(report);
+        if let Some((col, _)) = layout
+            .marks
+            .iter()
+            .find(|(_, v)| Some(v) == report.answer.as_ref())
+        {
+            report.answer_cell = cell_ref(q.row, *col);
+        }
+    }
+}
+
+/// Spells a drafted short answer as the answer cell's dropdown allows (`Yes`
+/// → `Y`, `N/A` → `Not Applicable`). An answer the dropdown does not allow is
+/// still drafted, but at most as `review`, with the reason.
+fn fit_allowed(q: &mut QuestionReport) {
+    let (Some(allowed), Some(answer)) = (&q.allowed, &q.answer) else {
+        return;
+    };
+    if !q.status.drafts_answer() {
+        return;
+    }
+    match allowed_spelling(answer, allowed) {
+        Some(spelled) => q.answer = Some(spelled.to_string()),
+        None => {
+            q.status = Status::Review;
+            q.reasons.push(format!(
+                "the answer `{answer}` is not one of the values the cell allows ({})",
+                allowed.join(", ")
+            ));
+        }
+    }
+}
+
+/// The allowed value that means `answer`, if any: the same text (ignoring
+/// case and spaces), or the same yes / no / not-applicable choice however it
+/// is spelled (`Y`, `1) Yes`, `"N/A"`, `Not Applicable`). A graded choice
+/// such as `Yes, for some applications` is never taken for a plain `Yes`.
+fn allowed_spelling<'a>(answer: &str, allowed: &'a [String]) -> Option<&'a str> {
+    let norm = |s: &str| s.trim().trim_matches('"').trim().to_lowercase();
+    let a = norm(answer);
+    if let Some(exact) = allowed.iter().find(|v| norm(v) == a) {
+        return Some(exact);
+    }
+    let kind = choice(&a)?;
+    allowed
+        .iter()
+        .find(|v| choice(&norm(v)) == Some(kind))
+        .map(String::as_str)
+}
+
+/// Yes, no or not applicable, from a lowercase answer.
+fn choice(text: &str) -> Option<u8> {
+    // A numbered option: `1) Yes`, `2. No`.
+    let t = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) if i > 0 && text[i..].starts_with([')', '.']) => text[i + 1..].trim(),
+        _ => text,
+    };
+    let t = t.trim_end_matches('.');
+    match t {
+        "yes" | "y" | "true" => Some(0),
+        "no" | "n" | "false" => Some(1),
+        "n/a" | "na" | "n.a." | "n.a" | "not applicable" | "n / a" => Some(2),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn answers_take_the_allowed_spelling() {
+        let yn = strings(&["Y", "N", "NA"]);
+        assert_eq!(allowed_spelling("Yes", &yn), Some("Y"));
+        assert_eq!(allowed_spelling("no", &yn), Some("N"));
+        assert_eq!(allowed_spelling("N/A", &yn), Some("NA"));
+        let long = strings(&["Yes", "No", "Not Applicable"]);
+        assert_eq!(allowed_spelling("N/A", &long), Some("Not Applicable"));
+        assert_eq!(allowed_spelling("YES", &long), Some("Yes"));
+        let quoted = strings(&["\"Yes\"", "\"N/A\""]);
+        assert_eq!(allowed_spelling("NA", &quoted), Some("\"N/A\""));
+        let numbered = strings(&["1) Yes", "2) No"]);
+        assert_eq!(allowed_spelling("No", &numbered), Some("2) No"));
+        let graded = strings(&[
+            "No",
+            "Yes, for some applications",
+            "Yes, for at least half of the applications",
+        ]);
+        assert_eq!(allowed_spelling("Yes", &graded), None);
+        assert_eq!(allowed_spelling("Quarterly", &yn), None);
+    }
 }

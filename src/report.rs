@@ -23,8 +23,11 @@
 //!   are null/empty unless the status is `auto` or `review`; `score` is the best
 //!   candidate's score (null when there is no candidate); `candidates` holds up
 //!   to 3, best first, for every status.
+//! - `allowed` lists the values the answer cell's dropdown allows (null when
+//!   it has none); a drafted answer is spelled as one of them, or held at
+//!   `review` with a reason.
 //! - `reasons` says why a status is lower than its score alone would give
-//!   (stale entry, ambiguous match).
+//!   (stale entry, ambiguous match, an answer the dropdown does not allow).
 //! - Fields are only ever added within one `version`.
 
 use serde::{Deserialize, Serialize};
@@ -114,6 +117,9 @@ pub struct QuestionReport {
     #[serde(serialize_with = "round_opt")]
     pub score: Option<f32>,
     pub answer: Option<String>,
+    /// The values the answer cell's dropdown allows, or `None` when it has
+    /// no dropdown (or its list could not be resolved).
+    pub allowed: Option<Vec<String>>,
     pub details: Option<String>,
     pub evidence: Vec<Evidence>,
     pub candidates: Vec<CandidateReport>,

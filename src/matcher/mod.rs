@@ -28,8 +28,11 @@ const RETRIEVE: usize = 30;
 const RETRIEVE_DENSE: usize = 20;
 /// Weight of a vocabulary expansion relative to a word of the question.
 const EXPANSION_BOOST: f32 = 0.5;
-/// A runner-up this close to the best candidate makes the match ambiguous.
-const AMBIGUITY_MARGIN: f32 = 0.05;
+/// A runner-up this close to the best candidate makes the match ambiguous
+/// (word scores are coarser than embeddings: a missing qualifier such as
+/// "accessibility" in "accessibility contact phone" moves them less).
+const AMBIGUITY_MARGIN_LEXICAL: f32 = 0.10;
+const AMBIGUITY_MARGIN_SEMANTIC: f32 = 0.05;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MatchError {
@@ -317,6 +320,14 @@ impl Matcher {
         self.thresholds
     }
 
+    fn ambiguity_margin(&self) -> f32 {
+        if self.is_semantic() {
+            AMBIGUITY_MARGIN_SEMANTIC
+        } else {
+            AMBIGUITY_MARGIN_LEXICAL
+        }
+    }
+
     /// Whether a model re-ranks the candidates.
     pub fn is_semantic(&self) -> bool {
         self.semantic.is_some()
@@ -491,7 +502,7 @@ impl Matcher {
                 reasons.push(format!("entry `{}` is past its review date {by}", entry.id));
             }
             if let Some(second) = candidates.get(1)
-                && best.score - second.score < AMBIGUITY_MARGIN
+                && best.score - second.score < self.ambiguity_margin()
                 && !same_answer(&entry.answer, &self.entry(second).answer)
             {
                 status = Status::Review;

@@ -37,6 +37,10 @@ pub struct Layout {
     pub details_col: u32,
     /// The sheet has no details column: the draft adds one at `details_col`.
     pub details_is_new: bool,
+    /// Mark columns (CAIQ v3.0.1's `Yes | No | Not Applicable` under one
+    /// answer header): each column and the value an `x` in it stands for.
+    /// Empty when the answer is written as text in `answer_col`.
+    pub marks: Vec<(u32, String)>,
     pub questions: Vec<Question>,
 }
 
@@ -131,6 +135,30 @@ pub fn detect(
             }
         }
     }
+    // The buyer's own sheets (analyst reports, evaluations, scoring,
+    // crosswalks) are never filled, as long as another sheet holds questions:
+    // a lone sheet named "Vendor Security Evaluation" is the questionnaire.
+    if overrides.sheet.is_none()
+        && layouts
+            .iter()
+            .any(|l| !is_requester_sheet(&wb.sheets[l.sheet].name))
+    {
+        layouts.retain(|l| {
+            let requester = is_requester_sheet(&wb.sheets[l.sheet].name);
+            if requester {
+                skipped.push(Skipped {
+                    sheet: l.sheet,
+                    reason: REQUESTER,
+                });
+            }
+            !requester
+        });
+        for s in &mut skipped {
+            if is_requester_sheet(&wb.sheets[s.sheet].name) && wb.sheets[s.sheet].visible {
+                s.reason = REQUESTER;
+            }
+        }
+    }
     skipped.sort_by_key(|s| s.sheet);
     if layouts.is_empty() {
         let detail = if why.is_empty() {
@@ -144,6 +172,27 @@ pub fn detect(
         });
     }
     Ok((layouts, skipped))
+}
+
+const REQUESTER: &str = "for the requester (evaluation, scoring, report or crosswalk)";
+
+/// Sheets the buyer fills or that compute from the answers: `Analyst Report`,
+/// `Institution Evaluation`, `Standards Crosswalk`, `Summary Report`,
+/// `(backend scoring)`.
+fn is_requester_sheet(name: &str) -> bool {
+    let words = header_words(name);
+    let has = |set: &[&str]| words.iter().any(|w| set.contains(&w.as_str()));
+    has(&[
+        "analyst",
+        "analysts",
+        "evaluation",
+        "evaluations",
+        "crosswalk",
+        "scoring",
+        "scorecard",
+    ]) || words
+        .last()
+        .is_some_and(|w| w == "report" || w == "reports")
 }
 
 fn detect_sheet(
@@ -191,9 +240,21 @@ fn detect_sheet(
     if answer_col == Some(question_col) {
         answer_col = None;
     }
-    let id_col = roles(Role::Id)
+    // Of several ID headers (CAIQ v3's `Control ID` and `Question ID`), the
+    // one with the most distinct IDs below.
+    let headed_ids: Vec<u32> = roles(Role::Id)
         .into_iter()
-        .find(|&c| c < question_col)
+        .filter(|&c| c < question_col)
+        .collect();
+    let id_col = headed_ids
+        .iter()
+        .filter_map(|&c| Some((c, id_column_score(sheet, data_start, question_col, c)?)))
+        .fold(None, |best: Option<(u32, usize)>, (c, n)| match best {
+            Some((_, m)) if m >= n => best,
+            _ => Some((c, n)),
+        })
+        .map(|(c, _)| c)
+        .or_else(|| headed_ids.first().copied())
         .or_else(|| infer_id_col(sheet, data_start, question_col));
     let details_col = o.details_col.or_else(|| {
         roles(Role::Details)
@@ -215,8 +276,13 @@ fn detect_sheet(
         None => (next_free.max(answer_col + 1), true),
     };
 
-    let questions = collect_questions(
+    let marks = match header_row {
+        Some(h) if !answer_is_new => mark_columns(sheet, h, answer_col),
+        _ => Vec::new(),
+    };
+    let mut questions = collect_questions(
         sheet,
+        &family,
         header_row,
         data_start,
         id_col,
@@ -227,6 +293,15 @@ fn detect_sheet(
     if questions.is_empty() {
         return Err("no question rows under the header");
     }
+    if !marks.is_empty() {
+        // The answer is the value of the marked column.
+        for q in &mut questions {
+            q.existing_answer = marks
+                .iter()
+                .find(|(c, _)| !sheet.get(q.row, *c).is_empty())
+                .map(|(_, value)| value.clone());
+        }
+    }
     Ok(Layout {
         sheet: index,
         header_row,
@@ -236,14 +311,59 @@ fn detect_sheet(
         answer_is_new,
         details_col,
         details_is_new,
+        marks,
         questions,
     })
 }
 
-/// The top-most row that looks like column headers: at least two short
-/// texts, one of them naming the answer or the question column.
+/// Mark columns: a sub-header row just below the header that names, from
+/// the answer column rightwards, two or more choices (`Yes | No | Not
+/// Applicable`), each column then marked with an `x`.
+fn mark_columns(sheet: &Sheet, header: u32, answer_col: u32) -> Vec<(u32, String)> {
+    for r in header + 1..(header + 4).min(sheet.height()) {
+        let mut marks = Vec::new();
+        let mut c = answer_col;
+        while let Some(label) = sheet.get(r, c).as_text().map(clean) {
+            if !is_choice(&label) {
+                break;
+            }
+            marks.push((c, label));
+            c += 1;
+        }
+        if marks.len() >= 2 {
+            return marks;
+        }
+    }
+    Vec::new()
+}
+
+/// A choice that heads a mark column.
+fn is_choice(label: &str) -> bool {
+    let lower = label.trim().to_lowercase();
+    matches!(
+        lower.as_str(),
+        "yes"
+            | "no"
+            | "y"
+            | "n"
+            | "n/a"
+            | "na"
+            | "not applicable"
+            | "partial"
+            | "partially"
+            | "in progress"
+            | "planned"
+            | "unknown"
+    )
+}
+
+/// The row that looks like column headers: at least two short texts, one of
+/// them naming the answer or the question column. Where several rows qualify,
+/// the one whose answer header repeats most often below (HECVAT's section
+/// headers) wins over a title such as "HECVAT - Full | Vendor Response";
+/// ties go to the top-most.
 fn find_header(sheet: &Sheet) -> Option<u32> {
-    (0..sheet.height()).find(|&r| {
+    let candidates = (0..sheet.height()).filter(|&r| {
         let texts: Vec<&str> = sheet
             .row(r)
             .iter()
@@ -255,7 +375,15 @@ fn find_header(sheet: &Sheet) -> Option<u32> {
             && texts
                 .iter()
                 .any(|t| matches!(classify(t), Some(Role::Answer | Role::Question)))
-    })
+    });
+    let mut best: Option<(u32, usize)> = None;
+    for r in candidates.take(50) {
+        let size = header_family(sheet, r, None).len();
+        if best.is_none_or(|(_, n)| size > n) {
+            best = Some((r, size));
+        }
+    }
+    best.map(|(r, _)| r)
 }
 
 /// The header row and every later row that repeats its answer header in the
@@ -544,26 +672,42 @@ fn infer_question_col(sheet: &Sheet, start: u32, before: Option<u32>) -> Option<
     best.map(|(c, _)| c)
 }
 
-/// The column left of the question column whose values are mostly IDs.
+/// The column left of the question column whose values are mostly IDs. Where
+/// several qualify, the one with the most distinct values wins (an ID column
+/// over SAMM's `Level` column of 1, 2, 3); ties go to the nearest.
 fn infer_id_col(sheet: &Sheet, start: u32, question_col: u32) -> Option<u32> {
-    let end = sheet.height();
-    (0..question_col).rev().find(|&c| {
-        let (mut ids, mut filled) = (0, 0);
-        for r in start..end {
-            if sheet.get(r, question_col).is_empty() {
-                continue;
-            }
-            let v = sheet.get(r, c);
-            if v.is_empty() {
-                continue;
-            }
-            filled += 1;
-            if is_id(&v.display()) {
-                ids += 1;
-            }
+    let mut best: Option<(u32, usize)> = None;
+    for c in (0..question_col).rev() {
+        if let Some(n) = id_column_score(sheet, start, question_col, c)
+            && best.is_none_or(|(_, m)| n > m)
+        {
+            best = Some((c, n));
         }
-        filled >= 2 && ids * 2 >= filled
-    })
+    }
+    best.map(|(c, _)| c)
+}
+
+/// The number of distinct IDs in column `c` on question rows, when most of
+/// its values there are IDs.
+fn id_column_score(sheet: &Sheet, start: u32, question_col: u32, c: u32) -> Option<usize> {
+    let (mut ids, mut filled) = (0, 0);
+    let mut distinct = std::collections::HashSet::new();
+    for r in start..sheet.height() {
+        if sheet.get(r, question_col).is_empty() {
+            continue;
+        }
+        let v = sheet.get(r, c);
+        if v.is_empty() {
+            continue;
+        }
+        filled += 1;
+        let text = v.display();
+        if is_id(&text) {
+            ids += 1;
+            distinct.insert(text);
+        }
+    }
+    (filled >= 2 && ids * 2 >= filled).then_some(distinct.len())
 }
 
 /// Whether a column's cells below `start` are mostly question-like text.
@@ -582,6 +726,13 @@ fn looks_like_question(text: &str) -> bool {
     t.contains('?') || words >= 6 || (t.ends_with(':') && words >= 2)
 }
 
+/// A question or a prompt ("Select the operating systems in use:"), not a
+/// statement such as SAMM's quality criteria.
+fn asks(text: &str) -> bool {
+    let t = clean(text);
+    t.contains('?') || (t.ends_with(':') && t.split_whitespace().count() >= 2)
+}
+
 fn is_footer(text: &str) -> bool {
     let lower = text.trim_start().to_lowercase();
     lower.starts_with('©')
@@ -591,8 +742,116 @@ fn is_footer(text: &str) -> bool {
         || lower == "end table data"
 }
 
+/// The rows of blocks the requester fills in: from a note such as "GNRL-11
+/// and GNRL-12; populated by Institution's Security Office" to the next note
+/// or section header.
+fn requester_rows(
+    sheet: &Sheet,
+    headers: &[u32],
+    question_col: u32,
+) -> std::collections::HashSet<u32> {
+    let mut out = std::collections::HashSet::new();
+    let mut inside = false;
+    for r in 0..sheet.height() {
+        if headers.contains(&r) {
+            inside = false;
+            continue;
+        }
+        // A note row, not a question that mentions who fills a field.
+        let is_note = sheet.get(r, question_col).is_empty();
+        let note = sheet
+            .row(r)
+            .iter()
+            .filter_map(Value::as_text)
+            .filter(|_| is_note)
+            .find_map(|t| {
+                let lower = t.to_lowercase();
+                let i = lower.find("populated by ")?;
+                let who = lower[i + "populated by ".len()..].trim_start();
+                let who = who.strip_prefix("the ").unwrap_or(who);
+                Some(who.starts_with("institution") || who.starts_with("campus"))
+            });
+        match note {
+            Some(by_requester) => inside = by_requester,
+            None if inside => {
+                out.insert(r);
+            }
+            None => {}
+        }
+    }
+    out
+}
+
+/// Whether an answer cell holds the template's placeholder rather than an
+/// answer: `mm/dd/yyyy`, `555-555-5555`, `https://www.vendor.domain/vpat`,
+/// `e.g., CRM, LMS`, or a field label echoed (`Vendor Contact E-mail Address`
+/// under `Vendor Contact Email`).
+fn is_placeholder(answer: &str, question: &str) -> bool {
+    let a = answer.trim().to_lowercase();
+    const MARKERS: &[&str] = &[
+        "mm/dd/yyyy",
+        "mm.dd.yyyy",
+        "dd/mm/yyyy",
+        "mm/dd/yy",
+        "555-555-",
+        "vendor.domain",
+        "yourdomain",
+        "see instructions tab",
+    ];
+    const PREFIXES: &[&str] = &["e.g.", "e.g,", "brief summary of", "brief description of"];
+    if MARKERS.iter().any(|m| a.contains(m)) || PREFIXES.iter().any(|p| a.starts_with(p)) {
+        return true;
+    }
+    // An echoed label: only under a short field label, never a question.
+    let words = |t: &str| -> Vec<String> {
+        t.to_lowercase()
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.chars().count() > 1)
+            .map(String::from)
+            .collect()
+    };
+    let (aw, qw) = (words(answer), words(question));
+    if question.contains('?')
+        || qw.len() > 6
+        || aw.is_empty()
+        || aw.len() > 8
+        || answer.chars().any(|c| c.is_ascii_digit() || c == '@')
+    {
+        return false;
+    }
+    // Words a template adds around the label: "Product Name and Version
+    // Information", "Brief Description of the Product".
+    const FILLER: &[&str] = &[
+        "name",
+        "and",
+        "or",
+        "of",
+        "the",
+        "version",
+        "information",
+        "address",
+        "mail",
+        "email",
+        "brief",
+        "description",
+        "institution",
+        "if",
+        "applicable",
+        "your",
+        "here",
+    ];
+    let shared = aw.iter().filter(|w| qw.contains(w)).count();
+    shared > 0
+        && shared * 2 >= qw.len().min(aw.len())
+        && aw
+            .iter()
+            .all(|w| qw.contains(w) || FILLER.contains(&w.as_str()))
+}
+
+#[allow(clippy::too_many_arguments)]
 fn collect_questions(
     sheet: &Sheet,
+    family: &[u32],
     header_row: Option<u32>,
     data_start: u32,
     id_col: Option<u32>,
@@ -605,8 +864,9 @@ fn collect_questions(
         id: Option<String>,
         text: String,
     }
+    let requester = requester_rows(sheet, family, question_col);
     let candidate = |r: u32| -> Option<Row> {
-        if Some(r) == header_row {
+        if Some(r) == header_row || requester.contains(&r) {
             return None;
         }
         let text = clean_lines(sheet.get(r, question_col).as_text()?);
@@ -651,14 +911,24 @@ fn collect_questions(
             })
             .collect();
         // Below the header, a row without an ID is still a question when it
-        // reads like one.
+        // reads like one (VSAQ's few prompts without IDs). Where such rows
+        // are a pattern (SAMM's quality criteria under every question), only
+        // those that ask something are.
+        let idless = below
+            .iter()
+            .filter(|q| !q.id.as_deref().is_some_and(is_id) && looks_like_question(&q.text))
+            .count();
+        let strict = idless * 2 >= with_id;
         above
             .into_iter()
-            .chain(
-                below
-                    .into_iter()
-                    .filter(|q| q.id.as_deref().is_some_and(is_id) || looks_like_question(&q.text)),
-            )
+            .chain(below.into_iter().filter(|q| {
+                q.id.as_deref().is_some_and(is_id)
+                    || if strict {
+                        asks(&q.text)
+                    } else {
+                        looks_like_question(&q.text)
+                    }
+            }))
             .collect()
     } else {
         below
@@ -674,7 +944,8 @@ fn collect_questions(
             let existing = (!answer_is_new)
                 .then(|| sheet.get(q.row, answer_col))
                 .filter(|v| !v.is_empty())
-                .map(|v| clean(&v.display()));
+                .map(|v| clean(&v.display()))
+                .filter(|a| !is_placeholder(a, &q.text));
             Question {
                 row: q.row,
                 reference: if id_mode {
@@ -797,6 +1068,7 @@ mod tests {
             path: "t.xlsx".into(),
             format: super::super::Format::Xlsx,
             sheets: vec![s],
+            lists: Default::default(),
         };
         let (layouts, _) = detect(&wb, &Overrides::default()).unwrap();
         let l = &layouts[0];
@@ -825,6 +1097,7 @@ mod tests {
             path: "t.csv".into(),
             format: super::super::Format::Csv,
             sheets: vec![s],
+            lists: Default::default(),
         };
         let l = &detect(&wb, &Overrides::default()).unwrap().0[0];
         assert_eq!(
@@ -832,6 +1105,105 @@ mod tests {
             (2, 3, true, 4)
         );
         assert_eq!(l.questions.len(), 2);
+    }
+
+    #[test]
+    fn placeholders_are_not_answers() {
+        for (answer, label) in [
+            ("Vendor Name", "Vendor Name"),
+            ("Product Name and Version Information", "Product Name"),
+            ("Brief Description of the Product", "Product Description"),
+            ("Vendor Contact E-mail Address", "Vendor Contact Email"),
+            ("555-555-5555", "Vendor Contact Phone Number"),
+            ("mm/dd/yyyy", "Date"),
+            ("https://www.vendor.domain/vpat", "Web Link to VPAT"),
+            (
+                "See Instructions tab for guidance",
+                "Vendor Hosting Regions",
+            ),
+            (
+                "Institution's Security Analyst/Engineer ",
+                "Campus Security Analyst/Engineer",
+            ),
+            ("e.g., CRM, LMS, SaaS", "Type of Product (primary)"),
+        ] {
+            assert!(is_placeholder(answer, label), "{answer}");
+        }
+        for (answer, label) in [
+            ("Instructure", "Vendor Name"),
+            ("Canvas LMS", "Product Name"),
+            ("NA", "Web Link to Product Privacy Notice"),
+            ("2024-05-20", "Date"),
+            ("shaffer@vt.edu", "Vendor Contact Email"),
+            ("Yes", "Do you have a documented security program?"),
+            ("Vendor hosting regions: US", "Vendor Hosting Regions"),
+        ] {
+            assert!(!is_placeholder(answer, label), "{answer}");
+        }
+    }
+
+    #[test]
+    fn requester_sheets() {
+        for name in [
+            "Analyst Report",
+            "Institution Evaluation",
+            "Standards Crosswalk",
+            "Summary Report",
+            "(backend scoring)",
+            "Scorecard",
+        ] {
+            assert!(is_requester_sheet(name), "{name}");
+        }
+        for name in [
+            "HECVAT - Full | Vendor Response",
+            "Questions",
+            "Report Writing Practices?",
+        ] {
+            assert!(!is_requester_sheet(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn institution_fields_and_mark_columns() {
+        let s = sheet(&[
+            &[
+                "GNRL-01 through GNRL-10; populated by the Vendor",
+                "",
+                "",
+                "",
+            ],
+            &["GNRL-01", "Vendor Name", "Acme", ""],
+            &[
+                "GNRL-11 and GNRL-12; populated by Institution's Security Office",
+                "",
+                "",
+                "",
+            ],
+            &["GNRL-11", "Campus Security Analyst", "", ""],
+            &["Instructions", "", "", ""],
+            &["Docs", "", "Vendor Answers", ""],
+            &["DOCU-01", "Do you have a policy?", "", ""],
+        ]);
+        let skipped: Vec<u32> = {
+            let mut v: Vec<u32> = requester_rows(&s, &[5], 1).into_iter().collect();
+            v.sort();
+            v
+        };
+        assert_eq!(skipped, vec![3, 4]);
+        let m = sheet(&[
+            &["ID", "Question", "Answers", "", "", "Notes"],
+            &["", "", "Yes", "No", "Not Applicable", ""],
+            &["A-1", "Do you?", "x", "", "", ""],
+        ]);
+        assert_eq!(
+            mark_columns(&m, 0, 2),
+            vec![
+                (2, "Yes".to_string()),
+                (3, "No".to_string()),
+                (4, "Not Applicable".to_string())
+            ]
+        );
+        assert_eq!(mark_columns(&m, 0, 1), vec![]);
     }
 
     #[test]

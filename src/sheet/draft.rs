@@ -10,7 +10,8 @@ use std::io::Write as _;
 use std::path::Path;
 
 use rust_xlsxwriter::{
-    Color, ExcelDateTime, Format, FormatAlign, Url, Workbook as XlsxWorkbook, Worksheet,
+    Color, DataValidation, ExcelDateTime, Format, FormatAlign, Formula, Url,
+    Workbook as XlsxWorkbook, Worksheet,
 };
 
 use super::SheetError;
@@ -89,6 +90,10 @@ pub fn write_draft(
     write_summary(book.add_worksheet(), &summary_name, report, &formats)
         .map_err(|e| fail(e.to_string()))?;
 
+    // The answer cells keep their dropdowns. The lists live on a hidden
+    // sheet, as values may hold commas ("Yes, for some applications").
+    let lists = DropdownLists::new(report, &names, &summary_name);
+
     let mut by_sheet: HashMap<&str, Vec<&QuestionReport>> = HashMap::new();
     for q in &report.questions {
         by_sheet.entry(q.sheet.as_str()).or_default().push(q);
@@ -104,7 +109,13 @@ pub fn write_draft(
             .get(sheet.name.as_str())
             .cloned()
             .unwrap_or_default();
-        write_sheet(ws, sheet, layout, &questions, &formats).map_err(|e| fail(e.to_string()))?;
+        write_sheet(ws, sheet, layout, &questions, &formats, &lists)
+            .map_err(|e| fail(e.to_string()))?;
+    }
+    if !lists.columns.is_empty() {
+        lists
+            .write(book.add_worksheet())
+            .map_err(|e| fail(e.to_string()))?;
     }
     let bytes = book.save_to_buffer().map_err(|e| fail(e.to_string()))?;
 
@@ -261,12 +272,61 @@ fn write_value(ws: &mut Worksheet, row: u32, col: u16, v: &Value, fmt: Option<&F
     Ok(())
 }
 
+/// The distinct dropdown lists of the answer cells, one column each on a
+/// hidden sheet of the draft.
+struct DropdownLists {
+    sheet: String,
+    columns: Vec<Vec<String>>,
+}
+
+impl DropdownLists {
+    fn new(report: &Report, names: &[String], summary: &str) -> DropdownLists {
+        let mut taken = names.to_vec();
+        taken.push(summary.to_string());
+        let mut columns: Vec<Vec<String>> = Vec::new();
+        for allowed in report.questions.iter().filter_map(|q| q.allowed.as_ref()) {
+            if !columns.contains(allowed) && columns.len() < 16_000 {
+                columns.push(allowed.clone());
+            }
+        }
+        DropdownLists {
+            sheet: unique_name("vetted lists", &taken),
+            columns,
+        }
+    }
+
+    /// The validation that offers `allowed`.
+    fn validation(&self, allowed: &[String]) -> Option<DataValidation> {
+        let col = self.columns.iter().position(|c| c == allowed)?;
+        let formula = format!(
+            "='{}'!${}$1:${}${}",
+            self.sheet.replace('\'', "''"),
+            super::column_name(col as u32),
+            super::column_name(col as u32),
+            allowed.len().max(1)
+        );
+        Some(DataValidation::new().allow_list_formula(Formula::new(formula)))
+    }
+
+    fn write(&self, ws: &mut Worksheet) -> XResult {
+        ws.set_name(&self.sheet)?;
+        ws.set_hidden(true);
+        for (c, values) in self.columns.iter().enumerate() {
+            for (r, v) in values.iter().enumerate() {
+                ws.write_string(r as u32, c as u16, cell_text(v))?;
+            }
+        }
+        Ok(())
+    }
+}
+
 fn write_sheet(
     ws: &mut Worksheet,
     sheet: &super::read::Sheet,
     layout: Option<&Layout>,
     questions: &[&QuestionReport],
     f: &Formats,
+    lists: &DropdownLists,
 ) -> XResult {
     let Some(layout) = layout else {
         for r in 0..sheet.height() {
@@ -310,8 +370,29 @@ fn write_sheet(
     for q in questions {
         let row = q.row - 1;
         let (plain, wrap) = &f.rows[&q.status];
+        if layout.marks.is_empty()
+            && let Some(dv) = q.allowed.as_deref().and_then(|a| lists.validation(a))
+        {
+            let col = layout.answer_col as u16;
+            ws.add_data_validation(row, col, row, col, &dv)?;
+        }
         if q.status.drafts_answer() {
-            if let Some(answer) = &q.answer {
+            if !layout.marks.is_empty() {
+                // Mark columns: an `x` in the answer's column, the others cleared.
+                let marked = layout
+                    .marks
+                    .iter()
+                    .find(|(_, v)| Some(v) == q.answer.as_ref());
+                if let Some((marked, _)) = marked {
+                    for (c, _) in &layout.marks {
+                        if c == marked {
+                            ws.write_string_with_format(row, *c as u16, "x", plain)?;
+                        } else {
+                            ws.write_blank(row, *c as u16, plain)?;
+                        }
+                    }
+                }
+            } else if let Some(answer) = &q.answer {
                 ws.write_string_with_format(
                     row,
                     layout.answer_col as u16,

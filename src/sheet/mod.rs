@@ -8,12 +8,14 @@
 mod detect;
 mod draft;
 mod read;
+mod validation;
 
 use std::path::{Path, PathBuf};
 
 pub use detect::{Layout, Overrides, Question, Skipped, detect, parse_column};
 pub use draft::write_draft;
 pub use read::{Format, MAX_FILE_BYTES, Sheet, Value, Workbook, read, read_bytes};
+pub use validation::Lists;
 
 /// Why a questionnaire could not be read or a draft not written.
 #[derive(Debug, thiserror::Error)]

@@ -124,6 +124,8 @@ pub struct Workbook {
     pub path: PathBuf,
     pub format: Format,
     pub sheets: Vec<Sheet>,
+    /// The dropdown lists of the answer cells (xlsx/xlsm only).
+    pub lists: super::validation::Lists,
 }
 
 /// Reads a questionnaire file of any supported format.
@@ -146,14 +148,19 @@ pub fn read(path: &Path) -> Result<Workbook, SheetError> {
 /// csv, gives the sheet its name.
 pub fn read_bytes(path: &Path, bytes: Vec<u8>) -> Result<Workbook, SheetError> {
     let format = sniff(path, &bytes)?;
+    let lists = (format == Format::Xlsx).then(|| super::validation::scan(&bytes));
     let sheets = match format {
         Format::Csv => vec![read_csv(path, &bytes)?],
         _ => read_workbook(path, format, bytes)?,
     };
+    let lists = lists
+        .map(|raw| super::validation::resolve(raw, &sheets))
+        .unwrap_or_default();
     Ok(Workbook {
         path: path.to_path_buf(),
         format,
         sheets,
+        lists,
     })
 }
 

@@ -3,6 +3,7 @@
 mod ask;
 mod eval;
 mod fill;
+mod import;
 mod kb;
 mod real_files;
 mod semantic;
