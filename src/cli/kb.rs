@@ -1,24 +1,178 @@
 //! `vetted kb ...`: knowledge base maintenance.
 
-use clap::Subcommand;
+use std::path::PathBuf;
 
-use super::{Failure, KbArgs, Printer};
-use crate::kb::{Date, Severity, scan};
+use clap::{Args, Subcommand};
+
+use super::{Failure, KbArgs, Printer, load_kb};
+use crate::kb::{Approved, Date, KnowledgeBase, Severity, learn, scan_with};
+use crate::sheet::{Reviewed, read_reviewed};
 
 #[derive(Debug, Subcommand)]
 pub enum KbCommand {
-    /// Validate the knowledge base: syntax, required fields, ids, URLs, dates; list stale entries.
+    /// Validate the knowledge base: syntax, required fields, ids, URLs, dates; list stale entries
+    /// and proposed entries awaiting approval in `_inbox/`.
     Check(KbArgs),
+    /// Learn from a draft reviewed in Excel: approved wordings become alternates, edited answers
+    /// become proposed entries in `_inbox/`.
+    Learn(LearnArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LearnArgs {
+    /// A draft workbook written by `vetted fill`, with reviewed rows marked in its Status column
+    /// (`approved`, `accepted`, `ok`, `done`, `yes` or ✓).
+    #[arg(value_name = "DRAFT.xlsx")]
+    draft: PathBuf,
+    #[command(flatten)]
+    kb: KbArgs,
+    /// Show what would change without writing anything.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 pub fn run(cmd: KbCommand, printer: Printer) -> Result<(), Failure> {
     match cmd {
         KbCommand::Check(args) => check(&args, printer),
+        KbCommand::Learn(args) => learn_from(&args, printer),
     }
 }
 
+/// The Status values that mark a row as approved by the reviewer.
+pub const APPROVED: [&str; 10] = [
+    "approved", "approve", "accepted", "accept", "ok", "done", "yes", "y", "✓", "✔",
+];
+
+fn is_approved(status: &str) -> bool {
+    let s = status.trim().to_lowercase();
+    APPROVED.contains(&s.as_str())
+}
+
+fn same(a: &str, b: &str) -> bool {
+    let n = |s: &str| {
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    n(a) == n(b)
+}
+
+/// What the reviewer approved on one row of the draft.
+fn approved(row: &Reviewed, label: &str, kb: &KnowledgeBase) -> Approved {
+    let entry = row
+        .entry
+        .trim()
+        .strip_prefix("suggested:")
+        .map(|s| s.split(" (").next().unwrap_or("").trim())
+        .unwrap_or(row.entry.trim())
+        .to_owned();
+    let entry = (!entry.is_empty()).then_some(entry);
+    let answer = row
+        .answer
+        .clone()
+        .unwrap_or_else(|| row.drafted_answer.clone());
+    let edited = match entry.as_deref() {
+        Some(id) if id == row.drafted_entry => {
+            !same(&answer, &row.drafted_answer)
+                || !(row.details.is_empty() || same(&row.details, &row.drafted_details))
+        }
+        Some(id) => match kb.entries.iter().find(|e| e.id == id) {
+            Some(e) => {
+                !same(&answer, &e.answer)
+                    || !(row.details.is_empty()
+                        || same(&row.details, e.details.as_deref().unwrap_or("")))
+            }
+            None => false,
+        },
+        None => true,
+    };
+    Approved {
+        source: format!("`{label}`, sheet `{}`, row {}", row.sheet, row.row),
+        question: row.question.clone(),
+        entry,
+        answer,
+        details: row.details.clone(),
+        edited,
+    }
+}
+
+fn learn_from(args: &LearnArgs, printer: Printer) -> Result<(), Failure> {
+    let kb = load_kb(&args.kb, true, printer)?;
+    let rows = read_reviewed(&args.draft).map_err(|e| {
+        printer.error(e);
+        Failure::Reported
+    })?;
+    let label = args
+        .draft
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let approved: Vec<Approved> = rows
+        .iter()
+        .filter(|r| is_approved(&r.status))
+        .map(|r| approved(r, &label, &kb))
+        .collect();
+    if approved.is_empty() {
+        printer.warning(format!(
+            "`{}` has no approved rows: nothing to learn",
+            args.draft.display()
+        ));
+        printer.hint(format!(
+            "mark reviewed rows in the Status column as `approved` (or {})",
+            APPROVED[2..].join(", ")
+        ));
+        return Ok(());
+    }
+    let learned = learn(&kb, &approved, &label, Date::today(), args.dry_run).map_err(|e| {
+        printer.error(e);
+        Failure::Reported
+    })?;
+    for (source, id) in &learned.unknown {
+        printer.warning(format!(
+            "{source}: no entry `{id}` in the knowledge base; skipped"
+        ));
+    }
+    let verb = if args.dry_run { "would add" } else { "added" };
+    for (id, wording) in &learned.alternates {
+        println!("{verb} alternate to `{id}`: {wording}");
+    }
+    for (id, base) in &learned.proposals {
+        match base {
+            Some(b) => println!("{verb} proposed entry `{id}` (edits `{b}`)"),
+            None => println!("{verb} proposed entry `{id}`"),
+        }
+    }
+    printer.info(format!(
+        "{} approved: {} alternate{} {verb}, {} already known, {} proposed entr{} {}",
+        approved.len(),
+        learned.alternates.len(),
+        if learned.alternates.len() == 1 {
+            ""
+        } else {
+            "s"
+        },
+        learned.duplicates,
+        learned.proposals.len(),
+        if learned.proposals.len() == 1 {
+            "y"
+        } else {
+            "ies"
+        },
+        match &learned.inbox_file {
+            Some(f) => format!("in `{}`", f.display()),
+            None => String::new(),
+        }
+        .trim_end(),
+    ));
+    if !learned.proposals.is_empty() && !args.dry_run {
+        printer.hint("review the proposals with `git diff`, then move the approved ones into the knowledge base");
+    }
+    Ok(())
+}
+
 fn check(args: &KbArgs, printer: Printer) -> Result<(), Failure> {
-    let scan = scan(&args.kb, Date::today()).map_err(|e| {
+    let scan = scan_with(&args.kb, Date::today(), true).map_err(|e| {
         printer.error(e);
         Failure::Reported
     })?;
@@ -36,10 +190,11 @@ fn check(args: &KbArgs, printer: Printer) -> Result<(), Failure> {
             }
         }
     }
+    let approved = scan.kb.entries.iter().filter(|e| !e.proposed).count();
     let summary = format!(
         "`{}`: {} entries in {} files, {} synonym groups: {errors} error{}, {stale} stale",
         args.kb.display(),
-        scan.kb.entries.len(),
+        approved,
         scan.files,
         scan.kb.synonyms.len(),
         if errors == 1 { "" } else { "s" },
@@ -48,10 +203,17 @@ fn check(args: &KbArgs, printer: Printer) -> Result<(), Failure> {
         printer.error(summary);
         return Err(Failure::Reported);
     }
-    if scan.kb.entries.is_empty() {
+    if approved == 0 {
         printer.error(format!("`{}` holds no entries", args.kb.display()));
         return Err(Failure::Reported);
     }
     printer.info(summary);
+    let proposed: Vec<_> = scan.kb.entries.iter().filter(|e| e.proposed).collect();
+    for e in &proposed {
+        printer.warning(format!(
+            "{}: proposed entry `{}` awaits approval (not matched unless `--include-inbox`)",
+            e.location, e.id
+        ));
+    }
     Ok(())
 }

@@ -5,10 +5,12 @@
 //! [`KnowledgeBase`] and never sees TOML.
 
 mod date;
+mod learn;
 mod load;
 mod model;
 
 pub use date::Date;
+pub use learn::{Approved, LearnError, Learned, learn};
 pub(crate) use load::parse_synonym_groups;
 pub use load::{Diagnostic, KbError, Scan, Severity, load, load_with_inbox, scan, scan_with};
 pub use model::{Entry, Evidence, KnowledgeBase, Location};

@@ -131,6 +131,9 @@ pub struct Parts {
     pub semantic: Option<f32>,
     /// Cosine similarity with the whole entry (question, answer, details).
     pub context: Option<f32>,
+    /// The question is worded (nearly) exactly like one of the phrasings,
+    /// e.g. one learned from a reviewed questionnaire.
+    pub verbatim: bool,
 }
 
 /// The outcome for one question.
@@ -439,16 +442,18 @@ impl Matcher {
         let mut scored: Vec<Candidate> = pool
             .into_iter()
             .map(|(entry, retrieval)| {
+                let mut verbatim = false;
                 let best = self.phrasings[entry]
                     .iter()
                     .map(|p| {
-                        score::combine(
-                            score::weighted_overlap(&q_tokens, &p.tokens, &self.weights),
-                            score::phrase_similarity(core, &p.core),
-                        )
+                        let overlap = score::weighted_overlap(&q_tokens, &p.tokens, &self.weights);
+                        let phrase = score::phrase_similarity(core, &p.core);
+                        verbatim |= score::is_verbatim(overlap, phrase);
+                        score::combine(overlap, phrase)
                     })
                     .fold(0.0f32, f32::max);
                 let parts = Parts {
+                    verbatim,
                     // Retrieval rank breaks near-ties: at most a 10% discount.
                     lexical: (best * (0.9 + 0.1 * retrieval)).clamp(0.0, 1.0),
                     coverage: score::coverage(&q_tokens, &self.documents[entry], &self.weights),

@@ -108,8 +108,20 @@ const LEXICAL_FUSION: [f32; 3] = [0.48, 0.0, 0.52];
 /// still the best hit.
 const RETRIEVAL_GATE: f32 = 0.5;
 
+/// Whether a question and a phrasing are the same wording (up to case,
+/// punctuation, numbering and a typo): an approved phrasing asked again.
+pub fn is_verbatim(overlap: f32, phrase: f32) -> bool {
+    phrase >= 0.97 && overlap >= 0.95
+}
+
+/// The score of a verbatim match: the surest there is.
+const VERBATIM: f32 = 0.95;
+
 /// The final score in 0..1 from the parts.
 pub fn fuse(p: &super::Parts) -> f32 {
+    if p.verbatim {
+        return VERBATIM.max(p.lexical);
+    }
     let retrieval = p.retrieval * (p.coverage / RETRIEVAL_GATE).min(1.0);
     let score = match (p.semantic, p.context) {
         (Some(semantic), Some(context)) => {

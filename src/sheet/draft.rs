@@ -117,6 +117,8 @@ pub fn write_draft(
             .write(book.add_worksheet())
             .map_err(|e| fail(e.to_string()))?;
     }
+    write_map(book.add_worksheet(), wb, layouts, report, &names)
+        .map_err(|e| fail(e.to_string()))?;
     let bytes = book.save_to_buffer().map_err(|e| fail(e.to_string()))?;
 
     let dir = path
@@ -338,10 +340,7 @@ fn write_sheet(
     };
     let status_of: HashMap<u32, &QuestionReport> =
         questions.iter().map(|q| (q.row - 1, *q)).collect();
-    let review_col = sheet
-        .width()
-        .max(layout.answer_col + 1)
-        .max(layout.details_col + 1) as u16;
+    let review_col = review_col(sheet, layout);
     let last_col = review_col + REVIEW_HEADERS.len() as u16 - 1;
     let wrapped = |c: u32| c == layout.question_col || c == layout.details_col;
 
@@ -458,6 +457,82 @@ fn write_sheet(
             .unwrap_or(h)
             .max(h);
         ws.autofilter(h, 0, last_row, last_col)?;
+    }
+    Ok(())
+}
+
+/// The first of the review columns (Status, Confidence, KB entry, Evidence).
+fn review_col(sheet: &super::read::Sheet, layout: &Layout) -> u16 {
+    sheet
+        .width()
+        .max(layout.answer_col + 1)
+        .max(layout.details_col + 1) as u16
+}
+
+/// The very hidden sheet that tells `vetted kb learn` where each question's
+/// cells are in the draft and what was drafted, so that a reviewer's
+/// changes can be told apart from the draft.
+pub const MAP_SHEET: &str = "vetted map";
+/// The columns of [`MAP_SHEET`], in order.
+pub const MAP_HEADERS: [&str; 11] = [
+    "sheet",
+    "row",
+    "question",
+    "answer cell",
+    "details cell",
+    "status cell",
+    "entry cell",
+    "drafted status",
+    "drafted entry",
+    "drafted answer",
+    "drafted details",
+];
+
+fn write_map(
+    ws: &mut Worksheet,
+    wb: &Workbook,
+    layouts: &[Layout],
+    report: &Report,
+    names: &[String],
+) -> XResult {
+    ws.set_name(MAP_SHEET)?;
+    ws.set_very_hidden(true);
+    for (c, h) in MAP_HEADERS.iter().enumerate() {
+        ws.write_string(0, c as u16, *h)?;
+    }
+    let mut row = 1;
+    for q in &report.questions {
+        let Some(i) = wb.sheets.iter().position(|s| s.name == q.sheet) else {
+            continue;
+        };
+        let Some(layout) = layouts.iter().find(|l| l.sheet == i) else {
+            continue;
+        };
+        let review = u32::from(review_col(&wb.sheets[i], layout));
+        let r = q.row - 1;
+        // Mark columns are not read back: their answer is a position.
+        let answer_cell = if layout.marks.is_empty() {
+            q.answer_cell.clone()
+        } else {
+            String::new()
+        };
+        let values = [
+            names[i].clone(),
+            q.row.to_string(),
+            cell_text(&q.question),
+            answer_cell,
+            q.details_cell.clone(),
+            super::cell_ref(r, review),
+            super::cell_ref(r, review + 2),
+            q.status.as_str().to_owned(),
+            q.entry.clone().unwrap_or_default(),
+            q.answer.as_deref().map(cell_text).unwrap_or_default(),
+            q.details.as_deref().map(cell_text).unwrap_or_default(),
+        ];
+        for (c, v) in values.iter().enumerate() {
+            ws.write_string(row, c as u16, v)?;
+        }
+        row += 1;
     }
     Ok(())
 }

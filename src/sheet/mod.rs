@@ -8,6 +8,7 @@
 mod detect;
 mod draft;
 mod read;
+mod review;
 mod validation;
 
 use std::path::{Path, PathBuf};
@@ -15,6 +16,7 @@ use std::path::{Path, PathBuf};
 pub use detect::{Layout, Overrides, Question, Skipped, detect, parse_column};
 pub use draft::write_draft;
 pub use read::{Format, MAX_FILE_BYTES, Sheet, Value, Workbook, read, read_bytes};
+pub use review::{Reviewed, read_reviewed};
 pub use validation::Lists;
 
 /// Why a questionnaire could not be read or a draft not written.
@@ -54,6 +56,8 @@ pub enum SheetError {
     },
     #[error("`{}`: no questions found{detail}", path.display())]
     NoQuestions { path: PathBuf, detail: String },
+    #[error("`{}` is not a draft written by `vetted fill` (no `vetted map` sheet)", .0.display())]
+    NotADraft(PathBuf),
     #[error("cannot write draft `{}`: {detail}", path.display())]
     Write { path: PathBuf, detail: String },
 }

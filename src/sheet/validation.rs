@@ -421,7 +421,7 @@ fn parse_area(text: &str) -> Option<Area> {
 }
 
 /// `$C$12` → (11, 2).
-fn parse_cell(text: &str) -> Option<(u32, u32)> {
+pub(super) fn parse_cell(text: &str) -> Option<(u32, u32)> {
     let t = text.trim().replace('$', "");
     let split = t.find(|c: char| c.is_ascii_digit())?;
     let (letters, digits) = t.split_at(split);

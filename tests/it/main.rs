@@ -5,6 +5,7 @@ mod eval;
 mod fill;
 mod import;
 mod kb;
+mod learn;
 mod real_files;
 mod semantic;
 mod support;

@@ -1,0 +1,362 @@
+//! Learning from review: reviewed questions flow back into the KB.
+//!
+//! - A question approved with its entry's answer adds its wording to the
+//!   entry's `alternates`, so the next questionnaire that asks it this way
+//!   matches at once. Exact and near-duplicate wordings are skipped.
+//! - A question approved with an edited answer (or details, or with no entry
+//!   at all) never rewrites an approved entry: it becomes a proposed entry in
+//!   `_inbox/`, for the security team to approve through git.
+//!
+//! The TOML files are edited in place with `toml_edit`, so comments, key
+//! order and layout survive; every file is replaced atomically.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use toml_edit::{Array, ArrayOfTables, DocumentMut, Item, Table, value};
+
+use super::{Date, Entry, INBOX_DIR, KnowledgeBase};
+
+/// Wordings at least this similar (Sørensen–Dice over bigrams of the
+/// normalized text) to an existing phrasing add nothing.
+const NEAR_DUPLICATE: f64 = 0.9;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LearnError {
+    #[error("cannot read `{}`: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write `{}`: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("`{}` is not valid TOML any more: {message}", path.display())]
+    Parse { path: PathBuf, message: String },
+    #[error("`{}` has no entry `{id}` (was the KB changed meanwhile?)", path.display())]
+    EntryNotFound { path: PathBuf, id: String },
+}
+
+/// A question a reviewer approved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Approved {
+    /// Where it comes from, for messages and the inbox comment
+    /// (`draft.xlsx, sheet Security, row 12`).
+    pub source: String,
+    pub question: String,
+    /// The entry the reviewer kept (or chose), if any.
+    pub entry: Option<String>,
+    /// The answer as approved.
+    pub answer: String,
+    /// The details as approved (empty: none).
+    pub details: String,
+    /// Whether the reviewer changed the drafted answer or details.
+    pub edited: bool,
+}
+
+/// What [`learn`] did (or, dry, would do).
+#[derive(Debug, Default)]
+pub struct Learned {
+    /// (entry id, wording) pairs added as alternates.
+    pub alternates: Vec<(String, String)>,
+    /// Wordings skipped because the entry already has them (or nearly), and
+    /// proposals already in the inbox.
+    pub duplicates: usize,
+    /// Proposed entries written to the inbox: (id, based on).
+    pub proposals: Vec<(String, Option<String>)>,
+    /// The inbox file written, if any.
+    pub inbox_file: Option<PathBuf>,
+    /// Approved rows naming an entry the KB does not have: (source, id).
+    pub unknown: Vec<(String, String)>,
+    /// Files changed.
+    pub files: Vec<PathBuf>,
+}
+
+/// Lowercase words only, for comparing wordings.
+fn normal(s: &str) -> String {
+    s.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn near_duplicate(a: &str, b: &str) -> bool {
+    let (a, b) = (normal(a), normal(b));
+    a == b || strsim::sorensen_dice(&a, &b) >= NEAR_DUPLICATE
+}
+
+/// Applies approved questions to the KB at `kb.root`. `label` names the
+/// reviewed file (it names the inbox file). With `dry_run`, nothing is
+/// written.
+pub fn learn(
+    kb: &KnowledgeBase,
+    approved: &[Approved],
+    label: &str,
+    today: Date,
+    dry_run: bool,
+) -> Result<Learned, LearnError> {
+    // Proposed entries (when `kb` includes the inbox) are not approved: they
+    // take no alternates, but a proposal they already make is not repeated.
+    let by_id: HashMap<&str, &Entry> = kb
+        .entries
+        .iter()
+        .filter(|e| !e.proposed)
+        .map(|e| (e.id.as_str(), e))
+        .collect();
+    let already_proposed = |a: &Approved| {
+        kb.entries.iter().any(|e| {
+            e.proposed
+                && normal(&e.question) == normal(&a.question)
+                && normal(&e.answer) == normal(&a.answer)
+        })
+    };
+    let mut learned = Learned::default();
+    // Per file: entry id → wordings to add.
+    let mut additions: HashMap<PathBuf, Vec<(String, String)>> = HashMap::new();
+    let mut seen: HashMap<String, Vec<String>> = HashMap::new();
+    let mut proposals: Vec<(&Approved, Option<&Entry>)> = Vec::new();
+    for a in approved {
+        let entry = match &a.entry {
+            Some(id) => match by_id.get(id.as_str()) {
+                Some(e) => Some(*e),
+                None => {
+                    learned.unknown.push((a.source.clone(), id.clone()));
+                    continue;
+                }
+            },
+            None => None,
+        };
+        let Some(entry) = entry.filter(|_| !a.edited) else {
+            if already_proposed(a) {
+                learned.duplicates += 1;
+            } else if !a.answer.trim().is_empty() {
+                proposals.push((a, entry));
+            }
+            continue;
+        };
+        let known = seen
+            .entry(entry.id.clone())
+            .or_insert_with(|| entry.phrasings().map(str::to_owned).collect());
+        if known.iter().any(|p| near_duplicate(p, &a.question)) {
+            learned.duplicates += 1;
+            continue;
+        }
+        known.push(a.question.clone());
+        additions
+            .entry(entry.location.file.clone())
+            .or_default()
+            .push((entry.id.clone(), a.question.clone()));
+        learned
+            .alternates
+            .push((entry.id.clone(), a.question.clone()));
+    }
+    let mut files: Vec<&PathBuf> = additions.keys().collect();
+    files.sort();
+    for file in files {
+        if !dry_run {
+            add_alternates(file, &additions[file])?;
+        }
+        learned.files.push(file.clone());
+    }
+    if !proposals.is_empty() {
+        let inbox = write_proposals(kb, &proposals, label, today, dry_run, &mut learned)?;
+        learned.files.push(inbox.clone());
+        learned.inbox_file = Some(inbox);
+    }
+    Ok(learned)
+}
+
+fn read(path: &Path) -> Result<String, LearnError> {
+    std::fs::read_to_string(path).map_err(|source| LearnError::Read {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+fn write_atomic(path: &Path, text: &str) -> Result<(), LearnError> {
+    let error = |source| LearnError::Write {
+        path: path.to_owned(),
+        source,
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(error)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".vetted-learn")
+        .tempfile_in(dir)
+        .map_err(error)?;
+    tmp.write_all(text.as_bytes()).map_err(error)?;
+    tmp.persist(path).map_err(|e| error(e.error))?;
+    Ok(())
+}
+
+/// Appends wordings to the `alternates` of entries in one file.
+fn add_alternates(path: &Path, adds: &[(String, String)]) -> Result<(), LearnError> {
+    let text = read(path)?;
+    let mut doc: DocumentMut =
+        text.parse()
+            .map_err(|e: toml_edit::TomlError| LearnError::Parse {
+                path: path.to_owned(),
+                message: e.message().to_owned(),
+            })?;
+    let entries = doc.get_mut("entry").and_then(Item::as_array_of_tables_mut);
+    let Some(entries) = entries else {
+        return Err(LearnError::EntryNotFound {
+            path: path.to_owned(),
+            id: adds.first().map(|a| a.0.clone()).unwrap_or_default(),
+        });
+    };
+    for (id, wording) in adds {
+        let table = entries
+            .iter_mut()
+            .find(|t| t.get("id").and_then(Item::as_str) == Some(id.as_str()))
+            .ok_or_else(|| LearnError::EntryNotFound {
+                path: path.to_owned(),
+                id: id.clone(),
+            })?;
+        match table.get_mut("alternates").and_then(Item::as_array_mut) {
+            Some(list) => list.push(wording.as_str()),
+            None => {
+                let mut list = Array::new();
+                list.push(wording.as_str());
+                table.insert("alternates", value(list));
+            }
+        }
+    }
+    write_atomic(path, &doc.to_string())
+}
+
+/// A file-name-safe form of `s`.
+fn slug(s: &str, words: usize) -> String {
+    let s = normal(s)
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .take(words)
+        .collect::<Vec<_>>()
+        .join("-");
+    if s.is_empty() { "draft".to_owned() } else { s }
+}
+
+fn write_proposals(
+    kb: &KnowledgeBase,
+    proposals: &[(&Approved, Option<&Entry>)],
+    label: &str,
+    today: Date,
+    dry_run: bool,
+    learned: &mut Learned,
+) -> Result<PathBuf, LearnError> {
+    let inbox = kb.root.join(INBOX_DIR);
+    let path = inbox.join(format!("{today}-{}.toml", slug(label, 8)));
+    let mut taken: HashSet<String> = kb.entries.iter().map(|e| e.id.clone()).collect();
+    let mut doc: DocumentMut = if path.is_file() {
+        read(&path)?
+            .parse()
+            .map_err(|e: toml_edit::TomlError| LearnError::Parse {
+                path: path.clone(),
+                message: e.message().to_owned(),
+            })?
+    } else {
+        let mut doc = DocumentMut::new();
+        doc.decor_mut().set_prefix(format!(
+            "# Proposed entries from the review of `{label}` ({today}), written by\n\
+             # `vetted kb learn`. Approve one by moving it into the knowledge base\n\
+             # (updating or retiring the entry it is based on); delete the rest.\n\n"
+        ));
+        doc
+    };
+    if let Some(existing) = doc.get("entry").and_then(Item::as_array_of_tables) {
+        for t in existing.iter() {
+            if let Some(id) = t.get("id").and_then(Item::as_str) {
+                taken.insert(id.to_owned());
+            }
+        }
+    }
+    if doc.get("entry").is_none() {
+        doc.insert("entry", Item::ArrayOfTables(ArrayOfTables::new()));
+    }
+    let entries = doc
+        .get_mut("entry")
+        .and_then(Item::as_array_of_tables_mut)
+        .expect("just inserted");
+    for (a, base) in proposals {
+        let stem = match base {
+            Some(e) => format!("{}-proposed", e.id),
+            None => format!("{}-proposed", slug(&a.question, 5)),
+        };
+        let id = (1..)
+            .map(|n| {
+                if n == 1 {
+                    stem.clone()
+                } else {
+                    format!("{stem}-{n}")
+                }
+            })
+            .find(|id| !taken.contains(id))
+            .expect("an unused id");
+        taken.insert(id.clone());
+        let mut t = Table::new();
+        let note = match base {
+            Some(e) => format!(
+                "# From {}: the reviewer changed the answer of `{}`.\n",
+                a.source, e.id
+            ),
+            None => format!(
+                "# From {}: answered by the reviewer, no entry matched.\n",
+                a.source
+            ),
+        };
+        t.decor_mut().set_prefix(format!("\n{note}"));
+        t.insert("id", value(id.as_str()));
+        t.insert("question", value(a.question.as_str()));
+        t.insert("answer", value(a.answer.trim()));
+        if !a.details.trim().is_empty() {
+            t.insert("details", value(a.details.trim()));
+        }
+        if let Some(e) = base {
+            if !e.tags.is_empty() {
+                let mut tags = Array::new();
+                e.tags.iter().for_each(|tag| tags.push(tag.as_str()));
+                t.insert("tags", value(tags));
+            }
+            if let Some(owner) = &e.owner {
+                t.insert("owner", value(owner.as_str()));
+            }
+        }
+        entries.push(t);
+        learned.proposals.push((id, base.map(|e| e.id.clone())));
+    }
+    if !dry_run {
+        write_atomic(&path, &doc.to_string())?;
+    }
+    Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn near_duplicates_ignore_case_punctuation_and_small_typos() {
+        assert!(near_duplicate(
+            "Do you encrypt data at rest?",
+            "do you encrypt data at rest"
+        ));
+        assert!(near_duplicate(
+            "Is customer data encrypted at rest?",
+            "Is customer data encrypted at-rest ?"
+        ));
+        assert!(!near_duplicate(
+            "Is customer data encrypted at rest?",
+            "Is customer data encrypted in transit?"
+        ));
+    }
+
+    #[test]
+    fn slugs_are_file_safe() {
+        assert_eq!(slug("Q3 Vendor Review.draft", 8), "q3-vendor-review-draft");
+        assert_eq!(slug("¿?", 8), "draft");
+    }
+}

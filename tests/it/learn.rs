@@ -1,0 +1,314 @@
+//! `vetted kb learn`: a draft reviewed in Excel flows back into the KB.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use rust_xlsxwriter::Workbook as XlsxWorkbook;
+use vetted::sheet::{self, Value};
+
+use crate::support::{Test, repo, report};
+
+/// Copies the bundled KB into the test's folder as `kb/`.
+fn with_kb(mut t: Test) -> Test {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(from).unwrap() {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_dir() {
+                copy(&e.path(), &to.join(e.file_name()));
+            } else {
+                std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+            }
+        }
+    }
+    copy(&repo().join("knowledge_base"), &t.path("kb"));
+    t = t.copy(
+        &repo().join("samples/northwind-vendor-assessment.xlsx"),
+        "q.xlsx",
+    );
+    t
+}
+
+fn run(t: &Test, args: &[&str]) -> crate::support::Run {
+    Test::new()
+        .env("VETTED_HOME", t.path(".vetted-home").to_str().unwrap())
+        .args(
+            args.iter()
+                .map(|a| a.replace("{}", t.dir.path().to_str().unwrap())),
+        )
+        .run()
+}
+
+/// Plays the reviewer: rewrites the draft with the given cell values (sheet,
+/// cell → text), keeping every sheet and the hidden map.
+fn review(draft: &Path, out: &Path, changes: &HashMap<(String, String), String>) {
+    let wb = sheet::read(draft).unwrap();
+    let mut book = XlsxWorkbook::new();
+    for s in &wb.sheets {
+        let ws = book.add_worksheet();
+        ws.set_name(&s.name).unwrap();
+        if s.name == "vetted map" {
+            ws.set_very_hidden(true);
+        } else if !s.visible {
+            ws.set_hidden(true);
+        }
+        for r in 0..s.height() {
+            for (c, v) in s.row(r).iter().enumerate() {
+                let c = c as u16;
+                match v {
+                    Value::Empty => {}
+                    Value::Number(n) => {
+                        ws.write_number(r, c, *n).unwrap();
+                    }
+                    other => {
+                        ws.write_string(r, c, other.display()).unwrap();
+                    }
+                }
+            }
+        }
+        for ((sheet_name, cell), text) in changes {
+            if sheet_name == &s.name {
+                let (row, col) = parse(cell);
+                ws.write_string(row, col, text).unwrap();
+            }
+        }
+    }
+    book.save(out).unwrap();
+}
+
+fn parse(cell: &str) -> (u32, u16) {
+    let split = cell.find(|c: char| c.is_ascii_digit()).unwrap();
+    let col = sheet::parse_column(&cell[..split]).unwrap() as u16;
+    (cell[split..].parse::<u32>().unwrap() - 1, col)
+}
+
+fn map_cells(draft: &Path) -> Vec<Vec<String>> {
+    let wb = sheet::read(draft).unwrap();
+    let m = wb.sheets.iter().find(|s| s.name == "vetted map").unwrap();
+    (1..m.height())
+        .map(|r| m.row(r).iter().map(Value::display).collect())
+        .collect()
+}
+
+#[test]
+fn approved_wordings_become_alternates_once_and_comments_survive() {
+    let t = with_kb(Test::new());
+    run(&t, &["fill", "{}/q.xlsx", "--kb", "{}/kb", "--lexical"]).expect(0);
+    let draft = t.path("q.draft.xlsx");
+    let rows = map_cells(&draft);
+    let mut changes = HashMap::new();
+    let mut approved = Vec::new();
+    for r in &rows {
+        if r[7] == "review" && approved.len() < 3 {
+            changes.insert((r[0].clone(), r[5].clone()), "Approved".to_owned());
+            approved.push((r[8].clone(), r[2].clone()));
+        }
+    }
+    assert_eq!(approved.len(), 3);
+    review(&draft, &t.path("reviewed.xlsx"), &changes);
+    let before = std::fs::read_to_string(t.path("kb/governance.toml")).unwrap();
+    let comment = before
+        .lines()
+        .find(|l| l.starts_with('#'))
+        .map(str::to_owned);
+
+    let out = run(&t, &["kb", "learn", "{}/reviewed.xlsx", "--kb", "{}/kb"]).expect(0);
+    for (id, wording) in &approved {
+        assert!(
+            out.stdout()
+                .contains(&format!("added alternate to `{id}`: {wording}")),
+            "{}",
+            out.stdout()
+        );
+    }
+    // The wording now matches its entry verbatim.
+    let (id, wording) = &approved[0];
+    let ask = run(
+        &t,
+        &["ask", "--json", "--lexical", "--kb", "{}/kb", wording],
+    )
+    .expect(0);
+    let json: serde_json::Value = serde_json::from_str(&ask.stdout()).unwrap();
+    assert_eq!(json["candidates"][0]["entry"], id.as_str(), "{json}");
+    assert!(
+        json["candidates"][0]["score"].as_f64().unwrap() >= 0.95,
+        "{json}"
+    );
+    // Comments and layout survive the edit.
+    if let Some(comment) = comment {
+        let after = std::fs::read_to_string(t.path("kb/governance.toml")).unwrap();
+        assert!(after.contains(&comment));
+    }
+    run(&t, &["kb", "check", "--kb", "{}/kb"]).expect(0);
+    // Learning the same draft again adds nothing.
+    let kb_before: Vec<String> = ["company.toml", "governance.toml", "contacts.toml"]
+        .iter()
+        .map(|f| std::fs::read_to_string(t.path(&format!("kb/{f}"))).unwrap())
+        .collect();
+    let again = run(&t, &["kb", "learn", "{}/reviewed.xlsx", "--kb", "{}/kb"]).expect(0);
+    assert!(
+        again
+            .stderr()
+            .contains("0 alternates added, 3 already known"),
+        "{}",
+        again.stderr()
+    );
+    let kb_after: Vec<String> = ["company.toml", "governance.toml", "contacts.toml"]
+        .iter()
+        .map(|f| std::fs::read_to_string(t.path(&format!("kb/{f}"))).unwrap())
+        .collect();
+    assert_eq!(kb_before, kb_after);
+}
+
+#[test]
+fn edited_answers_become_proposals_in_the_inbox_not_edits() {
+    let t = with_kb(Test::new());
+    run(&t, &["fill", "{}/q.xlsx", "--kb", "{}/kb", "--lexical"]).expect(0);
+    let draft = t.path("q.draft.xlsx");
+    let rows = map_cells(&draft);
+    let edited = rows
+        .iter()
+        .find(|r| r[7] == "review" && r[9] == "Yes" && !r[3].is_empty())
+        .expect("a drafted Yes");
+    let entry = edited[8].clone();
+    let mut changes = HashMap::new();
+    changes.insert((edited[0].clone(), edited[5].clone()), "ok".to_owned());
+    changes.insert((edited[0].clone(), edited[3].clone()), "No".to_owned());
+    review(&draft, &t.path("reviewed.xlsx"), &changes);
+    let kb_files = |t: &Test| -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = std::fs::read_dir(t.path("kb"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_file())
+            .map(|p| {
+                (
+                    p.display().to_string(),
+                    std::fs::read_to_string(&p).unwrap(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let before = kb_files(&t);
+    let out = run(&t, &["kb", "learn", "{}/reviewed.xlsx", "--kb", "{}/kb"]).expect(0);
+    let proposed = format!("{entry}-proposed");
+    assert!(
+        out.stdout().contains(&format!(
+            "added proposed entry `{proposed}` (edits `{entry}`)"
+        )),
+        "{}",
+        out.stdout()
+    );
+    assert_eq!(kb_files(&t), before, "approved entries are never rewritten");
+    let inbox: Vec<_> = std::fs::read_dir(t.path("kb/_inbox")).unwrap().collect();
+    assert_eq!(inbox.len(), 1);
+    let text = std::fs::read_to_string(inbox[0].as_ref().unwrap().path()).unwrap();
+    assert!(
+        text.contains(&format!("id = \"{proposed}\"")) && text.contains("answer = \"No\""),
+        "{text}"
+    );
+    // `kb check` lists it; the matcher ignores it unless asked.
+    let check = run(&t, &["kb", "check", "--kb", "{}/kb"]).expect(0);
+    assert!(
+        check
+            .stderr()
+            .contains(&format!("proposed entry `{proposed}` awaits approval")),
+        "{}",
+        check.stderr()
+    );
+    let question = &edited[2];
+    let ask = |extra: &[&str]| -> serde_json::Value {
+        let mut args = vec!["ask", "--json", "--lexical", "-n", "10", "--kb", "{}/kb"];
+        args.extend_from_slice(extra);
+        args.push(question);
+        serde_json::from_str(&run(&t, &args).expect(0).stdout()).unwrap()
+    };
+    let plain = ask(&[]);
+    assert!(!plain.to_string().contains(&proposed), "{plain}");
+    let with_inbox = ask(&["--include-inbox"]);
+    assert!(with_inbox.to_string().contains(&proposed), "{with_inbox}");
+    assert_ne!(
+        with_inbox["status"], "auto",
+        "a proposal is never auto: {with_inbox}"
+    );
+    // Learning again does not propose it twice.
+    let again = run(&t, &["kb", "learn", "{}/reviewed.xlsx", "--kb", "{}/kb"]).expect(0);
+    assert!(
+        again.stderr().contains("0 proposed entries"),
+        "{}",
+        again.stderr()
+    );
+}
+
+#[test]
+fn warm_start_refills_a_learned_questionnaire_as_auto() {
+    let t = with_kb(Test::new());
+    run(&t, &["fill", "{}/q.xlsx", "--kb", "{}/kb", "--lexical"]).expect(0);
+    let draft = t.path("q.draft.xlsx");
+    let first = report(&t.path("q.report.json"));
+    // The reviewer approves every drafted answer whose entry is current.
+    let mut changes = HashMap::new();
+    let mut learned = HashMap::new();
+    for r in map_cells(&draft) {
+        if (r[7] == "auto" || r[7] == "review") && !r[8].is_empty() {
+            changes.insert((r[0].clone(), r[5].clone()), "approved".to_owned());
+            learned.insert(r[2].clone(), r[8].clone());
+        }
+    }
+    review(&draft, &t.path("reviewed.xlsx"), &changes);
+    run(&t, &["kb", "learn", "{}/reviewed.xlsx", "--kb", "{}/kb"]).expect(0);
+    run(
+        &t,
+        &[
+            "fill",
+            "{}/q.xlsx",
+            "--kb",
+            "{}/kb",
+            "--lexical",
+            "-o",
+            "{}/again.xlsx",
+            "--report",
+            "{}/again.json",
+        ],
+    )
+    .expect(0);
+    let again = report(&t.path("again.json"));
+    let _ = first;
+    let (mut auto, mut total) = (0, 0);
+    for q in again["questions"].as_array().unwrap() {
+        let Some(entry) = learned.get(q["question"].as_str().unwrap()) else {
+            continue;
+        };
+        // Held at review for reasons other than matching: a stale entry, or
+        // a fact answer in a Yes/No dropdown.
+        let reasons = q["reasons"].to_string();
+        if reasons.contains("past its review date") || reasons.contains("values the cell allows") {
+            assert_eq!(q["entry"].as_str(), Some(entry.as_str()), "{q}");
+            continue;
+        }
+        total += 1;
+        if q["status"] == "auto" {
+            assert_eq!(
+                q["entry"].as_str(),
+                Some(entry.as_str()),
+                "a wrong auto: {q}"
+            );
+            auto += 1;
+        }
+    }
+    assert!(total >= 35, "{total}");
+    assert!(auto * 100 >= total * 98, "{auto} of {total} auto");
+}
+
+#[test]
+fn a_workbook_that_is_not_a_draft_is_refused() {
+    let t = with_kb(Test::new());
+    let out = run(&t, &["kb", "learn", "{}/q.xlsx", "--kb", "{}/kb"]).expect(1);
+    assert!(
+        out.stderr()
+            .contains("is not a draft written by `vetted fill`"),
+        "{}",
+        out.stderr()
+    );
+}
