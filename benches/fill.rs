@@ -4,10 +4,16 @@
 //! building the matcher (tantivy index + vocabulary), matching one question,
 //! and filling whole questionnaires (read + detect + match + draft + report),
 //! the Instructure CAIQ among them when the shared folder is present.
+//!
+//! With a model (`VETTED_MODEL` or `VETTED_TEST_MODEL`): loading it,
+//! embedding the KB, embedding the CAIQ's questions, and the semantic fill.
+//! Then scale: 10,000 questions against a generated 50,000-entry KB,
+//! lexical (`VETTED_BENCH_SCALE=0` skips it).
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use vetted::embed::Model;
 use vetted::fill::{FillOptions, fill};
 use vetted::matcher::{Matcher, Options};
 
@@ -78,4 +84,122 @@ fn main() {
             filled.write_draft(&draft).unwrap();
         });
     }
+    semantic(&kb, &inputs, out.path());
+    if std::env::var("VETTED_BENCH_SCALE").as_deref() != Ok("0") {
+        scale(&kb, &inputs);
+    }
+}
+
+fn semantic(kb: &vetted::kb::KnowledgeBase, inputs: &[PathBuf], out: &Path) {
+    let Some(dir) = ["VETTED_MODEL", "VETTED_TEST_MODEL"]
+        .iter()
+        .find_map(|k| std::env::var_os(k).map(PathBuf::from))
+    else {
+        println!("semantic: skipped (set VETTED_MODEL to a model directory)");
+        return;
+    };
+    time("semantic: load the model", 5, || Model::load(&dir).unwrap());
+    let model = Model::load(&dir).unwrap();
+    time(
+        "semantic: matcher with the KB embedded (no cache)",
+        3,
+        || {
+            let m = Matcher::new(kb.clone(), Options::default()).unwrap();
+            m.with_model(Model::load(&dir).unwrap(), None).unwrap()
+        },
+    );
+    let (matcher, _) = Matcher::new(kb.clone(), Options::default())
+        .unwrap()
+        .with_model(model, None)
+        .unwrap();
+    time("semantic: match one question", 20, || {
+        matcher
+            .match_question("Is multi-factor authentication enforced for all remote access?")
+            .unwrap()
+    });
+    let options = FillOptions {
+        overwrite: true,
+        ..FillOptions::default()
+    };
+    for input in inputs {
+        let name = input.file_name().unwrap().to_string_lossy();
+        let draft = out.join("semantic.xlsx");
+        time(&format!("semantic fill: {name}"), 5, || {
+            let filled = fill(Path::new(input), &matcher, &options).unwrap();
+            filled.write_draft(&draft).unwrap();
+        });
+    }
+}
+
+/// A deterministic pseudo-random sequence (xorshift), so runs compare.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 as usize
+    }
+}
+
+/// 50,000 entries made from the bundled KB's phrasings with words swapped
+/// in from other entries; 10,000 questions made the same way from the
+/// questionnaires' questions.
+fn scale(kb: &vetted::kb::KnowledgeBase, inputs: &[PathBuf]) {
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let words: Vec<&str> = kb
+        .entries
+        .iter()
+        .flat_map(|e| e.question.split_whitespace())
+        .collect();
+    let vary = |text: &str, rng: &mut Rng| -> String {
+        let mut w: Vec<&str> = text.split_whitespace().collect();
+        for _ in 0..2 {
+            if !w.is_empty() {
+                let at = rng.next() % w.len();
+                w[at] = words[rng.next() % words.len()];
+            }
+        }
+        w.join(" ")
+    };
+    let mut big = kb.clone();
+    big.entries.clear();
+    for i in 0..50_000 {
+        let mut e = kb.entries[i % kb.entries.len()].clone();
+        e.id = format!("{}-{i}", e.id);
+        e.question = vary(&e.question, &mut rng);
+        e.alternates = e.alternates.iter().map(|a| vary(a, &mut rng)).collect();
+        big.entries.push(e);
+    }
+    let mut questions: Vec<String> = Vec::new();
+    let options = FillOptions {
+        overwrite: true,
+        ..FillOptions::default()
+    };
+    let small = Matcher::new(kb.clone(), Options::default()).unwrap();
+    for input in inputs {
+        let filled = fill(input, &small, &options).unwrap();
+        questions.extend(filled.report.questions.iter().map(|q| q.question.clone()));
+    }
+    let seed: Vec<String> = questions.clone();
+    while questions.len() < 10_000 {
+        let q = &seed[rng.next() % seed.len()];
+        questions.push(vary(q, &mut rng));
+    }
+    questions.truncate(10_000);
+    let texts: Vec<&str> = questions.iter().map(String::as_str).collect();
+    let start = Instant::now();
+    let matcher = Matcher::new(big, Options::default()).unwrap();
+    let built = start.elapsed();
+    let start = Instant::now();
+    let matches = matcher.match_questions(&texts).unwrap();
+    let matched = start.elapsed();
+    std::hint::black_box(matches);
+    println!(
+        "scale: 50,000-entry KB built in {:.2} s; 10,000 questions matched in {:.2} s (lexical); total {:.2} s",
+        built.as_secs_f64(),
+        matched.as_secs_f64(),
+        (built + matched).as_secs_f64()
+    );
 }

@@ -10,17 +10,21 @@
 //! entry or a close runner-up with a different answer caps it at `review`,
 //! because a wrong answer sent unreviewed is worse than no answer.
 
+mod fx;
 pub mod normalize;
 mod score;
 mod vocabulary;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use crate::embed::{self, Cache, CacheOutcome, EmbedError, Model, Vector};
 use crate::index::{self, Clause, Index};
 use crate::kb::{Date, Entry, KnowledgeBase};
 
 pub use vocabulary::{Token, Vocabulary};
+
+/// A set of tokens (fast hashing: see [`fx`]).
+pub type TokenSet = fx::FxHashSet<Token>;
 
 /// How many BM25 candidates are re-scored per question.
 const RETRIEVE: usize = 30;
@@ -160,7 +164,8 @@ impl Match {
 #[derive(Debug)]
 struct Phrasing {
     core: String,
-    tokens: HashSet<Token>,
+    bigrams: score::Bigrams,
+    tokens: TokenSet,
 }
 
 /// The embeddings of every phrasing, for a loaded model.
@@ -180,7 +185,7 @@ pub struct Matcher {
     weights: score::Weights,
     phrasings: Vec<Vec<Phrasing>>,
     /// Per entry: every token of its phrasings, details and tags.
-    documents: Vec<HashSet<Token>>,
+    documents: Vec<TokenSet>,
     options: Options,
     thresholds: Thresholds,
     semantic: Option<Semantic>,
@@ -212,7 +217,7 @@ impl Matcher {
             tags: e.tags.iter().map(String::as_str).collect(),
         }))?;
         let vocabulary = Vocabulary::new(&kb.synonyms, |t| index.analyze(t));
-        let tokens = |text: &str| -> HashSet<Token> {
+        let tokens = |text: &str| -> TokenSet {
             vocabulary
                 .tokens(&index.analyze(text))
                 .into_iter()
@@ -227,25 +232,25 @@ impl Matcher {
                         let core = normalize::core(p);
                         Phrasing {
                             tokens: tokens(&core),
+                            bigrams: score::Bigrams::new(&core),
                             core,
                         }
                     })
                     .collect()
             })
             .collect();
-        let docs: Vec<HashSet<Token>> = kb
+        let docs: Vec<TokenSet> = kb
             .entries
             .iter()
             .zip(&phrasings)
             .map(|(e, ps)| {
-                let mut all: HashSet<Token> =
-                    ps.iter().flat_map(|p| p.tokens.iter().cloned()).collect();
+                let mut all: TokenSet = ps.iter().flat_map(|p| p.tokens.iter().cloned()).collect();
                 all.extend(e.tags.iter().flat_map(|t| tokens(t)));
                 all
             })
             .collect();
         let weights = score::Weights::new(docs.iter());
-        let documents: Vec<HashSet<Token>> = kb
+        let documents: Vec<TokenSet> = kb
             .entries
             .iter()
             .zip(docs)
@@ -438,7 +443,8 @@ impl Matcher {
         if pool.is_empty() {
             return Ok(Vec::new());
         }
-        let q_tokens: HashSet<Token> = self.vocabulary.tokens(&terms).into_iter().collect();
+        let q_tokens: TokenSet = self.vocabulary.tokens(&terms).into_iter().collect();
+        let q_bigrams = score::Bigrams::new(core);
         let mut scored: Vec<Candidate> = pool
             .into_iter()
             .map(|(entry, retrieval)| {
@@ -447,7 +453,7 @@ impl Matcher {
                     .iter()
                     .map(|p| {
                         let overlap = score::weighted_overlap(&q_tokens, &p.tokens, &self.weights);
-                        let phrase = score::phrase_similarity(core, &p.core);
+                        let phrase = q_bigrams.dice(&p.bigrams);
                         verbatim |= score::is_verbatim(overlap, phrase);
                         score::combine(overlap, phrase)
                     })

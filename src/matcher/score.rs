@@ -1,21 +1,21 @@
 //! Scores in 0..1 between a question and one phrasing of a KB entry.
 
-use std::collections::{HashMap, HashSet};
-
+use super::TokenSet;
+use super::fx::FxHashMap;
 use super::vocabulary::Token;
 
 /// Inverse document frequencies of tokens over the KB's phrasings.
 #[derive(Debug, Default)]
 pub struct Weights {
-    idf: HashMap<Token, f32>,
+    idf: FxHashMap<Token, f32>,
     /// The weight of a token the KB never uses: the rarest possible.
     unseen: f32,
 }
 
 impl Weights {
     /// `docs` are the token sets of every KB entry (all phrasings and tags together).
-    pub fn new<'a>(docs: impl IntoIterator<Item = &'a HashSet<Token>>) -> Weights {
-        let mut df: HashMap<Token, u32> = HashMap::new();
+    pub fn new<'a>(docs: impl IntoIterator<Item = &'a TokenSet>) -> Weights {
+        let mut df: FxHashMap<Token, u32> = FxHashMap::default();
         let mut n = 0u32;
         for doc in docs {
             n += 1;
@@ -25,7 +25,7 @@ impl Weights {
         }
         let idf =
             |df: u32| ((f64::from(n) - f64::from(df) + 0.5) / (f64::from(df) + 0.5)).ln_1p() as f32;
-        let idf: HashMap<Token, f32> = df.into_iter().map(|(t, d)| (t, idf(d))).collect();
+        let idf: FxHashMap<Token, f32> = df.into_iter().map(|(t, d)| (t, idf(d))).collect();
         // A word the KB never uses (a customer's name, a product the KB does
         // not know) counts like a typical word: it dilutes a match without
         // dominating it.
@@ -51,8 +51,8 @@ impl Weights {
 /// count most. It blends Dice with how much of the phrasing the question
 /// covers: a question that asks all a phrasing says, and a little more
 /// ("... for all employees, including contractors?"), still matches well.
-pub fn weighted_overlap(q: &HashSet<Token>, c: &HashSet<Token>, w: &Weights) -> f32 {
-    let sum = |s: &HashSet<Token>| s.iter().map(|t| w.get(t)).sum::<f32>();
+pub fn weighted_overlap(q: &TokenSet, c: &TokenSet, w: &Weights) -> f32 {
+    let sum = |s: &TokenSet| s.iter().map(|t| w.get(t)).sum::<f32>();
     let (wq, wc) = (sum(q), sum(c));
     if wq <= 0.0 || wc <= 0.0 {
         return 0.0;
@@ -63,10 +63,49 @@ pub fn weighted_overlap(q: &HashSet<Token>, c: &HashSet<Token>, w: &Weights) -> 
     (0.5 * dice + 0.5 * covered).clamp(0.0, 1.0)
 }
 
-/// Character-level similarity of two normalized phrasings (Sørensen–Dice
-/// over bigrams): near-verbatim wordings score near 1.0.
+/// The character bigrams of a text, whitespace left out, as a sorted
+/// multiset: Sørensen–Dice similarity of two texts in one merge.
+#[derive(Debug, Clone, Default)]
+pub struct Bigrams(Vec<u64>);
+
+impl Bigrams {
+    pub fn new(text: &str) -> Bigrams {
+        let chars: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
+        let mut pairs: Vec<u64> = chars
+            .windows(2)
+            .map(|w| (u64::from(w[0]) << 32) | u64::from(w[1]))
+            .collect();
+        pairs.sort_unstable();
+        Bigrams(pairs)
+    }
+
+    /// Character-level similarity (Sørensen–Dice over bigrams) in 0..1:
+    /// near-verbatim wordings score near 1.0.
+    pub fn dice(&self, other: &Bigrams) -> f32 {
+        let (a, b) = (&self.0, &other.0);
+        if a.is_empty() || b.is_empty() {
+            return 0.0;
+        }
+        let (mut i, mut j, mut common) = (0, 0, 0usize);
+        while i < a.len() && j < b.len() {
+            match a[i].cmp(&b[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    common += 1;
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        (2 * common) as f32 / (a.len() + b.len()) as f32
+    }
+}
+
+/// Character-level similarity of two texts; see [`Bigrams::dice`].
+#[cfg(test)]
 pub fn phrase_similarity(a: &str, b: &str) -> f32 {
-    strsim::sorensen_dice(a, b) as f32
+    Bigrams::new(a).dice(&Bigrams::new(b))
 }
 
 /// How the parts combine into a candidate's score.
@@ -81,7 +120,7 @@ pub fn combine(overlap: f32, phrase: f32) -> f32 {
 }
 
 /// Share of the question's (IDF-weighted) tokens that `doc` contains.
-pub fn coverage(q: &HashSet<Token>, doc: &HashSet<Token>, w: &Weights) -> f32 {
+pub fn coverage(q: &TokenSet, doc: &TokenSet, w: &Weights) -> f32 {
     let total: f32 = q.iter().map(|t| w.get(t)).sum();
     if total <= 0.0 {
         return 0.0;
@@ -144,7 +183,7 @@ pub fn fuse(p: &super::Parts) -> f32 {
 mod tests {
     use super::*;
 
-    fn set(words: &[&str]) -> HashSet<Token> {
+    fn set(words: &[&str]) -> TokenSet {
         words.iter().map(|w| Token::Term(w.to_string())).collect()
     }
 
@@ -160,6 +199,26 @@ mod tests {
         assert_eq!(weighted_overlap(&docs[0], &docs[2], &w), 0.0);
         let q = set(&["encrypt", "rest"]);
         assert!(weighted_overlap(&q, &docs[0], &w) > weighted_overlap(&q, &docs[1], &w));
+    }
+
+    #[test]
+    fn bigram_dice_agrees_with_strsim() {
+        for (a, b) in [
+            ("do you encrypt data at rest", "do you encrypt data at rest"),
+            (
+                "do you encrypt data at rest",
+                "is data encrypted in transit",
+            ),
+            ("aaaa", "aa"),
+            ("contact email", "accessibility contact email"),
+        ] {
+            let ours = phrase_similarity(a, b);
+            let theirs = strsim::sorensen_dice(a, b) as f32;
+            assert!(
+                (ours - theirs).abs() < 1e-6,
+                "{a} / {b}: {ours} vs {theirs}"
+            );
+        }
     }
 
     #[test]
