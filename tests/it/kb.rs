@@ -89,16 +89,44 @@ fn synonyms_and_inbox_are_not_entries() {
             "kb/synonyms.toml",
             "[[group]]\nterms = [\"okta\", \"identity provider\"]\n",
         )
-        .file("kb/_inbox/proposed.toml", "this is not even toml")
+        .file(
+            "kb/_inbox/proposed.toml",
+            entry("a-proposed", "Do you use SSO?", "No"),
+        )
         .args(["kb", "check", "--kb", "kb"])
         .run()
         .expect(0);
     assert!(
         run.stderr()
-            .contains("1 entries in 1 files, 1 synonym groups"),
+            .contains("1 entries in 2 files, 1 synonym groups"),
         "{}",
         run.stderr()
     );
+    assert!(
+        run.stderr()
+            .contains("`kb/_inbox/proposed.toml`:1: proposed entry `a-proposed` awaits approval"),
+        "{}",
+        run.stderr()
+    );
+    // A broken proposal is reported (it could not be approved as it is).
+    let broken = Test::new()
+        .file("kb/k.toml", entry("a", "Do you use SSO?", "Yes"))
+        .file("kb/_inbox/proposed.toml", "this is not even toml")
+        .args(["kb", "check", "--kb", "kb"])
+        .run()
+        .expect(1);
+    assert!(
+        broken.stderr().contains("`kb/_inbox/proposed.toml`:1:"),
+        "{}",
+        broken.stderr()
+    );
+    // Matching ignores the inbox, broken or not.
+    Test::new()
+        .file("kb/k.toml", entry("a", "Do you use SSO?", "Yes"))
+        .file("kb/_inbox/proposed.toml", "this is not even toml")
+        .args(["ask", "--lexical", "--kb", "kb", "Do you use SSO?"])
+        .run()
+        .expect(0);
     let bad = Test::new()
         .file("kb/k.toml", entry("a", "Do you use SSO?", "Yes"))
         .file(
