@@ -179,7 +179,12 @@ impl Index {
     ) -> Vec<(Occur, Box<dyn tantivy::query::Query>)> {
         let terms = &clause.terms;
         let mut out: Vec<(Occur, Box<dyn tantivy::query::Query>)> = Vec::new();
-        for &(field, weight) in fields {
+        for (i, &(field, weight)) in fields.iter().enumerate() {
+            // Multi-word expansions are phrase queries, the costliest kind:
+            // only over the phrasings, where wording matters.
+            if i > 0 && terms.len() > 1 {
+                continue;
+            }
             let q: Box<dyn tantivy::query::Query> = match terms.as_slice() {
                 [] => continue,
                 [one] => Box::new(TermQuery::new(
