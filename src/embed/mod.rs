@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
-use candle_transformers::models::bert::{BertModel, Config, HiddenAct};
+use candle_transformers::models::bert::{BertModel, Config};
 use sha2::{Digest, Sha256};
 use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
 
@@ -97,12 +97,8 @@ impl Model {
     pub fn load(dir: &Path) -> Result<Model, EmbedError> {
         let config_path = dir.join("config.json");
         let config_bytes = read(&config_path)?;
-        let mut config: Config =
+        let config: Config =
             serde_json::from_slice(&config_bytes).map_err(|e| invalid(&config_path, e))?;
-        // The tanh form of GELU: the same ranking, a fifth less time than erf.
-        if matches!(config.hidden_act, HiddenAct::Gelu) {
-            config.hidden_act = HiddenAct::GeluApproximate;
-        }
 
         let tokenizer_path = dir.join("tokenizer.json");
         let tokenizer_bytes = read(&tokenizer_path)?;
@@ -211,7 +207,7 @@ fn normalized(mut v: Vector) -> Vector {
 fn fingerprint(config: &[u8], tokenizer: &[u8], weights: &[u8]) -> String {
     let mut h = Sha256::new();
     // How this module runs the model (pooling, activation), versioned.
-    h.update(b"vetted-embed-2: mean pooling, tanh gelu, 256 tokens");
+    h.update(b"vetted-embed-1: mean pooling, 256 tokens");
     h.update(config);
     h.update(tokenizer);
     h.update((weights.len() as u64).to_le_bytes());
