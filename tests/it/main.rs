@@ -8,3 +8,4 @@ mod kb;
 mod real_files;
 mod semantic;
 mod support;
+mod web;
