@@ -4,7 +4,7 @@ use std::path::Path as FsPath;
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{FromRequestParts, Multipart, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -18,6 +18,34 @@ use crate::sheet::{self, SheetError};
 
 /// Longest kept file or customer name.
 const MAX_NAME: usize = 200;
+
+/// A path parameter whose rejection is a JSON error.
+pub struct Path<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Path<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(v)| Path(v))
+            .map_err(|e| AppError::BadRequest(format!("bad path: {}", e.body_text())))
+    }
+}
+
+pub async fn method_not_allowed() -> Response {
+    let mut res =
+        AppError::BadRequest("this endpoint does not take that method".into()).into_response();
+    *res.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+    res
+}
 
 pub async fn not_found() -> AppError {
     AppError::NotFound("no such API endpoint".into())
@@ -229,6 +257,9 @@ pub async fn delete(
 }
 
 fn json_error(e: JsonRejection) -> AppError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return AppError::TooLarge("the request body is too large".into());
+    }
     AppError::BadRequest(format!("bad JSON body: {}", e.body_text()))
 }
 

@@ -99,7 +99,8 @@ pub fn router(state: AppState) -> Router {
         .route("/questionnaires/{id}/report", get(api::export_report))
         .route("/kb", get(api::kb_status))
         .route("/kb/reload", post(api::kb_reload))
-        .fallback(api::not_found);
+        .fallback(api::not_found)
+        .method_not_allowed_fallback(api::method_not_allowed);
     Router::new()
         .route("/", get(pages::home))
         .route("/login", get(pages::login_form).post(pages::login))

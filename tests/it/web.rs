@@ -243,6 +243,15 @@ async fn upload_list_get_decide_and_export() {
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.json()["error"].is_string());
+    // A malformed index: a JSON 400.
+    let r = app
+        .post_json(
+            &format!("/api/questionnaires/{id}/questions/first/decision"),
+            json!({"action": "clear"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.json()["error"].is_string());
     // Unknown question and questionnaire: 404.
     let r = app
         .post_json(
@@ -454,6 +463,15 @@ async fn pages_render_with_security_headers() {
     let r = app.get("/entries/no-such-entry").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert!(r.text().contains("no entry"));
+    let r = app
+        .send(
+            App::req("PUT", "/api/questionnaires")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(r.json()["error"].is_string());
     let r = app.get("/api/nothing-here").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert!(r.json()["error"].is_string());
