@@ -160,7 +160,14 @@ function initReview() {
     if (!a) return;
     a.classList.add("current");
     if (scroll) {
-      a.scrollIntoView({ block: "nearest" });
+      // Keep the question clear of the sticky toolbar.
+      const top = $(".review-head").getBoundingClientRect().bottom + 8;
+      const r = a.getBoundingClientRect();
+      if (r.top < top) {
+        window.scrollBy(0, r.top - top);
+      } else if (r.bottom > window.innerHeight) {
+        window.scrollBy(0, Math.min(r.bottom - window.innerHeight + 8, r.top - top));
+      }
       a.focus({ preventScroll: true });
     }
   }

@@ -151,11 +151,24 @@ pub async fn logout() -> Response {
 
 // ---- home ----
 
+/// `2026-11-23T02:48:11Z` → `2026-11-23 02:48 UTC`.
+pub fn short_time(rfc3339: &str) -> String {
+    match (rfc3339.get(..10), rfc3339.get(11..16)) {
+        (Some(date), Some(time)) => format!("{date} {time} UTC"),
+        _ => rfc3339.to_string(),
+    }
+}
+
+struct ListingView {
+    l: Listing,
+    uploaded: String,
+}
+
 #[derive(Template)]
 #[template(path = "home.html")]
 struct HomePage {
     reviewer: String,
-    listings: Vec<Listing>,
+    listings: Vec<ListingView>,
     kb: super::kb::KbStatus,
     max_upload_mb: usize,
 }
@@ -167,7 +180,13 @@ pub async fn home(
     let listings = state.db(|s| s.list()).await?;
     html(&HomePage {
         reviewer: reviewer(&headers).unwrap_or_default(),
-        listings,
+        listings: listings
+            .into_iter()
+            .map(|l| ListingView {
+                uploaded: short_time(&l.uploaded_at),
+                l,
+            })
+            .collect(),
         kb: state.kb.status(),
         max_upload_mb: state.config.max_upload / (1024 * 1024),
     })
@@ -299,7 +318,7 @@ pub fn question_view(q: &Questionnaire, index: usize) -> QuestionView {
         flagged: d.is_some_and(|d| d.action == Action::Flag),
         note: d.and_then(|d| d.note.clone()).unwrap_or_default(),
         by: d.map(|d| d.by.clone()).unwrap_or_default(),
-        at: d.map(|d| d.at.clone()).unwrap_or_default(),
+        at: d.map(|d| short_time(&d.at)).unwrap_or_default(),
         search,
     }
 }

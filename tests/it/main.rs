@@ -1,6 +1,7 @@
 //! Integration tests: run the real `vetted` binary in temporary directories.
 
 mod ask;
+mod browser;
 mod eval;
 mod fill;
 mod import;
