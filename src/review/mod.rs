@@ -14,6 +14,7 @@
 //! Invariant: rusqlite types never leave this module.
 
 mod decision;
+mod export;
 
 use std::path::{Path, PathBuf};
 
@@ -21,6 +22,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::report::Report;
 pub use decision::{Action, Decision, DecisionError, Request, apply, resolve};
+pub use export::write_finished;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -372,14 +372,16 @@ async fn finished(
                 .map_err(|e| AppError::Internal(e.to_string()))?;
             return Ok((format!("{stem}.reviewed.report.json"), json));
         }
-        let wb = sheet::read_bytes(FsPath::new(&q.listing.file_name), original)
-            .map_err(|e| AppError::Internal(format!("re-reading the original: {e}")))?;
-        let (layouts, _) = sheet::detect(&wb, &sheet::Overrides::default())
-            .map_err(|e| AppError::Internal(format!("re-reading the original: {e}")))?;
         let dir = tempfile::tempdir().map_err(|e| AppError::Internal(e.to_string()))?;
         let path = dir.path().join("finished.xlsx");
-        sheet::write_draft(&wb, &layouts, &report, &path)
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+        review::write_finished(
+            &q.listing.file_name,
+            original,
+            &q.report,
+            &q.decisions,
+            &path,
+        )
+        .map_err(|e| AppError::Internal(format!("writing the finished workbook: {e}")))?;
         let bytes = std::fs::read(&path).map_err(|e| AppError::Internal(e.to_string()))?;
         Ok((format!("{stem}.reviewed.xlsx"), bytes))
     })

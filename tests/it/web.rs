@@ -696,3 +696,43 @@ fn serve_refuses_a_short_token() {
         .run()
         .expect(2);
 }
+
+#[tokio::test]
+async fn decisions_replace_what_the_file_held() {
+    let app = App::new(None);
+    let csv = "ID,Question,Answer,Comments\n\
+               Q-1,Do you encrypt customer data at rest?,Yes,Old details\n\
+               Q-2,Do you run a firewall?,Yes,Kept\n\
+               Q-3,Do you enforce multi-factor authentication for employees?,,\n";
+    let r = app.upload("answered.csv", csv.as_bytes(), None).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    let q = app.get(&format!("/api/questionnaires/{id}")).await.json();
+    assert_eq!(q["questions"][0]["status"], "answered");
+    let decide = |i: usize, body: Value| {
+        let url = format!("/api/questionnaires/{id}/questions/{i}/decision");
+        let app = &app;
+        async move {
+            let r = app.post_json(&url, body).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        }
+    };
+    decide(
+        0,
+        json!({"action": "edit", "answer": "No", "details": "New details"}),
+    )
+    .await;
+    decide(1, json!({"action": "clear"})).await;
+    let r = app.get(&format!("/api/questionnaires/{id}/export")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let wb = vetted::sheet::read_bytes(std::path::Path::new("out.xlsx"), r.body).unwrap();
+    let sheet = wb.sheets.iter().find(|s| s.name == "answered.csv").unwrap();
+    let cell = |c: &str| {
+        let (col, row) = split_cell(c);
+        sheet.get(row, col).display()
+    };
+    let qs = &q["questions"];
+    assert_eq!(cell(qs[0]["answer_cell"].as_str().unwrap()), "No");
+    assert_eq!(cell(qs[0]["details_cell"].as_str().unwrap()), "New details");
+    assert_eq!(cell(qs[1]["answer_cell"].as_str().unwrap()), "");
+}
