@@ -110,6 +110,10 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// The database schema's version (`PRAGMA user_version`), raised with
+/// each migration.
+const SCHEMA_VERSION: i64 = 1;
+
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS questionnaires (
     id TEXT PRIMARY KEY,
@@ -173,7 +177,20 @@ impl Store {
             .map_err(fail)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(fail)?;
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(fail)?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::Database {
+                path: db_path.clone(),
+                detail: format!(
+                    "made by a newer vetted (schema {version}, this one knows {SCHEMA_VERSION})"
+                ),
+            });
+        }
         conn.execute_batch(SCHEMA).map_err(fail)?;
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION)
+            .map_err(fail)?;
         Ok(Store {
             conn,
             db_path,
@@ -637,6 +654,17 @@ mod tests {
         assert!(matches!(store.get(&id), Err(StoreError::NotFound(_))));
         assert!(store.original(&id).is_err());
         assert!(store.list().unwrap().is_empty());
+    }
+
+    #[test]
+    fn refuses_a_newer_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(Store::open(dir.path()).unwrap());
+        let conn = Connection::open(dir.path().join("vetted.db")).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+        drop(conn);
+        let e = Store::open(dir.path()).unwrap_err();
+        assert!(e.to_string().contains("newer vetted"), "{e}");
     }
 
     #[test]

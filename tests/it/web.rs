@@ -736,3 +736,33 @@ async fn decisions_replace_what_the_file_held() {
     assert_eq!(cell(qs[0]["details_cell"].as_str().unwrap()), "New details");
     assert_eq!(cell(qs[1]["answer_cell"].as_str().unwrap()), "");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_decisions_are_all_kept() {
+    let app = Arc::new(App::new(None));
+    let (id, n) = app.upload_sample().await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..n.min(40) {
+        let (app, id) = (app.clone(), id.clone());
+        tasks.spawn(async move {
+            let r = app
+                .post_json(
+                    &format!("/api/questionnaires/{id}/questions/{i}/decision"),
+                    json!({"action": "edit", "answer": format!("answer {i}")}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.unwrap();
+    }
+    let q = app.get(&format!("/api/questionnaires/{id}")).await.json();
+    for i in 0..n.min(40) {
+        assert_eq!(
+            q["questions"][i]["decision"]["answer"],
+            format!("answer {i}")
+        );
+    }
+    assert_eq!(q["counts"]["reviewed"], n.min(40));
+}
