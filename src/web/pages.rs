@@ -10,7 +10,8 @@ use serde::Deserialize;
 
 use super::error::PageError;
 use super::security::{
-    REVIEWER_COOKIE, TOKEN_COOKIE, clean_name, clear_cookie, constant_time_eq, reviewer, set_cookie,
+    REVIEWER_COOKIE, TOKEN_COOKIE, clean_name, clear_cookie, constant_time_eq, is_https, reviewer,
+    set_cookie,
 };
 use super::{AppError, AppState};
 use crate::review::{Action, Counts, Decision, Listing, Questionnaire};
@@ -105,6 +106,7 @@ pub struct LoginForm {
 
 pub async fn login(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, PageError> {
     let next = safe_next(Some(&form.next));
@@ -126,13 +128,14 @@ pub async fn login(
     let Some(name) = clean_name(&form.name) else {
         return fail(StatusCode::BAD_REQUEST, "Give your name.");
     };
+    let secure = is_https(&headers);
     let mut res = Redirect::to(&next).into_response();
     let h = res.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&set_cookie(REVIEWER_COOKIE, &name)) {
+    if let Ok(v) = HeaderValue::from_str(&set_cookie(REVIEWER_COOKIE, &name, secure)) {
         h.append(header::SET_COOKIE, v);
     }
     if let Some(token) = &state.config.token
-        && let Ok(v) = HeaderValue::from_str(&set_cookie(TOKEN_COOKIE, token))
+        && let Ok(v) = HeaderValue::from_str(&set_cookie(TOKEN_COOKIE, token, secure))
     {
         h.append(header::SET_COOKIE, v);
     }

@@ -58,7 +58,7 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
     let path = req.uri().path().to_string();
     let api = path.starts_with("/api/");
     let open = path == "/login" || path.starts_with("/static/");
-    if !is_safe(req.method()) && !same_origin(req.headers()) {
+    if !is_safe(req.method()) && !same_origin(req.headers(), req.uri().authority()) {
         return AppError::Forbidden("cross-origin request refused".into()).into_response();
     }
     if let Some(token) = &state.config.token
@@ -95,9 +95,14 @@ fn is_safe(m: &Method) -> bool {
     m == Method::GET || m == Method::HEAD || m == Method::OPTIONS
 }
 
-/// Whether `Origin` (or `Referer`) is absent or names the `Host` itself.
-pub fn same_origin(h: &HeaderMap) -> bool {
-    let Some(host) = h.get(header::HOST).and_then(|v| v.to_str().ok()) else {
+/// Whether `Origin` (or `Referer`) is absent or names the `Host` itself
+/// (HTTP/2: the request's authority).
+pub fn same_origin(h: &HeaderMap, authority: Option<&axum::http::uri::Authority>) -> bool {
+    let host = h
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .or(authority.map(|a| a.as_str()));
+    let Some(host) = host else {
         return h.get(header::ORIGIN).is_none() && h.get(header::REFERER).is_none();
     };
     let matches = |value: &str| {
@@ -151,10 +156,20 @@ pub fn cookie(h: &HeaderMap, name: &str) -> Option<String> {
         })
 }
 
-/// A `Set-Cookie` value: percent-encoded, `HttpOnly`, `SameSite=Strict`.
-pub fn set_cookie(name: &str, value: &str) -> String {
+/// A `Set-Cookie` value: percent-encoded, `HttpOnly`, `SameSite=Strict`;
+/// `Secure` when the request came over HTTPS (through a proxy that says so
+/// with `X-Forwarded-Proto`).
+pub fn set_cookie(name: &str, value: &str, secure: bool) -> String {
     let encoded: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
-    format!("{name}={encoded}; Path=/; HttpOnly; SameSite=Strict; Max-Age=31536000")
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{name}={encoded}; Path=/; HttpOnly; SameSite=Strict; Max-Age=31536000{secure}")
+}
+
+/// Whether a proxy says the request came over HTTPS.
+pub fn is_https(h: &HeaderMap) -> bool {
+    h.get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
 }
 
 pub fn clear_cookie(name: &str) -> String {
@@ -198,32 +213,53 @@ mod tests {
 
     #[test]
     fn origin_checks() {
-        assert!(same_origin(&headers(&[("host", "127.0.0.1:8080")])));
-        assert!(same_origin(&headers(&[
-            ("host", "127.0.0.1:8080"),
-            ("origin", "http://127.0.0.1:8080")
-        ])));
-        assert!(!same_origin(&headers(&[
-            ("host", "127.0.0.1:8080"),
-            ("origin", "http://evil.example")
-        ])));
-        assert!(!same_origin(&headers(&[
-            ("host", "127.0.0.1:8080"),
-            ("origin", "null")
-        ])));
-        assert!(!same_origin(&headers(&[
-            ("host", "127.0.0.1:8080"),
-            ("referer", "http://evil.example/127.0.0.1:8080")
-        ])));
-        assert!(same_origin(&headers(&[
-            ("host", "localhost"),
-            ("referer", "http://localhost/questionnaires/1")
-        ])));
+        assert!(same_origin(&headers(&[("host", "127.0.0.1:8080")]), None));
+        assert!(same_origin(
+            &headers(&[
+                ("host", "127.0.0.1:8080"),
+                ("origin", "http://127.0.0.1:8080")
+            ]),
+            None
+        ));
+        assert!(!same_origin(
+            &headers(&[
+                ("host", "127.0.0.1:8080"),
+                ("origin", "http://evil.example")
+            ]),
+            None
+        ));
+        assert!(!same_origin(
+            &headers(&[("host", "127.0.0.1:8080"), ("origin", "null")]),
+            None
+        ));
+        assert!(!same_origin(
+            &headers(&[
+                ("host", "127.0.0.1:8080"),
+                ("referer", "http://evil.example/127.0.0.1:8080")
+            ]),
+            None
+        ));
+        assert!(same_origin(
+            &headers(&[
+                ("host", "localhost"),
+                ("referer", "http://localhost/questionnaires/1")
+            ]),
+            None
+        ));
+    }
+
+    #[test]
+    fn http2_authority_counts_as_host() {
+        let authority: axum::http::uri::Authority = "127.0.0.1:8080".parse().unwrap();
+        let h = headers(&[("origin", "http://127.0.0.1:8080")]);
+        assert!(same_origin(&h, Some(&authority)));
+        assert!(!same_origin(&h, None));
     }
 
     #[test]
     fn cookies_round_trip() {
-        let set = set_cookie(REVIEWER_COOKIE, "Ann O'Neil; x=1");
+        let set = set_cookie(REVIEWER_COOKIE, "Ann O'Neil; x=1", false);
+        assert!(set_cookie(TOKEN_COOKIE, "t", true).ends_with("; Secure"));
         let value = set.split(';').next().unwrap();
         let h = headers(&[("cookie", &format!("a=b; {value}"))]);
         assert_eq!(reviewer(&h).as_deref(), Some("Ann O'Neil; x=1"));
