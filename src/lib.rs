@@ -12,4 +12,6 @@ pub mod index;
 pub mod kb;
 pub mod matcher;
 pub mod report;
+pub mod review;
 pub mod sheet;
+pub mod web;

@@ -10,6 +10,7 @@ mod fill;
 mod kb;
 mod model;
 mod output;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -47,6 +48,8 @@ enum Command {
     /// Install or inspect the sentence-embedding model used for semantic matching.
     #[command(subcommand)]
     Model(model::ModelCommand),
+    /// Serve the review web UI and its JSON API.
+    Serve(serve::ServeArgs),
 }
 
 /// Where the knowledge base is.
@@ -146,6 +149,7 @@ pub fn run() -> ExitCode {
         Command::Kb(cmd) => kb::run(cmd, printer),
         Command::Eval(args) => eval::run(args, printer),
         Command::Model(cmd) => model::run(cmd, printer),
+        Command::Serve(args) => serve::run(args, printer),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -167,6 +171,17 @@ fn load_matcher(
     printer: Printer,
 ) -> Result<Matcher, Failure> {
     let knowledge = load_kb(kb, model.include_inbox, printer)?;
+    build_matcher(knowledge, model, options, printer)
+}
+
+/// Builds the matcher for a loaded KB (semantic when a model is available),
+/// reporting failures.
+fn build_matcher(
+    knowledge: KnowledgeBase,
+    model: &ModelArgs,
+    options: matcher::Options,
+    printer: Printer,
+) -> Result<Matcher, Failure> {
     let lexical = Matcher::new(knowledge, options).map_err(|e| {
         printer.error(e);
         Failure::Reported

@@ -116,6 +116,18 @@ impl Sheet {
     pub fn is_formula(&self, row: u32, col: u32) -> bool {
         self.formulas.contains(&(row, col))
     }
+
+    /// Empties a cell (a reviewer's decision replaces what the file held).
+    pub fn clear(&mut self, row: u32, col: u32) {
+        if let Some(cell) = self
+            .rows
+            .get_mut(row as usize)
+            .and_then(|r| r.get_mut(col as usize))
+        {
+            *cell = Value::Empty;
+        }
+        self.formulas.remove(&(row, col));
+    }
 }
 
 /// A questionnaire file, read.

@@ -1,6 +1,7 @@
 //! Integration tests: run the real `vetted` binary in temporary directories.
 
 mod ask;
+mod browser;
 mod eval;
 mod fill;
 mod import;
@@ -9,3 +10,4 @@ mod learn;
 mod real_files;
 mod semantic;
 mod support;
+mod web;

@@ -1,0 +1,469 @@
+//! The JSON API, a contract documented in `docs/api.md`.
+
+use std::path::Path as FsPath;
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequestParts, Multipart, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::security::reviewer;
+use super::{AppError, AppState};
+use crate::fill::{FillError, FillOptions};
+use crate::review::{self, Action, Listing, Questionnaire, Request};
+use crate::sheet::{self, SheetError};
+
+/// Longest kept file or customer name.
+const MAX_NAME: usize = 200;
+
+/// A path parameter whose rejection is a JSON error.
+pub struct Path<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Path<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(v)| Path(v))
+            .map_err(|e| AppError::BadRequest(format!("bad path: {}", e.body_text())))
+    }
+}
+
+pub async fn method_not_allowed() -> Response {
+    let mut res =
+        AppError::BadRequest("this endpoint does not take that method".into()).into_response();
+    *res.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+    res
+}
+
+pub async fn not_found() -> AppError {
+    AppError::NotFound("no such API endpoint".into())
+}
+
+/// A listing as the API shows it: with `progress` in percent.
+pub fn listing_json(l: &Listing) -> Value {
+    let mut v = serde_json::to_value(l).unwrap_or(Value::Null);
+    if let Some(o) = v.as_object_mut() {
+        o.insert("progress".into(), json!(l.counts.percent()));
+    }
+    v
+}
+
+pub async fn list(State(state): State<AppState>) -> Result<Json<Value>, AppError> {
+    let listings = state.db(|s| s.list()).await?;
+    Ok(Json(Value::Array(
+        listings.iter().map(listing_json).collect(),
+    )))
+}
+
+/// The questionnaire: its listing fields, the report, and per question its
+/// `index` and `decision`.
+pub fn questionnaire_json(q: &Questionnaire) -> Value {
+    let mut v = serde_json::to_value(&q.report).unwrap_or(Value::Null);
+    if let Some(o) = v.as_object_mut() {
+        if let Some(Value::Object(l)) = Some(listing_json(&q.listing)) {
+            for (k, val) in l {
+                o.insert(k, val);
+            }
+        }
+        if let Some(Value::Array(questions)) = o.get_mut("questions") {
+            for (i, question) in questions.iter_mut().enumerate() {
+                if let Some(qo) = question.as_object_mut() {
+                    qo.insert("index".into(), json!(i));
+                    qo.insert(
+                        "decision".into(),
+                        json!(q.decisions.get(i).cloned().flatten()),
+                    );
+                }
+            }
+        }
+    }
+    v
+}
+
+/// One question with its `index` and `decision`.
+pub fn question_json(q: &Questionnaire, index: usize) -> Value {
+    let mut v = serde_json::to_value(&q.report.questions[index]).unwrap_or(Value::Null);
+    if let Some(o) = v.as_object_mut() {
+        o.insert("index".into(), json!(index));
+        o.insert(
+            "decision".into(),
+            json!(q.decisions.get(index).cloned().flatten()),
+        );
+    }
+    v
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    let q = state.db(move |s| s.get(&id)).await?;
+    Ok(Json(questionnaire_json(&q)))
+}
+
+/// Keeps the last path component, without control characters, at most
+/// [`MAX_NAME`] characters.
+pub fn clean_file_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let base: String = base
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_NAME)
+        .collect();
+    let base = base.trim();
+    if base.is_empty() || base == "." || base == ".." {
+        "questionnaire".to_string()
+    } else {
+        base.to_string()
+    }
+}
+
+fn clean_text(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_NAME)
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
+fn multipart_error(e: axum::extract::multipart::MultipartError) -> AppError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::TooLarge("the file is larger than the upload limit".into())
+    } else {
+        AppError::BadRequest(format!("bad upload: {}", e.body_text()))
+    }
+}
+
+pub async fn upload(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, AppError> {
+    let mut multipart = multipart.map_err(|e| {
+        AppError::BadRequest(format!(
+            "send the file as multipart/form-data in the field `file` ({})",
+            e.body_text()
+        ))
+    })?;
+    let limit = state.config.max_upload;
+    let mut file: Option<(String, Vec<u8>)> = None;
+    let mut customer = String::new();
+    while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
+        match field.name() {
+            Some("file") => {
+                let name = clean_file_name(field.file_name().unwrap_or("questionnaire"));
+                let mut bytes = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+                    bytes.extend_from_slice(&chunk);
+                    if bytes.len() > limit {
+                        return Err(too_large(limit));
+                    }
+                }
+                file = Some((name, bytes));
+            }
+            Some("customer") => {
+                let text = field.text().await.map_err(multipart_error)?;
+                customer = clean_text(&text);
+            }
+            _ => {}
+        }
+    }
+    let (name, bytes) =
+        file.ok_or_else(|| AppError::BadRequest("no file in the field `file`".into()))?;
+    let matcher = state.kb.matcher();
+    let fill_name = name.clone();
+    let original = bytes.clone();
+    let filled = tokio::task::spawn_blocking(move || {
+        let workbook = sheet::read_bytes(FsPath::new(&fill_name), bytes)?;
+        crate::fill::fill_workbook(workbook, &matcher, &FillOptions::default())
+    })
+    .await
+    .map_err(|_| AppError::Unprocessable(format!("`{name}` could not be read: it is damaged")))?
+    .map_err(fill_error)?;
+    let mut report = filled.report;
+    report.input = name.clone();
+    let questions = report.questions.len();
+    let by = reviewer(&headers).unwrap_or_default();
+    let id = state
+        .db(move |s| s.insert(&name, &customer, &by, &original, &report))
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "id": id, "questions": questions })),
+    )
+        .into_response())
+}
+
+fn too_large(limit: usize) -> AppError {
+    AppError::TooLarge(format!(
+        "the file is larger than the {} MB upload limit",
+        limit / (1024 * 1024)
+    ))
+}
+
+fn fill_error(e: FillError) -> AppError {
+    match e {
+        FillError::Sheet(SheetError::TooLarge { .. }) => AppError::TooLarge(e.to_string()),
+        FillError::Sheet(SheetError::Io { .. } | SheetError::Write { .. }) => {
+            AppError::Internal(e.to_string())
+        }
+        FillError::Sheet(_) => AppError::Unprocessable(e.to_string()),
+        FillError::Match(_) => AppError::Internal(e.to_string()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Update {
+    customer: Option<String>,
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Json<Update>, JsonRejection>,
+) -> Result<Json<Value>, AppError> {
+    let Json(update) = body.map_err(json_error)?;
+    let listing = state
+        .db(move |s| {
+            if let Some(c) = update.customer {
+                s.set_customer(&id, &clean_text(&c))?;
+            }
+            s.listing(&id)
+        })
+        .await?;
+    Ok(Json(listing_json(&listing)))
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    state.db(move |s| s.delete(&id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn json_error(e: JsonRejection) -> AppError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return AppError::TooLarge("the request body is too large".into());
+    }
+    AppError::BadRequest(format!("bad JSON body: {}", e.body_text()))
+}
+
+fn who(headers: &HeaderMap) -> Result<String, AppError> {
+    reviewer(headers).ok_or_else(|| {
+        AppError::Unauthorized(
+            "who is deciding? give your reviewer name (`X-Vetted-Reviewer` header)".into(),
+        )
+    })
+}
+
+pub async fn decide(
+    State(state): State<AppState>,
+    Path((id, index)): Path<(String, usize)>,
+    headers: HeaderMap,
+    body: Result<Json<Request>, JsonRejection>,
+) -> Result<Json<Value>, AppError> {
+    let Json(request) = body.map_err(json_error)?;
+    let by = who(&headers)?;
+    let matcher = state.kb.matcher();
+    let q = state
+        .db(move |s| {
+            let q = s.get(&id)?;
+            let Some(question) = q.report.questions.get(index) else {
+                return Err(review::StoreError::NoQuestion { id, index });
+            };
+            let entry = request
+                .entry
+                .as_deref()
+                .and_then(|e| matcher.kb().entries.iter().find(|x| x.id == e));
+            let decision = review::resolve(question, request, entry, &by, &review::now_rfc3339())
+                .map_err(|e| review::StoreError::Rejected(e.to_string()))?;
+            s.decide(&id, index, &decision)?;
+            s.get(&id)
+        })
+        .await?;
+    Ok(Json(question_json(&q, index)))
+}
+
+pub async fn undo(
+    State(state): State<AppState>,
+    Path((id, index)): Path<(String, usize)>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, AppError> {
+    let by = who(&headers)?;
+    let q = state
+        .db(move |s| {
+            s.undo(&id, index, &by)?;
+            s.get(&id)
+        })
+        .await?;
+    Ok(Json(question_json(&q, index)))
+}
+
+/// Accepts every `auto` question that has no decision yet.
+pub async fn accept_auto(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, AppError> {
+    let by = who(&headers)?;
+    let accepted = state
+        .db(move |s| {
+            let q = s.get(&id)?;
+            let at = review::now_rfc3339();
+            let decisions: Vec<(usize, review::Decision)> = q
+                .report
+                .questions
+                .iter()
+                .enumerate()
+                .filter(|(i, question)| {
+                    question.status == crate::report::Status::Auto && q.decisions[*i].is_none()
+                })
+                .filter_map(|(i, question)| {
+                    let request = Request {
+                        action: Action::Accept,
+                        answer: None,
+                        details: None,
+                        entry: None,
+                        note: None,
+                    };
+                    review::resolve(question, request, None, &by, &at)
+                        .ok()
+                        .map(|d| (i, d))
+                })
+                .collect();
+            s.decide_many(&id, &decisions)?;
+            Ok(decisions.len())
+        })
+        .await?;
+    Ok(Json(json!({ "accepted": accepted })))
+}
+
+/// The finished workbook and the finished report, built from the original.
+async fn finished(
+    state: &AppState,
+    id: String,
+    workbook: bool,
+) -> Result<(String, Vec<u8>), AppError> {
+    let q = state.db(move |s| Ok((s.get(&id)?, s.original(&id)?))).await;
+    let (q, original) = q?;
+    tokio::task::spawn_blocking(move || -> Result<(String, Vec<u8>), AppError> {
+        let report = review::apply(&q.report, &q.decisions);
+        let stem = FsPath::new(&q.listing.file_name)
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "questionnaire".into());
+        if !workbook {
+            let json = serde_json::to_vec_pretty(&report)
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            return Ok((format!("{stem}.reviewed.report.json"), json));
+        }
+        let dir = tempfile::tempdir().map_err(|e| AppError::Internal(e.to_string()))?;
+        let path = dir.path().join("finished.xlsx");
+        review::write_finished(
+            &q.listing.file_name,
+            original,
+            &q.report,
+            &q.decisions,
+            &path,
+        )
+        .map_err(|e| AppError::Internal(format!("writing the finished workbook: {e}")))?;
+        let bytes = std::fs::read(&path).map_err(|e| AppError::Internal(e.to_string()))?;
+        Ok((format!("{stem}.reviewed.xlsx"), bytes))
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("export task failed: {e}")))?
+}
+
+fn attachment(name: &str, content_type: &'static str, bytes: Vec<u8>) -> Response {
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._- ".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect();
+    let disposition = format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+        encoded.replace('+', "%20")
+    );
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    res
+}
+
+pub async fn export(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let (name, bytes) = finished(&state, id, true).await?;
+    Ok(attachment(
+        &name,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        bytes,
+    ))
+}
+
+pub async fn export_report(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let (name, bytes) = finished(&state, id, false).await?;
+    Ok(attachment(&name, "application/json", bytes))
+}
+
+fn kb_json(s: &super::kb::KbStatus) -> Value {
+    json!({
+        "entries": s.entries,
+        "semantic": s.semantic,
+        "loaded_at": s.loaded_at,
+        "error": s.error,
+    })
+}
+
+pub async fn kb_status(State(state): State<AppState>) -> Json<Value> {
+    Json(kb_json(&state.kb.status()))
+}
+
+pub async fn kb_reload(State(state): State<AppState>) -> Result<Json<Value>, AppError> {
+    let status =
+        state.kb.reload().await.map_err(|e| {
+            AppError::Unprocessable(format!("the knowledge base did not load: {e}"))
+        })?;
+    Ok(Json(kb_json(&status)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_are_cleaned() {
+        assert_eq!(clean_file_name("../../etc/passwd"), "passwd");
+        assert_eq!(clean_file_name("C:\\x\\q.xlsx"), "q.xlsx");
+        assert_eq!(clean_file_name(".."), "questionnaire");
+        assert_eq!(clean_file_name("a\u{0}b.csv"), "ab.csv");
+    }
+}

@@ -1,0 +1,768 @@
+//! The review web UI and JSON API, driven through `web::router` without
+//! sockets; and `vetted serve`'s refusal to start, through the real binary.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+use vetted::matcher::{Matcher, Options};
+use vetted::review::Store;
+use vetted::web::{self, AppState, Config, Loader};
+
+use crate::support::{Test, repo};
+
+const TOKEN: &str = "correct-horse-battery";
+const BOUNDARY: &str = "XvettedBoundaryX";
+
+struct App {
+    router: axum::Router,
+    dir: tempfile::TempDir,
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+fn matcher(kb: &std::path::Path) -> Matcher {
+    Matcher::new(vetted::kb::load(kb).expect("KB loads"), Options::default()).expect("matcher")
+}
+
+impl App {
+    fn new(token: Option<&str>) -> App {
+        App::with_kb(token, &repo().join("knowledge_base"))
+    }
+
+    fn with_kb(token: Option<&str>, kb: &std::path::Path) -> App {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("data")).unwrap();
+        let kb_dir = kb.to_path_buf();
+        let reload_dir = kb_dir.clone();
+        let loader: Loader = Arc::new(move || {
+            vetted::kb::load(&reload_dir)
+                .map_err(|e| e.to_string())
+                .and_then(|k| Matcher::new(k, Options::default()).map_err(|e| e.to_string()))
+        });
+        let config = Config {
+            token: token.map(str::to_string),
+            max_upload: 1024 * 1024,
+            kb_dir: kb_dir.clone(),
+        };
+        let state = AppState::new(store, matcher(&kb_dir), loader, config);
+        App {
+            router: web::router(state),
+            dir,
+        }
+    }
+
+    async fn send(&self, req: Request<Body>) -> Reply {
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = axum::body::to_bytes(res.into_body(), usize::MAX)
+            .await
+            .unwrap()
+            .to_vec();
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// A request as the browser of reviewer Ann sends it.
+    fn req(method: &str, uri: &str) -> axum::http::request::Builder {
+        Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::HOST, "127.0.0.1:8080")
+            .header(header::COOKIE, "vetted_reviewer=Ann")
+    }
+
+    async fn get(&self, uri: &str) -> Reply {
+        self.send(App::req("GET", uri).body(Body::empty()).unwrap())
+            .await
+    }
+
+    async fn post_json(&self, uri: &str, body: Value) -> Reply {
+        self.send(
+            App::req("POST", uri)
+                .header(header::ORIGIN, "http://127.0.0.1:8080")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_string()))
+                .unwrap(),
+        )
+        .await
+    }
+
+    async fn upload(&self, name: &str, bytes: &[u8], customer: Option<&str>) -> Reply {
+        self.send(
+            App::req("POST", "/api/questionnaires")
+                .header(
+                    header::CONTENT_TYPE,
+                    format!("multipart/form-data; boundary={BOUNDARY}"),
+                )
+                .body(Body::from(multipart(name, bytes, customer)))
+                .unwrap(),
+        )
+        .await
+    }
+
+    async fn upload_sample(&self) -> (String, usize) {
+        let bytes = std::fs::read(repo().join("samples/northwind-vendor-assessment.xlsx")).unwrap();
+        let r = self
+            .upload(
+                "northwind-vendor-assessment.xlsx",
+                &bytes,
+                Some("Northwind"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let v = r.json();
+        (
+            v["id"].as_str().unwrap().to_string(),
+            v["questions"].as_u64().unwrap() as usize,
+        )
+    }
+}
+
+fn multipart(name: &str, bytes: &[u8], customer: Option<&str>) -> Vec<u8> {
+    let mut body = Vec::new();
+    if let Some(c) = customer {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"customer\"\r\n\r\n{c}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+fn question_where(q: &Value, f: impl Fn(&Value) -> bool) -> &Value {
+    q["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| f(x))
+        .expect("a matching question")
+}
+
+#[tokio::test]
+async fn upload_list_get_decide_and_export() {
+    let app = App::new(None);
+    let (id, n) = app.upload_sample().await;
+    assert!(n > 50);
+
+    let list = app.get("/api/questionnaires").await;
+    assert_eq!(list.status, StatusCode::OK);
+    let list = list.json();
+    assert_eq!(list[0]["id"], id.as_str());
+    assert_eq!(list[0]["file_name"], "northwind-vendor-assessment.xlsx");
+    assert_eq!(list[0]["customer"], "Northwind");
+    assert_eq!(list[0]["counts"]["questions"], n);
+    assert_eq!(list[0]["progress"], 0);
+
+    let q = app.get(&format!("/api/questionnaires/{id}")).await.json();
+    assert_eq!(q["version"], 1);
+    assert_eq!(q["input"], "northwind-vendor-assessment.xlsx");
+    assert_eq!(q["questions"].as_array().unwrap().len(), n);
+    assert_eq!(q["questions"][0]["index"], 0);
+    assert_eq!(q["questions"][0]["decision"], Value::Null);
+
+    // Accept a drafted answer.
+    let drafted = question_where(&q, |x| x["status"] == "review" && x["answer"].is_string());
+    let i = drafted["index"].as_u64().unwrap();
+    let url = format!("/api/questionnaires/{id}/questions/{i}/decision");
+    let r = app.post_json(&url, json!({"action": "accept"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let d = r.json();
+    assert_eq!(d["index"], i);
+    assert_eq!(d["decision"]["action"], "accept");
+    assert_eq!(d["decision"]["answer"], drafted["answer"]);
+    assert_eq!(d["decision"]["by"], "Ann");
+    assert!(d["decision"]["at"].as_str().unwrap().ends_with('Z'));
+
+    // Edit an unmatched one.
+    let unmatched = question_where(&q, |x| x["status"] == "unmatched");
+    let j = unmatched["index"].as_u64().unwrap();
+    let answer_cell = unmatched["answer_cell"].as_str().unwrap().to_string();
+    let sheet_name = unmatched["sheet"].as_str().unwrap().to_string();
+    let r = app
+        .post_json(
+            &format!("/api/questionnaires/{id}/questions/{j}/decision"),
+            json!({"action": "edit", "answer": "No", "details": "=HYPERLINK(\"x\") stays text"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["decision"]["answer"], "No");
+
+    // Nothing to accept, flag without a note, unknown entry: 422.
+    let r = app
+        .post_json(
+            &format!("/api/questionnaires/{id}/questions/{j}/decision"),
+            json!({"action": "flag"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.json()["error"].as_str().unwrap().contains("note"));
+    let r = app
+        .post_json(
+            &format!("/api/questionnaires/{id}/questions/{i}/decision"),
+            json!({"action": "choose", "entry": "no-such-entry"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Bad JSON, unknown action: 4xx JSON.
+    let r = app
+        .post_json(
+            &format!("/api/questionnaires/{id}/questions/{i}/decision"),
+            json!({"action": "approve"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.json()["error"].is_string());
+    // A malformed index: a JSON 400.
+    let r = app
+        .post_json(
+            &format!("/api/questionnaires/{id}/questions/first/decision"),
+            json!({"action": "clear"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.json()["error"].is_string());
+    // Unknown question and questionnaire: 404.
+    let r = app
+        .post_json(
+            &format!("/api/questionnaires/{id}/questions/9999/decision"),
+            json!({"action": "clear"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get("/api/questionnaires/nope").await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Flag another with a note; it is not counted as reviewed.
+    let k = (0..n as u64).find(|x| *x != i && *x != j).unwrap();
+    let r = app
+        .post_json(
+            &format!("/api/questionnaires/{id}/questions/{k}/decision"),
+            json!({"action": "flag", "note": "ask legal"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let list = app.get("/api/questionnaires").await.json();
+    assert_eq!(list[0]["counts"]["reviewed"], 2);
+    assert_eq!(list[0]["counts"]["flagged"], 1);
+
+    // The decisions are in the questionnaire.
+    let q = app.get(&format!("/api/questionnaires/{id}")).await.json();
+    assert_eq!(q["questions"][i as usize]["decision"]["action"], "accept");
+    assert_eq!(q["questions"][k as usize]["decision"]["note"], "ask legal");
+
+    // The finished workbook has the edited answer in its cell.
+    let r = app.get(&format!("/api/questionnaires/{id}/export")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert!(
+        r.headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .contains("northwind-vendor-assessment.reviewed.xlsx")
+    );
+    let wb = vetted::sheet::read_bytes(std::path::Path::new("out.xlsx"), r.body.clone())
+        .expect("the export is a workbook");
+    let sheet = wb.sheets.iter().find(|s| s.name == sheet_name).unwrap();
+    let (col, row) = split_cell(&answer_cell);
+    assert_eq!(sheet.get(row, col).display(), "No");
+
+    // The finished report: the edited question is `auto` now.
+    let r = app.get(&format!("/api/questionnaires/{id}/report")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let report = r.json();
+    assert_eq!(report["questions"][j as usize]["status"], "auto");
+    assert_eq!(report["questions"][j as usize]["answer"], "No");
+
+    // Undo, then delete.
+    let r = app
+        .send(
+            App::req(
+                "DELETE",
+                &format!("/api/questionnaires/{id}/questions/{i}/decision"),
+            )
+            .body(Body::empty())
+            .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json()["decision"], Value::Null);
+    let r = app
+        .send(
+            App::req("DELETE", &format!("/api/questionnaires/{id}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert_eq!(app.get("/api/questionnaires").await.json(), json!([]));
+}
+
+fn split_cell(cell: &str) -> (u32, u32) {
+    let letters: String = cell.chars().take_while(char::is_ascii_alphabetic).collect();
+    let digits = &cell[letters.len()..];
+    (
+        vetted::sheet::parse_column(&letters).unwrap(),
+        digits.parse::<u32>().unwrap() - 1,
+    )
+}
+
+#[tokio::test]
+async fn decisions_survive_a_restart() {
+    let app = App::new(None);
+    let (id, _) = app.upload_sample().await;
+    let r = app
+        .post_json(
+            &format!("/api/questionnaires/{id}/questions/0/decision"),
+            json!({"action": "edit", "answer": "Yes"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    // A second server on the same data directory sees the decision.
+    let store = Store::open(&app.dir.path().join("data")).unwrap();
+    let q = store.get(&id).unwrap();
+    assert_eq!(q.decisions[0].as_ref().unwrap().by, "Ann");
+}
+
+#[tokio::test]
+async fn accept_all_auto() {
+    let app = App::new(None);
+    let (id, _) = app.upload_sample().await;
+    let q = app.get(&format!("/api/questionnaires/{id}")).await.json();
+    let autos = q["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["status"] == "auto")
+        .count();
+    let r = app
+        .post_json(&format!("/api/questionnaires/{id}/accept-auto"), json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["accepted"], autos);
+    let list = app.get("/api/questionnaires").await.json();
+    assert_eq!(list[0]["counts"]["reviewed"], autos);
+}
+
+#[tokio::test]
+async fn hostile_uploads_get_clear_errors() {
+    let app = App::new(None);
+    let r = app.upload("report.pdf", b"%PDF-1.7 hello", None).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let e = r.json()["error"].as_str().unwrap().to_string();
+    assert!(e.contains("not a spreadsheet"), "{e}");
+    assert!(!e.contains(app.dir.path().to_str().unwrap()));
+
+    let r = app.upload("fake.xlsx", b"PK\x03\x04garbage", None).await;
+    assert!(r.status.is_client_error(), "{}", r.status);
+
+    let r = app.upload("../../../etc/passwd", b"", None).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(!r.json()["error"].as_str().unwrap().contains(".."));
+
+    let big = vec![b'a'; 2 * 1024 * 1024];
+    let r = app.upload("big.csv", &big, None).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.text());
+    assert!(r.json()["error"].is_string());
+
+    let r = app
+        .send(
+            App::req("POST", "/api/questionnaires")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from("{}"))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+
+    // Still serving.
+    assert_eq!(app.get("/api/questionnaires").await.status, StatusCode::OK);
+    assert_eq!(app.get("/").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn questionnaire_text_is_escaped() {
+    let app = App::new(None);
+    let csv = "ID,Question,Answer\nQ-1,<script>alert(1)</script> Do you encrypt data at rest?,\nQ-2,\"Do you have a firewall? <img src=x onerror=alert(2)>\",\n";
+    let r = app
+        .upload("<b>evil</b>.csv", csv.as_bytes(), Some("<i>Acme</i>"))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    let page = app.get(&format!("/questionnaires/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    assert!(
+        html.contains("&#60;script&#62;alert(1)&#60;/script&#62;"),
+        "{html}"
+    );
+    assert!(!html.contains("<script>alert"));
+    assert!(!html.contains("<img src=x"));
+    let home = app.get("/").await.text();
+    assert!(home.contains("&#60;i&#62;Acme&#60;/i&#62;"), "{home}");
+    assert!(!home.contains("<i>Acme"));
+    let fragment = app.get(&format!("/questionnaires/{id}/questions/0")).await;
+    assert_eq!(fragment.status, StatusCode::OK);
+    assert!(fragment.text().starts_with("<article"));
+}
+
+#[tokio::test]
+async fn pages_render_with_security_headers() {
+    let app = App::new(None);
+    let (id, _) = app.upload_sample().await;
+    for uri in [
+        "/".to_string(),
+        format!("/questionnaires/{id}"),
+        "/entries/encryption-at-rest".to_string(),
+        "/static/app.js".to_string(),
+        "/static/app.css".to_string(),
+    ] {
+        let r = app.get(&uri).await;
+        assert_eq!(r.status, StatusCode::OK, "{uri}: {}", r.text());
+        let csp = r.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+        assert!(csp.contains("frame-ancestors 'none'"));
+        assert!(csp.contains("script-src 'self'"));
+        assert!(!csp.contains("unsafe-inline"));
+        assert_eq!(r.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    }
+    let page = app.get(&format!("/questionnaires/{id}")).await.text();
+    assert!(!page.contains("<script>"), "no inline script");
+    assert!(!page.contains("style=\""), "no inline style");
+    assert!(!page.contains(" onclick="));
+    let r = app.get("/entries/no-such-entry").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.text().contains("no entry"));
+    let r = app
+        .send(
+            App::req("PUT", "/api/questionnaires")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(r.json()["error"].is_string());
+    let r = app.get("/api/nothing-here").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.json()["error"].is_string());
+}
+
+#[tokio::test]
+async fn pages_ask_for_a_reviewer_name_once() {
+    let app = App::new(None);
+    let r = app
+        .send(
+            Request::builder()
+                .uri("/questionnaires/x?y=1")
+                .header(header::HOST, "127.0.0.1:8080")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.headers[header::LOCATION],
+        "/login?next=%2Fquestionnaires%2Fx%3Fy%3D1"
+    );
+    let r = app
+        .send(
+            Request::builder()
+                .method("POST")
+                .uri("/login")
+                .header(header::HOST, "127.0.0.1:8080")
+                .header(header::ORIGIN, "http://127.0.0.1:8080")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from("name=Ann+O%27Neil&next=%2F%2Fevil.example"))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.headers[header::LOCATION], "/", "no open redirect");
+    let cookie = r.headers[header::SET_COOKIE].to_str().unwrap();
+    assert!(
+        cookie.starts_with("vetted_reviewer=Ann+O%27Neil;"),
+        "{cookie}"
+    );
+    assert!(cookie.contains("SameSite=Strict") && cookie.contains("HttpOnly"));
+
+    // An API decision without a name is refused.
+    let (id, _) = app.upload_sample().await;
+    let r = app
+        .send(
+            Request::builder()
+                .method("POST")
+                .uri(format!("/api/questionnaires/{id}/questions/0/decision"))
+                .header(header::HOST, "127.0.0.1:8080")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(r#"{"action":"clear"}"#))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        r.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("X-Vetted-Reviewer")
+    );
+}
+
+#[tokio::test]
+async fn cross_origin_writes_are_refused() {
+    let app = App::new(None);
+    for (name, value) in [
+        (header::ORIGIN, "http://evil.example"),
+        (header::REFERER, "http://evil.example/page"),
+    ] {
+        let r = app
+            .send(
+                App::req("POST", "/api/kb/reload")
+                    .header(name, value)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        assert!(r.json()["error"].as_str().unwrap().contains("cross-origin"));
+    }
+    let r = app
+        .send(
+            App::req("POST", "/login")
+                .header(header::ORIGIN, "http://evil.example")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from("name=Mallory"))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_token_guards_everything() {
+    let app = App::new(Some(TOKEN));
+    let r = app.get("/api/questionnaires").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.json()["error"].as_str().unwrap().contains("token"));
+    let r = app.get("/").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(
+        r.headers[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .starts_with("/login")
+    );
+    let r = app.get("/login").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text().contains("Access token"));
+    assert_eq!(app.get("/static/app.css").await.status, StatusCode::OK);
+
+    let r = app
+        .send(
+            App::req("GET", "/api/questionnaires")
+                .header(header::AUTHORIZATION, "Bearer wrong-token-here")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let r = app
+        .send(
+            App::req("GET", "/api/questionnaires")
+                .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+
+    // The login form checks the token and sets it as a cookie.
+    let login = |body: String| {
+        Request::builder()
+            .method("POST")
+            .uri("/login")
+            .header(header::HOST, "127.0.0.1:8080")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let r = app.send(login("name=Ann&token=nope".into())).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.text().contains("Wrong access token"));
+    let r = app.send(login(format!("name=Ann&token={TOKEN}"))).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let cookies: Vec<String> = r
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string())
+        .collect();
+    assert_eq!(cookies.len(), 2);
+    let r = app
+        .send(
+            Request::builder()
+                .uri("/")
+                .header(header::HOST, "127.0.0.1:8080")
+                .header(header::COOKIE, cookies.join("; "))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_kb_reloads_without_restart() {
+    let kb = tempfile::tempdir().unwrap();
+    std::fs::write(
+        kb.path().join("a.toml"),
+        crate::support::entry("firewall", "Do you have a firewall?", "Yes"),
+    )
+    .unwrap();
+    let app = App::with_kb(None, kb.path());
+    let status = app.get("/api/kb").await.json();
+    assert_eq!(status["entries"], 1);
+
+    std::fs::write(
+        kb.path().join("b.toml"),
+        crate::support::entry("mfa", "Do you enforce MFA?", "Yes"),
+    )
+    .unwrap();
+    let r = app.post_json("/api/kb/reload", json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["entries"], 2);
+    assert_eq!(app.get("/entries/mfa").await.status, StatusCode::OK);
+
+    // A broken KB keeps the previous one, and says why.
+    std::fs::write(kb.path().join("c.toml"), "[[entry]]\nid = \"broken\"\n").unwrap();
+    let r = app.post_json("/api/kb/reload", json!({})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.json()["error"].as_str().unwrap().contains("c.toml"));
+    let status = app.get("/api/kb").await.json();
+    assert_eq!(status["entries"], 2);
+    assert!(status["error"].is_string());
+    assert!(app.get("/").await.text().contains("does not load"));
+}
+
+#[test]
+fn serve_refuses_a_network_address_without_a_token() {
+    let run = Test::new()
+        .env("VETTED_TOKEN", "")
+        .args(["serve", "--bind", "0.0.0.0:0", "--kb"])
+        .args([repo().join("knowledge_base").to_str().unwrap()])
+        .run()
+        .expect(1);
+    assert!(
+        run.stderr().contains("without an access token"),
+        "{}",
+        run.stderr()
+    );
+    assert!(run.stderr().contains("VETTED_TOKEN"));
+}
+
+#[test]
+fn serve_refuses_a_short_token() {
+    Test::new()
+        .args(["serve", "--bind", "0.0.0.0:0", "--token", "short"])
+        .run()
+        .expect(2);
+}
+
+#[tokio::test]
+async fn decisions_replace_what_the_file_held() {
+    let app = App::new(None);
+    let csv = "ID,Question,Answer,Comments\n\
+               Q-1,Do you encrypt customer data at rest?,Yes,Old details\n\
+               Q-2,Do you run a firewall?,Yes,Kept\n\
+               Q-3,Do you enforce multi-factor authentication for employees?,,\n";
+    let r = app.upload("answered.csv", csv.as_bytes(), None).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    let q = app.get(&format!("/api/questionnaires/{id}")).await.json();
+    assert_eq!(q["questions"][0]["status"], "answered");
+    let decide = |i: usize, body: Value| {
+        let url = format!("/api/questionnaires/{id}/questions/{i}/decision");
+        let app = &app;
+        async move {
+            let r = app.post_json(&url, body).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        }
+    };
+    decide(
+        0,
+        json!({"action": "edit", "answer": "No", "details": "New details"}),
+    )
+    .await;
+    decide(1, json!({"action": "clear"})).await;
+    let r = app.get(&format!("/api/questionnaires/{id}/export")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let wb = vetted::sheet::read_bytes(std::path::Path::new("out.xlsx"), r.body).unwrap();
+    let sheet = wb.sheets.iter().find(|s| s.name == "answered.csv").unwrap();
+    let cell = |c: &str| {
+        let (col, row) = split_cell(c);
+        sheet.get(row, col).display()
+    };
+    let qs = &q["questions"];
+    assert_eq!(cell(qs[0]["answer_cell"].as_str().unwrap()), "No");
+    assert_eq!(cell(qs[0]["details_cell"].as_str().unwrap()), "New details");
+    assert_eq!(cell(qs[1]["answer_cell"].as_str().unwrap()), "");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_decisions_are_all_kept() {
+    let app = Arc::new(App::new(None));
+    let (id, n) = app.upload_sample().await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..n.min(40) {
+        let (app, id) = (app.clone(), id.clone());
+        tasks.spawn(async move {
+            let r = app
+                .post_json(
+                    &format!("/api/questionnaires/{id}/questions/{i}/decision"),
+                    json!({"action": "edit", "answer": format!("answer {i}")}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.unwrap();
+    }
+    let q = app.get(&format!("/api/questionnaires/{id}")).await.json();
+    for i in 0..n.min(40) {
+        assert_eq!(
+            q["questions"][i]["decision"]["answer"],
+            format!("answer {i}")
+        );
+    }
+    assert_eq!(q["counts"]["reviewed"], n.min(40));
+}
