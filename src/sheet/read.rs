@@ -5,14 +5,41 @@ use std::collections::HashSet;
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
-use calamine::{Data, Reader, SheetVisible};
+use calamine::{Data, DataRef, Reader, SheetVisible};
 
 use super::SheetError;
 
+// Limits on what reading one questionnaire may cost. A real questionnaire
+// is a few MB and a few thousand rows; these leave two orders of magnitude
+// of room and keep the peak memory of `vetted fill` under about 1.5 GB on
+// any input (see `docs/limits.md`).
+
 /// Files larger than this are refused before parsing.
 pub const MAX_FILE_BYTES: u64 = 100 * 1024 * 1024;
-/// Sheets whose used range spans more cells than this are refused.
+/// A zip-based workbook (xlsx, xlsm, xlsb, ods) may not expand to more than
+/// this in total, as declared by its entries.
+pub const MAX_UNZIPPED_BYTES: u64 = 512 * 1024 * 1024;
+/// Nor may any one entry expand to more than this.
+pub const MAX_ENTRY_BYTES: u64 = 256 * 1024 * 1024;
+/// An entry larger than [`RATIO_FREE_BYTES`] may not be compressed more than
+/// this (uncompressed size : compressed size). Spreadsheet XML compresses
+/// about 10:1; zip bombs compress about 1000:1.
+pub const MAX_COMPRESSION_RATIO: u64 = 100;
+/// Entries up to this uncompressed size are exempt from the ratio check.
+pub const RATIO_FREE_BYTES: u64 = 16 * 1024 * 1024;
+/// A workbook may not have more zip entries than this.
+pub const MAX_ZIP_ENTRIES: usize = 10_000;
+/// A sheet with values past this row is refused: no questionnaire is that
+/// long, and matching a million questions would take many minutes.
+pub const MAX_SHEET_ROWS: u64 = 100_000;
+/// Sheets whose used range (from A1 to the last value) spans more cells than
+/// this are refused.
 pub const MAX_SHEET_CELLS: u64 = 20_000_000;
+/// The cells kept in memory for a whole workbook (each row's cells up to its
+/// last value, plus one per row) may not exceed this (about 32 bytes each).
+pub const MAX_WORKBOOK_CELLS: u64 = 10_000_000;
+/// The text kept in memory for a whole workbook may not exceed this.
+pub const MAX_TEXT_BYTES: u64 = 256 * 1024 * 1024;
 
 /// The container format of a questionnaire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,21 +193,8 @@ fn sniff(path: &Path, bytes: &[u8]) -> Result<Format, SheetError> {
     if bytes.is_empty() {
         return Err(SheetError::EmptyFile(path.to_path_buf()));
     }
-    if bytes.starts_with(b"PK\x03\x04") {
-        if bytes.len() > 38 && &bytes[30..38] == b"mimetype" {
-            let head = &bytes[38..bytes.len().min(120)];
-            if contains(head, b"opendocument.spreadsheet") {
-                return Ok(Format::Ods);
-            }
-            return Err(not("an OpenDocument file that is not a spreadsheet"));
-        }
-        if contains(bytes, b"xl/workbook.bin") {
-            return Ok(Format::Xlsb);
-        }
-        if contains(bytes, b"xl/workbook.xml") || contains(bytes, b"[Content_Types].xml") {
-            return Ok(Format::Xlsx);
-        }
-        return Err(not("a zip archive that is not a workbook"));
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
+        return sniff_zip(path, bytes);
     }
     if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
         // OLE compound file: legacy xls, or an encrypted OOXML workbook.
@@ -217,41 +231,205 @@ fn utf16(s: &str) -> Vec<u8> {
     s.encode_utf16().flat_map(u16::to_le_bytes).collect()
 }
 
+/// Recognises a zip-based workbook by its entries, after checking that it
+/// is sound and cannot expand beyond the limits (a zip bomb).
+///
+/// Checking the declared sizes is enough to bound the real work: the `zip`
+/// crate, through which calamine reads every entry, fails an entry as soon
+/// as it inflates past the uncompressed size declared in the central
+/// directory. A lying header therefore costs at most its declared size.
+fn sniff_zip(path: &Path, bytes: &[u8]) -> Result<Format, SheetError> {
+    let not = |what: &'static str| SheetError::NotASpreadsheet {
+        path: path.to_path_buf(),
+        what,
+    };
+    let archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| SheetError::Corrupt {
+        path: path.to_path_buf(),
+        detail: format!("the zip archive is truncated or damaged ({})", one_line(&e)),
+    })?;
+    if archive.len() > MAX_ZIP_ENTRIES {
+        return Err(SheetError::ZipBomb {
+            path: path.to_path_buf(),
+            detail: format!(
+                "it has {} zip entries (limit {MAX_ZIP_ENTRIES})",
+                archive.len()
+            ),
+        });
+    }
+    let mut names = HashSet::new();
+    let mut total: u64 = 0;
+    for i in 0..archive.len() {
+        let entry = archive.by_index_data(i).map_err(|e| SheetError::Corrupt {
+            path: path.to_path_buf(),
+            detail: format!("zip entry {}: {}", i + 1, one_line(&e)),
+        })?;
+        let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
+        let (size, packed) = (entry.size(), entry.compressed_size());
+        if size > MAX_ENTRY_BYTES {
+            return Err(SheetError::ZipBomb {
+                path: path.to_path_buf(),
+                detail: format!(
+                    "entry `{name}` expands to {} MB (limit {} MB)",
+                    size / MIB,
+                    MAX_ENTRY_BYTES / MIB
+                ),
+            });
+        }
+        if size > RATIO_FREE_BYTES && size / packed.max(1) > MAX_COMPRESSION_RATIO {
+            return Err(SheetError::ZipBomb {
+                path: path.to_path_buf(),
+                detail: format!(
+                    "entry `{name}` is compressed {}:1 (limit {MAX_COMPRESSION_RATIO}:1)",
+                    size / packed.max(1)
+                ),
+            });
+        }
+        total = total.saturating_add(size);
+        if total > MAX_UNZIPPED_BYTES {
+            return Err(SheetError::ZipBomb {
+                path: path.to_path_buf(),
+                detail: format!("it expands to over {} MB", MAX_UNZIPPED_BYTES / MIB),
+            });
+        }
+        names.insert(name);
+    }
+    let has = |n: &str| names.contains(n);
+    if has("xl/workbook.xml") {
+        Ok(Format::Xlsx)
+    } else if has("xl/workbook.bin") {
+        Ok(Format::Xlsb)
+    } else if has("content.xml") && contains(bytes, b"opendocument.spreadsheet") {
+        Ok(Format::Ods)
+    } else if has("content.xml") && has("mimetype") {
+        Err(not("an OpenDocument file that is not a spreadsheet"))
+    } else if has("word/document.xml") {
+        Err(not("a Word document"))
+    } else if has("ppt/presentation.xml") {
+        Err(not("a PowerPoint presentation"))
+    } else {
+        Err(not("a zip archive that is not a workbook"))
+    }
+}
+
+const MIB: u64 = 1024 * 1024;
+
+/// An error's message on one line.
+fn one_line(e: &dyn std::fmt::Display) -> String {
+    e.to_string()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn read_workbook(path: &Path, format: Format, bytes: Vec<u8>) -> Result<Vec<Sheet>, SheetError> {
     let corrupt = |e: &dyn std::fmt::Display| classify_calamine_error(path, &e.to_string());
+    let in_sheet = |name: &str, e: &dyn std::fmt::Display| corrupt(&format!("sheet `{name}`: {e}"));
     let cursor = Cursor::new(bytes);
-    let mut wb: calamine::Sheets<Cursor<Vec<u8>>> = match format {
-        Format::Xlsx => calamine::Sheets::Xlsx(
-            calamine::open_workbook_from_rs(cursor)
-                .map_err(|e: calamine::XlsxError| corrupt(&e))?,
-        ),
-        Format::Xlsb => calamine::Sheets::Xlsb(
-            calamine::open_workbook_from_rs(cursor)
-                .map_err(|e: calamine::XlsbError| corrupt(&e))?,
-        ),
-        Format::Xls => calamine::Sheets::Xls(
-            calamine::open_workbook_from_rs(cursor).map_err(|e: calamine::XlsError| corrupt(&e))?,
-        ),
-        Format::Ods => calamine::Sheets::Ods(
-            calamine::open_workbook_from_rs(cursor).map_err(|e: calamine::OdsError| corrupt(&e))?,
-        ),
+    let mut budget = Budget::default();
+    let mut sheets = Vec::new();
+    match format {
+        // xlsx and xlsb are streamed cell by cell, so that a sheet over the
+        // limits is refused before it is in memory (calamine's ranges are
+        // dense: two cells at A1 and XFD1048576 would take 500 GB).
+        Format::Xlsx => {
+            let mut wb: calamine::Xlsx<_> = calamine::open_workbook_from_rs(cursor)
+                .map_err(|e: calamine::XlsxError| corrupt(&e))?;
+            for (name, visible) in worksheets(&wb) {
+                let mut sheet = SheetBuilder::new(path, &name, &mut budget);
+                let mut cells = wb
+                    .worksheet_cells_reader(&name)
+                    .map_err(|e| in_sheet(&name, &e))?;
+                while let Some(cell) = cells
+                    .next_cell_with_formula_metadata()
+                    .map_err(|e| in_sheet(&name, &e))?
+                {
+                    let formula = match &cell.formula {
+                        None => false,
+                        Some(calamine::XlsxFormulaMetadata::Normal { formula }) => {
+                            !formula.is_empty()
+                        }
+                        Some(_) => true,
+                    };
+                    sheet.push(cell.pos, convert_ref(cell.value), formula)?;
+                }
+                sheets.push(sheet.finish(visible));
+            }
+        }
+        Format::Xlsb => {
+            let mut wb: calamine::Xlsb<_> = calamine::open_workbook_from_rs(cursor)
+                .map_err(|e: calamine::XlsbError| corrupt(&e))?;
+            for (name, visible) in worksheets(&wb) {
+                let mut sheet = SheetBuilder::new(path, &name, &mut budget);
+                let mut cells = wb
+                    .worksheet_cells_reader(&name)
+                    .map_err(|e| in_sheet(&name, &e))?;
+                while let Some(cell) = cells.next_cell().map_err(|e| in_sheet(&name, &e))? {
+                    sheet.push(
+                        cell.get_position(),
+                        convert_ref(cell.get_value().clone()),
+                        false,
+                    )?;
+                }
+                drop(cells);
+                let mut cells = wb
+                    .worksheet_cells_reader(&name)
+                    .map_err(|e| in_sheet(&name, &e))?;
+                while let Some(cell) = cells.next_formula().map_err(|e| in_sheet(&name, &e))? {
+                    if !cell.get_value().is_empty() {
+                        sheet.push(cell.get_position(), Value::Empty, true)?;
+                    }
+                }
+                sheets.push(sheet.finish(visible));
+            }
+        }
+        // calamine reads xls and ods whole when opening them; its own caps
+        // apply there, and ours to what is kept.
+        Format::Xls | Format::Ods => {
+            let mut wb: calamine::Sheets<Cursor<Vec<u8>>> = if format == Format::Xls {
+                calamine::Sheets::Xls(
+                    calamine::open_workbook_from_rs(cursor)
+                        .map_err(|e: calamine::XlsError| corrupt(&e))?,
+                )
+            } else {
+                calamine::Sheets::Ods(
+                    calamine::open_workbook_from_rs(cursor)
+                        .map_err(|e: calamine::OdsError| corrupt(&e))?,
+                )
+            };
+            for (name, visible) in worksheets(&wb) {
+                let range = wb.worksheet_range(&name).map_err(|e| in_sheet(&name, &e))?;
+                let formulas = wb.worksheet_formula(&name).unwrap_or_default();
+                let mut sheet = SheetBuilder::new(path, &name, &mut budget);
+                if let Some((r0, c0)) = range.start() {
+                    for (r, c, data) in range.used_cells() {
+                        sheet.push((r0 + r as u32, c0 + c as u32), convert(data), false)?;
+                    }
+                }
+                if let Some((r0, c0)) = formulas.start() {
+                    for (r, c, f) in formulas.used_cells() {
+                        if !f.is_empty() {
+                            sheet.push((r0 + r as u32, c0 + c as u32), Value::Empty, true)?;
+                        }
+                    }
+                }
+                sheets.push(sheet.finish(visible));
+            }
+        }
         Format::Csv => unreachable!("csv is read by read_csv"),
-    };
-    let metadata: Vec<(String, bool)> = wb
-        .sheets_metadata()
+    }
+    Ok(sheets)
+}
+
+/// The worksheets (not chart sheets) of a workbook, with their visibility.
+fn worksheets<RS, R: Reader<RS>>(wb: &R) -> Vec<(String, bool)>
+where
+    RS: std::io::Read + std::io::Seek,
+{
+    wb.sheets_metadata()
         .iter()
         .filter(|s| s.typ == calamine::SheetType::WorkSheet)
         .map(|s| (s.name.clone(), s.visible == SheetVisible::Visible))
-        .collect();
-    let mut sheets = Vec::with_capacity(metadata.len());
-    for (name, visible) in metadata {
-        let range = wb
-            .worksheet_range(&name)
-            .map_err(|e| corrupt(&format!("sheet `{name}`: {e}")))?;
-        let formulas = wb.worksheet_formula(&name).unwrap_or_default();
-        sheets.push(to_sheet(path, name, visible, &range, &formulas)?);
-    }
-    Ok(sheets)
+        .collect()
 }
 
 fn classify_calamine_error(path: &Path, message: &str) -> SheetError {
@@ -259,56 +437,155 @@ fn classify_calamine_error(path: &Path, message: &str) -> SheetError {
     if lower.contains("password") || lower.contains("encrypt") {
         return SheetError::Encrypted(path.to_path_buf());
     }
+    // The zip crate stops an entry that inflates past its declared size.
+    if lower.contains("larger than its declared uncompressed size") {
+        return SheetError::ZipBomb {
+            path: path.to_path_buf(),
+            detail: "an entry inflates past its declared size".into(),
+        };
+    }
     SheetError::Corrupt {
         path: path.to_path_buf(),
-        detail: message.split_whitespace().collect::<Vec<_>>().join(" "),
+        detail: one_line(&message),
     }
 }
 
-fn to_sheet(
-    path: &Path,
+/// What a whole workbook has used of [`MAX_WORKBOOK_CELLS`] and [`MAX_TEXT_BYTES`].
+#[derive(Debug, Default)]
+struct Budget {
+    cells: u64,
+    text: u64,
+}
+
+/// Builds a [`Sheet`] from cells in any order, refusing it as soon as it
+/// goes over a limit, before the memory is spent.
+struct SheetBuilder<'a> {
+    path: &'a Path,
     name: String,
-    visible: bool,
-    range: &calamine::Range<Data>,
-    formulas: &calamine::Range<String>,
-) -> Result<Sheet, SheetError> {
-    let Some((r0, c0)) = range.start() else {
-        let mut sheet = Sheet::new(name, Vec::new());
+    budget: &'a mut Budget,
+    rows: Vec<Vec<Value>>,
+    formulas: HashSet<(u32, u32)>,
+    /// The used range so far: last row and column (0-based) plus one.
+    height: u64,
+    width: u64,
+}
+
+impl<'a> SheetBuilder<'a> {
+    fn new(path: &'a Path, name: &str, budget: &'a mut Budget) -> SheetBuilder<'a> {
+        SheetBuilder {
+            path,
+            name: name.to_string(),
+            budget,
+            rows: Vec::new(),
+            formulas: HashSet::new(),
+            height: 0,
+            width: 0,
+        }
+    }
+
+    /// Adds a value at the 0-based `(row, column)`; empty values only mark
+    /// formula cells.
+    fn push(
+        &mut self,
+        (row, col): (u32, u32),
+        value: Value,
+        formula: bool,
+    ) -> Result<(), SheetError> {
+        let stored = !matches!(value, Value::Empty);
+        if !stored && !formula {
+            return Ok(());
+        }
+        self.extend_to(u64::from(row) + 1, u64::from(col) + 1)?;
+        let (r, c) = (row as usize, col as usize);
+        let mut added = u64::from(formula);
+        if stored {
+            added += (r + 1).saturating_sub(self.rows.len()) as u64;
+            added += (c + 1).saturating_sub(self.rows.get(r).map_or(0, Vec::len)) as u64;
+        }
+        self.spend(added, text_len(&value))?;
+        if formula {
+            self.formulas.insert((row, col));
+        }
+        if stored {
+            if self.rows.len() <= r {
+                self.rows.resize_with(r + 1, Vec::new);
+            }
+            let cells = &mut self.rows[r];
+            if cells.len() <= c {
+                cells.resize(c + 1, Value::Empty);
+            }
+            cells[c] = value;
+        }
+        Ok(())
+    }
+
+    /// Appends a whole row (csv), keeping its empty cells.
+    fn push_row(&mut self, row: Vec<Value>) -> Result<(), SheetError> {
+        self.extend_to(self.rows.len() as u64 + 1, row.len() as u64)?;
+        let text = row.iter().map(text_len).sum();
+        self.spend(row.len() as u64 + 1, text)?;
+        self.rows.push(row);
+        Ok(())
+    }
+
+    /// Grows the used range to at least `height` rows and `width` columns.
+    fn extend_to(&mut self, height: u64, width: u64) -> Result<(), SheetError> {
+        let height = self.height.max(height);
+        let width = self.width.max(width);
+        if height > MAX_SHEET_ROWS {
+            return Err(SheetError::TooManyRows {
+                path: self.path.to_path_buf(),
+                sheet: self.name.clone(),
+                limit: MAX_SHEET_ROWS,
+            });
+        }
+        if height.saturating_mul(width) > MAX_SHEET_CELLS {
+            return Err(SheetError::SheetTooLarge {
+                path: self.path.to_path_buf(),
+                sheet: self.name.clone(),
+                cells: height.saturating_mul(width),
+                limit: MAX_SHEET_CELLS,
+            });
+        }
+        (self.height, self.width) = (height, width);
+        Ok(())
+    }
+
+    /// Charges cells and text bytes to the workbook's budget.
+    fn spend(&mut self, cells: u64, text: u64) -> Result<(), SheetError> {
+        self.budget.cells += cells;
+        self.budget.text += text;
+        if self.budget.cells > MAX_WORKBOOK_CELLS || self.budget.text > MAX_TEXT_BYTES {
+            return Err(SheetError::WorkbookTooLarge {
+                path: self.path.to_path_buf(),
+                sheet: self.name.clone(),
+                detail: if self.budget.text > MAX_TEXT_BYTES {
+                    format!("over {} MB of text", MAX_TEXT_BYTES / MIB)
+                } else {
+                    format!("over {MAX_WORKBOOK_CELLS} cells")
+                },
+            });
+        }
+        Ok(())
+    }
+
+    fn finish(self, visible: bool) -> Sheet {
+        let mut rows = self.rows;
+        while rows.last().is_some_and(|r| r.iter().all(Value::is_empty)) {
+            rows.pop();
+        }
+        let mut sheet = Sheet::new(self.name, rows);
         sheet.visible = visible;
-        return Ok(sheet);
-    };
-    let (h, w) = range.get_size();
-    let total = (u64::from(r0) + h as u64) * (u64::from(c0) + w as u64);
-    if total > MAX_SHEET_CELLS {
-        return Err(SheetError::SheetTooLarge {
-            path: path.to_path_buf(),
-            sheet: name,
-            cells: total,
-            limit: MAX_SHEET_CELLS,
-        });
+        sheet.formulas = self.formulas;
+        sheet
     }
-    let mut rows: Vec<Vec<Value>> = vec![Vec::new(); r0 as usize + h];
-    for (dr, cells) in range.rows().enumerate() {
-        // Trim trailing empties so that formatting-only columns cost nothing.
-        let last = cells.iter().rposition(|c| !matches!(c, Data::Empty));
-        let Some(last) = last else { continue };
-        let row = &mut rows[r0 as usize + dr];
-        row.resize(c0 as usize, Value::Empty);
-        row.extend(cells[..=last].iter().map(convert));
+}
+
+fn text_len(value: &Value) -> u64 {
+    match value {
+        Value::Text(s) | Value::Date(s) | Value::Error(s) => s.len() as u64,
+        _ => 0,
     }
-    while rows.last().is_some_and(|r| r.iter().all(Value::is_empty)) {
-        rows.pop();
-    }
-    let mut sheet = Sheet::new(name, rows);
-    sheet.visible = visible;
-    if let Some((fr, fc)) = formulas.start() {
-        sheet.formulas = formulas
-            .used_cells()
-            .filter(|(_, _, f)| !f.is_empty())
-            .map(|(r, c, _)| (fr + r as u32, fc + c as u32))
-            .collect();
-    }
-    Ok(sheet)
 }
 
 fn convert(data: &Data) -> Value {
@@ -321,6 +598,20 @@ fn convert(data: &Data) -> Value {
         Data::DateTime(dt) => Value::Date(excel_serial_to_iso(dt.as_f64())),
         Data::DateTimeIso(s) | Data::DurationIso(s) => Value::Date(s.clone()),
         Data::Error(e) => Value::Error(format!("{e}")),
+    }
+}
+
+fn convert_ref(data: DataRef<'_>) -> Value {
+    match data {
+        DataRef::Empty => Value::Empty,
+        DataRef::String(s) => Value::Text(s),
+        DataRef::SharedString(s) => Value::Text(s.to_string()),
+        DataRef::Int(i) => Value::Number(i as f64),
+        DataRef::Float(f) => Value::Number(f),
+        DataRef::Bool(b) => Value::Bool(b),
+        DataRef::DateTime(dt) => Value::Date(excel_serial_to_iso(dt.as_f64())),
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Value::Date(s),
+        DataRef::Error(e) => Value::Error(format!("{e}")),
     }
 }
 
@@ -352,34 +643,27 @@ fn read_csv(path: &Path, bytes: &[u8]) -> Result<Sheet, SheetError> {
         .flexible(true)
         .delimiter(delimiter)
         .from_reader(text.as_bytes());
-    let mut rows = Vec::new();
+    let name = csv_sheet_name(path);
+    let mut budget = Budget::default();
+    let mut sheet = SheetBuilder::new(path, &name, &mut budget);
     for (i, record) in reader.records().enumerate() {
         let record = record.map_err(|e| SheetError::Corrupt {
             path: path.to_path_buf(),
-            detail: format!("record {}: {e}", i + 1),
+            detail: format!("record {}: {}", i + 1, one_line(&e)),
         })?;
-        rows.push(
-            record
-                .iter()
-                .map(|f| {
-                    if f.is_empty() {
-                        Value::Empty
-                    } else {
-                        Value::Text(f.to_string())
-                    }
-                })
-                .collect(),
-        );
-        if rows.len() as u64 * 16 > MAX_SHEET_CELLS {
-            return Err(SheetError::SheetTooLarge {
-                path: path.to_path_buf(),
-                sheet: csv_sheet_name(path),
-                cells: rows.len() as u64 * 16,
-                limit: MAX_SHEET_CELLS,
-            });
-        }
+        let row = record
+            .iter()
+            .map(|f| {
+                if f.is_empty() {
+                    Value::Empty
+                } else {
+                    Value::Text(f.to_string())
+                }
+            })
+            .collect();
+        sheet.push_row(row)?;
     }
-    Ok(Sheet::new(csv_sheet_name(path), rows))
+    Ok(Sheet::new(name, sheet.rows))
 }
 
 /// The sheet name of a csv file: its file name.

@@ -2,6 +2,7 @@
 
 mod ask;
 mod fill;
+mod hostile;
 mod kb;
 mod real_files;
 mod support;
