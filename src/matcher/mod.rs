@@ -80,6 +80,10 @@ impl Default for Options {
 
 pub const DEFAULT_AUTO_THRESHOLD: f32 = 0.80;
 pub const DEFAULT_REVIEW_THRESHOLD: f32 = 0.40;
+/// Only this much of a question is matched: real questions are shorter, and
+/// a 1 MB cell would otherwise cost a minute and gigabytes (one query clause
+/// per word).
+pub const MAX_QUESTION_BYTES: usize = 4096;
 
 /// A KB entry (by position in [`KnowledgeBase::entries`]) and its score.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -197,9 +201,13 @@ impl Matcher {
         &self.kb.entries[candidate.entry]
     }
 
-    /// Matches one question.
+    /// Matches one question, on its first [`MAX_QUESTION_BYTES`].
     pub fn match_question(&self, question: &str) -> Result<Match, MatchError> {
-        let mut found = self.decide(self.score_all(question)?);
+        let mut end = question.len().min(MAX_QUESTION_BYTES);
+        while !question.is_char_boundary(end) {
+            end -= 1;
+        }
+        let mut found = self.decide(self.score_all(&question[..end])?);
         found.candidates.truncate(self.options.candidates);
         Ok(found)
     }
