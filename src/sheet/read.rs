@@ -175,7 +175,15 @@ pub fn read_bytes(path: &Path, bytes: Vec<u8>) -> Result<Workbook, SheetError> {
     let format = sniff(path, &bytes)?;
     let sheets = match format {
         Format::Csv => vec![read_csv(path, &bytes)?],
-        _ => read_workbook(path, format, bytes)?,
+        // A panic in a parser on hostile input is a bug there, but it
+        // must not take the whole run down: it fails this file only.
+        _ => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            read_workbook(path, format, bytes)
+        }))
+        .map_err(|_| SheetError::Corrupt {
+            path: path.to_path_buf(),
+            detail: "the spreadsheet reader failed on it".into(),
+        })??,
     };
     Ok(Workbook {
         path: path.to_path_buf(),
@@ -201,6 +209,7 @@ fn sniff(path: &Path, bytes: &[u8]) -> Result<Format, SheetError> {
         if contains(bytes, &utf16("EncryptedPackage")) {
             return Err(SheetError::Encrypted(path.to_path_buf()));
         }
+        check_xls(path, bytes)?;
         return Ok(Format::Xls);
     }
     if bytes.starts_with(b"%PDF") {
@@ -243,10 +252,11 @@ fn sniff_zip(path: &Path, bytes: &[u8]) -> Result<Format, SheetError> {
         path: path.to_path_buf(),
         what,
     };
-    let archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| SheetError::Corrupt {
-        path: path.to_path_buf(),
-        detail: format!("the zip archive is truncated or damaged ({})", one_line(&e)),
-    })?;
+    let mut archive =
+        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| SheetError::Corrupt {
+            path: path.to_path_buf(),
+            detail: format!("the zip archive is truncated or damaged ({})", one_line(&e)),
+        })?;
     if archive.len() > MAX_ZIP_ENTRIES {
         return Err(SheetError::ZipBomb {
             path: path.to_path_buf(),
@@ -299,6 +309,7 @@ fn sniff_zip(path: &Path, bytes: &[u8]) -> Result<Format, SheetError> {
     } else if has("xl/workbook.bin") {
         Ok(Format::Xlsb)
     } else if has("content.xml") && contains(bytes, b"opendocument.spreadsheet") {
+        check_ods(path, &mut archive)?;
         Ok(Format::Ods)
     } else if has("content.xml") && has("mimetype") {
         Err(not("an OpenDocument file that is not a spreadsheet"))
@@ -309,6 +320,433 @@ fn sniff_zip(path: &Path, bytes: &[u8]) -> Result<Format, SheetError> {
     } else {
         Err(not("a zip archive that is not a workbook"))
     }
+}
+
+/// Checks a legacy xls file before calamine parses it. calamine trusts the
+/// OLE container's sector chains (a loop in one grows memory without end),
+/// reserves cell storage from each sheet's DIMENSIONS record, and lays cells
+/// out as a dense range: a file of a few KB can ask for terabytes. This
+/// walks the container's chains (each sector at most once), reads the
+/// `Workbook` stream and checks every sheet's dimensions and cell positions
+/// against [`MAX_SHEET_ROWS`] and, summed over the sheets,
+/// [`MAX_WORKBOOK_CELLS`].
+fn check_xls(path: &Path, bytes: &[u8]) -> Result<(), SheetError> {
+    let damaged = |detail: &str| SheetError::Corrupt {
+        path: path.to_path_buf(),
+        detail: format!("the xls container is damaged ({detail})"),
+    };
+    let stream = ole_workbook_stream(bytes).map_err(damaged)?;
+    let mut sheets = Vec::new();
+    let mut total = 0u64;
+    for (typ, data) in BiffRecords(&stream) {
+        match typ {
+            // BoundSheet8: the sheet's position in the stream.
+            0x0085 if data.len() < 8 => return Err(damaged("a sheet record is too short")),
+            0x0085 => sheets.push(le_u32(data, 0) as usize),
+            0x000A => break,
+            _ => {}
+        }
+    }
+    for (n, &pos) in sheets.iter().enumerate() {
+        let sheet = format!("sheet {}", n + 1);
+        let Some(records) = stream.get(pos..) else {
+            return Err(damaged(&format!(
+                "{sheet} starts past the end of the workbook"
+            )));
+        };
+        // calamine keeps each sheet as a dense range over its cells'
+        // bounding box, all sheets at once: their sum is bounded.
+        let too_large = |rows: u64, cells: u64| {
+            if rows > MAX_SHEET_ROWS {
+                Err(SheetError::TooManyRows {
+                    path: path.to_path_buf(),
+                    sheet: sheet.clone(),
+                    limit: MAX_SHEET_ROWS,
+                })
+            } else if total.saturating_add(cells) > MAX_WORKBOOK_CELLS {
+                Err(SheetError::SheetTooLarge {
+                    path: path.to_path_buf(),
+                    sheet: sheet.clone(),
+                    cells: total.saturating_add(cells),
+                    limit: MAX_WORKBOOK_CELLS,
+                })
+            } else {
+                Ok(())
+            }
+        };
+        let mut reserved = 0u64;
+        let (mut first, mut last) = ((u32::MAX, u32::MAX), (0u32, 0u32));
+        let (mut depth, mut seen_bof) = (0usize, false);
+        for (typ, data) in BiffRecords(records) {
+            // Nested substreams (charts) are skipped, as calamine does.
+            if depth > 0 {
+                match typ {
+                    0x0809 => depth += 1,
+                    0x000A => depth -= 1,
+                    _ => {}
+                }
+                continue;
+            }
+            let at = |row: u32, col: u32| ((row, col), (row, col));
+            let cells = match typ {
+                0x0809 if seen_bof => {
+                    depth += 1;
+                    continue;
+                }
+                0x0809 => {
+                    seen_bof = true;
+                    continue;
+                }
+                0x000A => break,
+                // Dimensions: calamine reserves rows × columns cells.
+                0x0200 => {
+                    let (r0, r1, c0, c1) = match data.len() {
+                        10 => (
+                            le_u16(data, 0),
+                            le_u16(data, 2),
+                            le_u16(data, 4),
+                            le_u16(data, 6),
+                        ),
+                        14 | 16 => (
+                            le_u32(data, 0),
+                            le_u32(data, 4),
+                            le_u16(data, 8),
+                            le_u16(data, 10),
+                        ),
+                        _ => continue,
+                    };
+                    let c0 = if c0 > 0xFF || c1 < c0 { 0 } else { c0 };
+                    if r1 >= 1 && r1 - 1 < r0 {
+                        return Err(damaged(&format!("{sheet} has negative dimensions")));
+                    }
+                    let rows = u64::from(r1.saturating_sub(r0));
+                    let cols = u64::from(c1.saturating_sub(c0));
+                    reserved = rows.saturating_mul(cols);
+                    too_large(u64::from(r1), reserved)?;
+                    continue;
+                }
+                // Cell records: row and column first.
+                0x0203 | 0x0204 | 0x00D6 | 0x0205 | 0x027E | 0x00FD | 0x0006 if data.len() >= 4 => {
+                    at(le_u16(data, 0), le_u16(data, 2))
+                }
+                // MulRk: row, first column, ..., last column.
+                0x00BD if data.len() >= 6 => (
+                    (le_u16(data, 0), le_u16(data, 2)),
+                    (le_u16(data, 0), le_u16(data, data.len() - 2)),
+                ),
+                _ => continue,
+            };
+            first = (first.0.min(cells.0.0), first.1.min(cells.0.1));
+            last = (last.0.max(cells.1.0), last.1.max(cells.1.1));
+            let cells = (u64::from(last.0 - first.0) + 1) * (u64::from(last.1 - first.1) + 1);
+            too_large(u64::from(last.0) + 1, cells.max(reserved))?;
+        }
+        total += reserved.max(
+            (u64::from(last.0.saturating_sub(first.0)) + 1)
+                * (u64::from(last.1.saturating_sub(first.1)) + 1),
+        );
+    }
+    Ok(())
+}
+
+/// The `Workbook` (or `Book`) stream of an OLE compound file, reading every
+/// sector chain so that a loop or an out-of-range sector is an error.
+fn ole_workbook_stream(bytes: &[u8]) -> Result<Vec<u8>, &'static str> {
+    const END: u32 = 0xFFFF_FFFE;
+    const LAST_REGULAR: u32 = 0xFFFF_FFFA;
+    if bytes.len() < 512 {
+        return Err("too short");
+    }
+    let shift = le_u16(bytes, 0x1E);
+    if shift != 9 && shift != 12 {
+        return Err("bad sector size");
+    }
+    let size = 1usize << shift;
+    let sector = |id: u32| -> Result<&[u8], &'static str> {
+        let start = (id as usize + 1) * size;
+        if id > LAST_REGULAR || start >= bytes.len() {
+            return Err("a sector is past the end of the file");
+        }
+        Ok(&bytes[start..bytes.len().min(start + size)])
+    };
+    // Follows a chain through `table`, each entry at most once.
+    let chain = |start: u32, table: &[u32], max: usize| -> Result<Vec<u32>, &'static str> {
+        let mut ids = Vec::new();
+        let mut seen = HashSet::new();
+        let mut id = start;
+        while id != END && ids.len() < max {
+            if !seen.insert(id) {
+                return Err("a sector chain loops");
+            }
+            ids.push(id);
+            id = *table
+                .get(id as usize)
+                .ok_or("a sector chain leaves the table")?;
+        }
+        Ok(ids)
+    };
+    let read = |ids: &[u32], len: usize| -> Result<Vec<u8>, &'static str> {
+        let mut out = Vec::new();
+        for &id in ids {
+            out.extend_from_slice(sector(id)?);
+        }
+        out.truncate(len);
+        Ok(out)
+    };
+    let sectors = bytes.len() / size + 1;
+    // The FAT's sectors: 109 in the header, then a DIFAT chain.
+    let mut difat: Vec<u32> = (0..109).map(|i| le_u32(bytes, 0x4C + 4 * i)).collect();
+    let mut next = le_u32(bytes, 0x44);
+    let mut hops = 0;
+    while next < LAST_REGULAR {
+        hops += 1;
+        if hops > sectors {
+            return Err("the DIFAT chain loops");
+        }
+        let s = sector(next)?;
+        let n = s.len() / 4;
+        difat.extend((0..n.saturating_sub(1)).map(|i| le_u32(s, 4 * i)));
+        next = if n > 0 { le_u32(s, 4 * (n - 1)) } else { END };
+    }
+    let mut fat = Vec::new();
+    for &id in difat.iter().filter(|&&id| id < 0xFFFF_FFFC) {
+        let s = sector(id)?;
+        fat.extend((0..s.len() / 4).map(|i| le_u32(s, 4 * i)));
+    }
+    let dirs = read(&chain(le_u32(bytes, 0x30), &fat, sectors)?, usize::MAX)?;
+    let entries: Vec<(String, u32, usize)> = dirs
+        .chunks_exact(128)
+        .map(|d| {
+            let name: String = char::decode_utf16((0..32).map(|i| le_u16(d, 2 * i) as u16))
+                .map_while(|c| c.ok().filter(|&c| c != '\0'))
+                .collect();
+            let len = if shift == 9 {
+                le_u32(d, 120) as usize
+            } else {
+                usize::try_from(u64::from(le_u32(d, 120)) | u64::from(le_u32(d, 124)) << 32)
+                    .unwrap_or(usize::MAX)
+            };
+            (name, le_u32(d, 116), len)
+        })
+        .collect();
+    let root = entries.first().ok_or("no root directory")?;
+    let find = |name: &str| entries.iter().find(|e| e.0.eq_ignore_ascii_case(name));
+    let (_, start, len) = find("Workbook")
+        .or_else(|| find("Book"))
+        .ok_or("no Workbook stream")?;
+    if *len > bytes.len() * 2 {
+        return Err("the Workbook stream is larger than the file");
+    }
+    if *len >= 4096 {
+        return read(&chain(*start, &fat, sectors)?, *len);
+    }
+    // Small streams live in 64-byte sectors of the root's mini stream.
+    let mini_len = le_u32(bytes, 0x40) as usize;
+    if mini_len == 0 {
+        return Err("no mini stream");
+    }
+    let ministream = read(&chain(root.1, &fat, sectors)?, root.2.min(bytes.len()))?;
+    let minifat_bytes = read(
+        &chain(le_u32(bytes, 0x3C), &fat, sectors)?,
+        mini_len.saturating_mul(size),
+    )?;
+    let minifat: Vec<u32> = (0..minifat_bytes.len() / 4)
+        .map(|i| le_u32(&minifat_bytes, 4 * i))
+        .collect();
+    let mut out = Vec::new();
+    for id in chain(*start, &minifat, sectors * (size / 64))? {
+        let at = id as usize * 64;
+        out.extend_from_slice(
+            ministream
+                .get(at..at + 64)
+                .ok_or("a mini sector is past the mini stream")?,
+        );
+    }
+    out.truncate(*len);
+    Ok(out)
+}
+
+/// BIFF records (type, data) as calamine reads them, stopping at the first
+/// one that is cut short.
+struct BiffRecords<'a>(&'a [u8]);
+
+impl<'a> Iterator for BiffRecords<'a> {
+    type Item = (u16, &'a [u8]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let s = self.0;
+        if s.len() < 4 {
+            return None;
+        }
+        let len = le_u16(s, 2) as usize;
+        let data = s.get(4..4 + len)?;
+        self.0 = &s[4 + len..];
+        Some((le_u16(s, 0) as u16, data))
+    }
+}
+
+fn le_u16(b: &[u8], at: usize) -> u32 {
+    b.get(at..at + 2)
+        .map_or(0, |b| u32::from(u16::from_le_bytes([b[0], b[1]])))
+}
+
+fn le_u32(b: &[u8], at: usize) -> u32 {
+    b.get(at..at + 4)
+        .map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+/// Checks an OpenDocument spreadsheet before calamine parses it. calamine
+/// expands `number-columns-repeated` and `number-rows-repeated` by cloning
+/// the repeated cell, for all sheets at once: one 1 MB cell repeated across
+/// a row is 16 GB. This streams `content.xml` and charges every cell that
+/// holds something, times its repeats, to [`MAX_TEXT_BYTES`] (its attribute
+/// and text bytes, an upper bound on what calamine copies), and each sheet's
+/// used range from A1 to [`MAX_SHEET_ROWS`] and [`MAX_WORKBOOK_CELLS`].
+/// XML that does not parse is left to calamine, which reports it.
+fn check_ods<R: std::io::Read + std::io::Seek>(
+    path: &Path,
+    archive: &mut zip::ZipArchive<R>,
+) -> Result<(), SheetError> {
+    use quick_xml::events::{BytesStart, Event};
+    const MAX_ODS_ROWS: u64 = 1_048_576;
+    const MAX_ODS_COLUMNS: u64 = 16_384;
+    let Ok(content) = archive.by_name("content.xml") else {
+        return Ok(());
+    };
+    let number = |e: &BytesStart<'_>, name: &str, max: u64| -> u64 {
+        e.try_get_attribute(name)
+            .ok()
+            .flatten()
+            .and_then(|a| a.value.trim().parse::<u64>().ok())
+            .map_or(1, |n| n.clamp(1, max))
+    };
+    let mut xml = quick_xml::Reader::from_reader(std::io::BufReader::new(content));
+    let mut buf = Vec::new();
+    let (mut cells, mut text) = (0u64, 0u64);
+    let mut sheet = String::new();
+    // The current table: rows read (with repeats), last row and column used.
+    let (mut rows, mut height, mut width) = (0u64, 0u64, 0u64);
+    // The current row: its repeats, next column, text and last column used.
+    let (mut row_repeat, mut col, mut row_text, mut row_width) = (1u64, 0u64, 0u64, 0u64);
+    // The current cell: its repeats, bytes and whether it holds anything.
+    let mut cell: Option<(u64, u64, bool)> = None;
+    loop {
+        buf.clear();
+        let Ok(event) = xml.read_event_into(&mut buf) else {
+            return Ok(());
+        };
+        let (start, empty) = match &event {
+            Event::Start(e) => (Some(e.clone()), false),
+            Event::Empty(e) => (Some(e.clone()), true),
+            _ => (None, false),
+        };
+        let mut end = match &event {
+            Event::End(e) => Some(e.name().as_ref().to_string()),
+            Event::Eof => break,
+            _ => None,
+        };
+        match &event {
+            Event::Text(t) => {
+                if let Some(c) = &mut cell {
+                    c.1 += t.len() as u64;
+                    c.2 = true;
+                }
+            }
+            Event::CData(t) => {
+                if let Some(c) = &mut cell {
+                    c.1 += t.len() as u64;
+                    c.2 = true;
+                }
+            }
+            Event::GeneralRef(t) => {
+                if let Some(c) = &mut cell {
+                    c.1 += t.len() as u64;
+                    c.2 = true;
+                }
+            }
+            _ => {}
+        }
+        if let Some(e) = &start {
+            match e.name().as_ref() {
+                "table:table" => {
+                    (rows, height, width) = (0, 0, 0);
+                    sheet = e
+                        .try_get_attribute("table:name")
+                        .ok()
+                        .flatten()
+                        .map(|a| a.value.into_owned())
+                        .unwrap_or_default();
+                }
+                "table:table-row" => {
+                    row_repeat = number(e, "table:number-rows-repeated", MAX_ODS_ROWS);
+                    (col, row_text, row_width) = (0, 0, 0);
+                }
+                "table:table-cell" | "table:covered-table-cell" if cell.is_none() => {
+                    let repeat = number(e, "table:number-columns-repeated", MAX_ODS_COLUMNS);
+                    let attrs: u64 = e.attributes().flatten().map(|a| a.value.len() as u64).sum();
+                    let holds = e
+                        .attributes()
+                        .flatten()
+                        .any(|a| matches!(a.key.as_ref(), "office:value-type" | "table:formula"));
+                    cell = Some((repeat, attrs, holds));
+                }
+                _ => {}
+            }
+            if empty {
+                end = Some(e.name().as_ref().to_string());
+            }
+        }
+        let Some(name) = end else { continue };
+        match name.as_str() {
+            "table:table-cell" | "table:covered-table-cell" => {
+                if let Some((repeat, bytes, holds)) = cell.take() {
+                    let repeat = repeat.min(MAX_ODS_COLUMNS.saturating_sub(col));
+                    if holds {
+                        row_width = col + repeat;
+                        row_text = row_text.saturating_add(bytes.saturating_mul(repeat));
+                    }
+                    col += repeat;
+                }
+            }
+            "table:table-row" => {
+                let repeat = row_repeat.min(MAX_ODS_ROWS.saturating_sub(rows));
+                if row_width > 0 {
+                    height = rows + repeat;
+                    width = width.max(row_width);
+                    text = text.saturating_add(row_text.saturating_mul(repeat));
+                }
+                rows += repeat;
+                let over = |cells: u64| cells.saturating_add(height.saturating_mul(width));
+                if height > MAX_SHEET_ROWS {
+                    return Err(SheetError::TooManyRows {
+                        path: path.to_path_buf(),
+                        sheet,
+                        limit: MAX_SHEET_ROWS,
+                    });
+                }
+                if over(cells) > MAX_WORKBOOK_CELLS {
+                    return Err(SheetError::SheetTooLarge {
+                        path: path.to_path_buf(),
+                        sheet,
+                        cells: over(cells),
+                        limit: MAX_WORKBOOK_CELLS,
+                    });
+                }
+                if text > MAX_TEXT_BYTES {
+                    return Err(SheetError::WorkbookTooLarge {
+                        path: path.to_path_buf(),
+                        sheet,
+                        detail: format!("over {} MB of text", MAX_TEXT_BYTES / MIB),
+                    });
+                }
+            }
+            "table:table" => {
+                cells = cells.saturating_add(height.saturating_mul(width));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 const MIB: u64 = 1024 * 1024;

@@ -518,3 +518,216 @@ fn several_broken_inputs_fail_one_by_one() {
     assert!(stderr.contains("2 of 3 questionnaires failed"), "{stderr}");
     assert!(t.path("good.draft.xlsx").exists());
 }
+
+/// One BIFF8 record.
+fn record(typ: u16, data: &[u8]) -> Vec<u8> {
+    let mut r = typ.to_le_bytes().to_vec();
+    r.extend((data.len() as u16).to_le_bytes());
+    r.extend(data);
+    r
+}
+
+/// A BIFF8 LABEL cell.
+fn label(row: u16, col: u16, text: &str) -> Vec<u8> {
+    let mut d = [row.to_le_bytes(), col.to_le_bytes(), [0, 0]].concat();
+    d.extend((text.len() as u16).to_le_bytes());
+    d.push(0);
+    d.extend(text.as_bytes());
+    record(0x0204, &d)
+}
+
+/// A legacy xls workbook with one sheet: a DIMENSIONS record (rows first to
+/// last, exclusive; columns likewise) and the given cell records, in an OLE
+/// container (512-byte sectors, the stream padded past the 4 KB mini-stream
+/// cutoff). `dir_loops` makes the directory's sector chain point to itself.
+fn xls(rows: (u32, u32), cols: (u16, u16), cells: &[Vec<u8>], dir_loops: bool) -> Vec<u8> {
+    let bof = |dt: u16| record(0x0809, &[&[0, 6][..], &dt.to_le_bytes(), &[0; 12]].concat());
+    let name = b"Security";
+    let mut boundsheet = vec![0u8; 4];
+    boundsheet.extend([0, 0, name.len() as u8, 0]);
+    boundsheet.extend(name);
+    let globals_len = bof(5).len() + record(0x0085, &boundsheet).len() + 4;
+    boundsheet[..4].copy_from_slice(&(globals_len as u32).to_le_bytes());
+    let mut stream = [bof(5), record(0x0085, &boundsheet), record(0x000A, &[])].concat();
+    stream.extend(bof(0x10));
+    let dims = [
+        rows.0.to_le_bytes().as_slice(),
+        &rows.1.to_le_bytes(),
+        &cols.0.to_le_bytes(),
+        &cols.1.to_le_bytes(),
+        &[0, 0],
+    ]
+    .concat();
+    stream.extend(record(0x0200, &dims));
+    for c in cells {
+        stream.extend(c);
+    }
+    stream.extend(record(0x000A, &[]));
+    let len = stream.len().max(4096);
+    stream.resize(len.div_ceil(512) * 512, 0);
+    let n = stream.len() / 512;
+    assert!(n <= 126, "one FAT sector");
+
+    // Sector 0: the FAT; sector 1: the directory; sectors 2..: the stream.
+    let mut fat = vec![0xFFFF_FFFDu32, if dir_loops { 1 } else { 0xFFFF_FFFE }];
+    fat.extend((0..n as u32).map(|i| {
+        if i + 1 == n as u32 {
+            0xFFFF_FFFE
+        } else {
+            3 + i
+        }
+    }));
+    fat.resize(128, 0xFFFF_FFFF);
+    let mut header = vec![0u8; 512];
+    header[..8].copy_from_slice(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]);
+    let mut put = |at: usize, bytes: &[u8]| header[at..at + bytes.len()].copy_from_slice(bytes);
+    put(0x18, &0x3Eu16.to_le_bytes());
+    put(0x1A, &3u16.to_le_bytes());
+    put(0x1C, &0xFFFEu16.to_le_bytes());
+    put(0x1E, &9u16.to_le_bytes());
+    put(0x20, &6u16.to_le_bytes());
+    put(0x2C, &1u32.to_le_bytes());
+    put(0x30, &1u32.to_le_bytes());
+    put(0x38, &4096u32.to_le_bytes());
+    put(0x3C, &0xFFFF_FFFEu32.to_le_bytes());
+    put(0x44, &0xFFFF_FFFEu32.to_le_bytes());
+    put(0x4C, &0u32.to_le_bytes());
+    for i in 1..109 {
+        put(0x4C + 4 * i, &0xFFFF_FFFFu32.to_le_bytes());
+    }
+    let entry = |name: &str, typ: u8, child: u32, start: u32, size: u32| {
+        let mut e = vec![0u8; 128];
+        let units: Vec<u8> = name.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        e[..units.len()].copy_from_slice(&units);
+        e[64..66].copy_from_slice(&((units.len() + 2) as u16).to_le_bytes());
+        e[66] = typ;
+        e[67] = 1;
+        e[68..72].copy_from_slice(&u32::MAX.to_le_bytes());
+        e[72..76].copy_from_slice(&u32::MAX.to_le_bytes());
+        e[76..80].copy_from_slice(&child.to_le_bytes());
+        e[116..120].copy_from_slice(&start.to_le_bytes());
+        e[120..124].copy_from_slice(&size.to_le_bytes());
+        e
+    };
+    let mut file = header;
+    file.extend(fat.iter().flat_map(|v| v.to_le_bytes()));
+    file.extend(entry("Root Entry", 5, 1, 0xFFFF_FFFE, 0));
+    file.extend(entry("Workbook", 2, u32::MAX, 2, len as u32));
+    file.extend([0u8; 256]);
+    file.extend(stream);
+    file
+}
+
+fn xls_questions() -> Vec<Vec<u8>> {
+    vec![
+        label(0, 0, "Question"),
+        label(0, 1, "Answer"),
+        label(1, 0, "Do you encrypt customer data at rest?"),
+        label(2, 0, "Do you perform annual penetration tests?"),
+    ]
+}
+
+#[test]
+fn legacy_xls_is_read() {
+    // The control for the crafted xls files below.
+    let (_, run) = fill("legacy.xls", xls((0, 3), (0, 2), &xls_questions(), false));
+    let run = run.expect(0);
+    assert!(run.stderr().contains("2 questions"), "{}", run.stderr());
+}
+
+#[test]
+fn xls_with_huge_dimensions_is_refused_before_parsing() {
+    // calamine would reserve 4 billion rows × 255 columns of cells.
+    let stderr = refused(
+        "dims.xls",
+        xls((0, u32::MAX), (0, 255), &xls_questions(), false),
+        "sheet `sheet 1`: values go past row 100000",
+    );
+    assert!(stderr.contains("hint: "), "{stderr}");
+}
+
+#[test]
+fn xls_with_far_apart_cells_is_refused_before_parsing() {
+    let mut cells = xls_questions();
+    cells.push(label(60_000, 250, "far"));
+    refused(
+        "far.xls",
+        xls((0, 3), (0, 2), &cells, false),
+        "sheet `sheet 1`: 15060251 cells exceed the limit of 10000000",
+    );
+}
+
+#[test]
+fn xls_with_a_looping_sector_chain_is_damaged() {
+    refused(
+        "loop.xls",
+        xls((0, 3), (0, 2), &xls_questions(), true),
+        "is damaged or not a valid workbook: the xls container is damaged (a sector chain loops)",
+    );
+}
+
+/// An OpenDocument spreadsheet with one sheet of the given `<table:table-row>`s.
+fn ods(rows: &str) -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let deflated =
+        SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("mimetype", stored).unwrap();
+    zip.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
+        .unwrap();
+    zip.start_file("META-INF/manifest.xml", deflated).unwrap();
+    zip.write_all(br#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#).unwrap();
+    zip.start_file("content.xml", deflated).unwrap();
+    write!(zip, r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet><table:table table:name="Security">{rows}</table:table></office:spreadsheet></office:body></office:document-content>"#).unwrap();
+    zip.finish().unwrap().into_inner()
+}
+
+/// One ODS row of text cells; `repeat` attributes go on the row and cells.
+fn ods_row(cells: &[&str], rows_repeated: u32, columns_repeated: u32) -> String {
+    let cells: String = cells
+        .iter()
+        .map(|c| format!(r#"<table:table-cell table:number-columns-repeated="{columns_repeated}" office:value-type="string"><text:p>{c}</text:p></table:table-cell>"#))
+        .collect();
+    format!(
+        r#"<table:table-row table:number-rows-repeated="{rows_repeated}">{cells}</table:table-row>"#
+    )
+}
+
+fn ods_questions() -> String {
+    [
+        ods_row(&["Question", "Answer"], 1, 1),
+        ods_row(&["Do you encrypt customer data at rest?"], 1, 1),
+        ods_row(&["Do you perform annual penetration tests?"], 1, 1),
+    ]
+    .concat()
+}
+
+#[test]
+fn ods_is_read() {
+    // The control for the crafted ods files below.
+    let (_, run) = fill("sheet.ods", ods(&ods_questions()));
+    let run = run.expect(0);
+    assert!(run.stderr().contains("2 questions"), "{}", run.stderr());
+}
+
+#[test]
+fn ods_repeating_a_big_cell_is_refused_before_parsing() {
+    // One 1 MB cell repeated across 16,384 columns: 16 GB once expanded.
+    let big = words(1 << 20);
+    let rows = ods_questions() + &ods_row(&[&big], 1, 16_384);
+    refused(
+        "repeat.ods",
+        ods(&rows),
+        "sheet `Security`: the workbook holds over 256 MB of text",
+    );
+}
+
+#[test]
+fn ods_repeating_rows_past_the_limit_is_refused_before_parsing() {
+    let rows = ods_questions() + &ods_row(&["x"], 1_000_000, 1);
+    refused(
+        "rows.ods",
+        ods(&rows),
+        "sheet `Security`: values go past row 100000",
+    );
+}
