@@ -438,7 +438,8 @@ fn check_xls(path: &Path, bytes: &[u8]) -> Result<(), SheetError> {
             };
             first = (first.0.min(cells.0.0), first.1.min(cells.0.1));
             last = (last.0.max(cells.1.0), last.1.max(cells.1.1));
-            let cells = (u64::from(last.0 - first.0) + 1) * (u64::from(last.1 - first.1) + 1);
+            let cells = (u64::from(last.0.saturating_sub(first.0)) + 1)
+                * (u64::from(last.1.saturating_sub(first.1)) + 1);
             too_large(u64::from(last.0) + 1, cells.max(reserved))?;
         }
         total += reserved.max(

@@ -731,3 +731,37 @@ fn ods_repeating_rows_past_the_limit_is_refused_before_parsing() {
         "sheet `Security`: values go past row 100000",
     );
 }
+
+#[test]
+fn cell_reference_past_u32_fails_the_file_only() {
+    // Found by `cargo fuzz` (target `import`): calamine computes the row of
+    // `A99999999999` in a u32. With overflow checks (debug builds) that
+    // panics inside calamine, which `read` catches; in release it wraps and
+    // the limits apply. Either way this file fails and the run goes on.
+    let xml = sheet_xml(&[
+        ("A1", "Question"),
+        ("A99999999999", "Do you encrypt customer data at rest?"),
+    ]);
+    let t = Test::new()
+        .file(
+            "overflow.xlsx",
+            handmade(&[("Security", "visible", &xml)], &[]),
+        )
+        .file(
+            "good.xlsx",
+            handmade(&[("Security", "visible", &sheet_xml(QUESTIONS))], &[]),
+        )
+        .args(["fill", "overflow.xlsx", "good.xlsx", "--kb", &kb_arg()]);
+    let run = t.run();
+    assert_eq!(run.code(), FAILED, "{}", run.stderr());
+    let stderr = run.stderr();
+    let errors: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("error: `overflow.xlsx`"))
+        .collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    if !cfg!(debug_assertions) {
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    assert!(t.path("good.draft.xlsx").exists(), "{stderr}");
+}
