@@ -765,3 +765,18 @@ fn cell_reference_past_u32_fails_the_file_only() {
     }
     assert!(t.path("good.draft.xlsx").exists(), "{stderr}");
 }
+
+#[test]
+fn csv_past_the_row_limit_is_refused() {
+    let mut csv = String::from("ID,Question,Answer\n");
+    for r in 1..=1_000_000 {
+        csv.push_str(&format!(
+            "{r},Do you encrypt customer data at rest? ({r}),\n"
+        ));
+    }
+    refused(
+        "huge.csv",
+        csv,
+        "sheet `huge.csv`: values go past row 100000",
+    );
+}
