@@ -734,32 +734,40 @@ fn ods_repeating_rows_past_the_limit_is_refused_before_parsing() {
 
 #[test]
 fn cell_reference_past_u32_fails_the_file_only() {
-    // Found by `cargo fuzz` (target `import`): calamine computes the row of
-    // `A99999999999` in a u32. With overflow checks (debug builds) that
-    // panics inside calamine, which `read` catches; in release it wraps and
-    // the limits apply. Either way this file fails and the run goes on.
-    let xml = sheet_xml(&[
-        ("A1", "Question"),
-        ("A99999999999", "Do you encrypt customer data at rest?"),
-    ]);
+    // Found by `cargo fuzz` (targets `import` and `xlsx_parts`): calamine
+    // computes the row of `A99999999999` and the column of `AAAAAAAAAAAA1`
+    // in a u32. With overflow checks (debug builds) that panics inside
+    // calamine, which `read` catches; in release it wraps and the limits
+    // apply. Either way the file fails and the run goes on.
+    let sheet = |cell: &'static str| {
+        let xml = sheet_xml(&[("A1", "Question"), (cell, "Do you encrypt data?")]);
+        handmade(&[("Security", "visible", &xml)], &[])
+    };
     let t = Test::new()
-        .file(
-            "overflow.xlsx",
-            handmade(&[("Security", "visible", &xml)], &[]),
-        )
+        .file("row.xlsx", sheet("A99999999999"))
+        .file("column.xlsx", sheet("AAAAAAAAAAAA1"))
         .file(
             "good.xlsx",
             handmade(&[("Security", "visible", &sheet_xml(QUESTIONS))], &[]),
         )
-        .args(["fill", "overflow.xlsx", "good.xlsx", "--kb", &kb_arg()]);
+        .args([
+            "fill",
+            "row.xlsx",
+            "column.xlsx",
+            "good.xlsx",
+            "--kb",
+            &kb_arg(),
+        ]);
     let run = t.run();
     assert_eq!(run.code(), FAILED, "{}", run.stderr());
     let stderr = run.stderr();
-    let errors: Vec<&str> = stderr
-        .lines()
-        .filter(|l| l.starts_with("error: `overflow.xlsx`"))
-        .collect();
-    assert_eq!(errors.len(), 1, "{stderr}");
+    for name in ["row.xlsx", "column.xlsx"] {
+        let errors = stderr
+            .lines()
+            .filter(|l| l.starts_with(&format!("error: `{name}`")))
+            .count();
+        assert_eq!(errors, 1, "{stderr}");
+    }
     if !cfg!(debug_assertions) {
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
