@@ -305,6 +305,7 @@ fn sniff_zip(path: &Path, bytes: &[u8]) -> Result<Format, SheetError> {
     }
     let has = |n: &str| names.contains(n);
     if has("xl/workbook.xml") {
+        check_shared_strings(path, &mut archive, &names)?;
         Ok(Format::Xlsx)
     } else if has("xl/workbook.bin") {
         Ok(Format::Xlsb)
@@ -320,6 +321,58 @@ fn sniff_zip(path: &Path, bytes: &[u8]) -> Result<Format, SheetError> {
     } else {
         Err(not("a zip archive that is not a workbook"))
     }
+}
+
+/// Checks the string count that an xlsx's shared strings table declares:
+/// calamine reserves room for that many strings up front, so a 1 KB file
+/// declaring `uniqueCount="6179606299213"` aborts the process (found by
+/// `cargo fuzz`). Each string takes at least 5 bytes (`<si/>`), which bounds
+/// a true count.
+fn check_shared_strings<R: std::io::Read + std::io::Seek>(
+    path: &Path,
+    archive: &mut zip::ZipArchive<R>,
+    names: &HashSet<String>,
+) -> Result<(), SheetError> {
+    use quick_xml::events::Event;
+    for name in names
+        .iter()
+        .filter(|n| n.to_lowercase().ends_with("sharedstrings.xml"))
+    {
+        let Ok(entry) = archive.by_name(name) else {
+            continue;
+        };
+        let possible = entry.size() / 5 + 1;
+        let mut xml = quick_xml::Reader::from_reader(std::io::BufReader::new(entry));
+        let mut buf = Vec::new();
+        let declared = loop {
+            buf.clear();
+            match xml.read_event_into(&mut buf) {
+                Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == "sst" => {
+                    break e
+                        .try_get_attribute("uniqueCount")
+                        .ok()
+                        .flatten()
+                        .and_then(|a| {
+                            // Its leading digits, as a lenient parser reads them.
+                            let v = a.value.trim_start_matches('+');
+                            let end = v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len());
+                            v[..end].parse::<u64>().ok()
+                        });
+                }
+                Ok(Event::Eof) | Err(_) => break None,
+                _ => {}
+            }
+        };
+        if let Some(declared) = declared.filter(|&d| d > possible) {
+            return Err(SheetError::Corrupt {
+                path: path.to_path_buf(),
+                detail: format!(
+                    "`{name}` declares {declared} strings but has room for at most {possible}"
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Checks a legacy xls file before calamine parses it. calamine trusts the

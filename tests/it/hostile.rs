@@ -788,3 +788,27 @@ fn csv_past_the_row_limit_is_refused() {
         "sheet `huge.csv`: values go past row 100000",
     );
 }
+
+#[test]
+fn shared_strings_declaring_trillions_of_strings_are_refused() {
+    // Found by `cargo fuzz` (target `xlsx_parts`): calamine reserves room
+    // for `uniqueCount` strings, so this 1 KB file made it ask for 148 TB
+    // and abort.
+    let strings = r#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="6179606299213"><si><t>Question</t></si></sst>"#;
+    let mut xml = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#,
+    );
+    xml.push_str(r#"<row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData></worksheet>"#);
+    let xlsx = handmade(
+        &[("Security", "visible", &xml)],
+        &[("xl/sharedStrings.xml", strings.as_bytes())],
+    );
+    let xlsx = rezip(&xlsx, "xl/_rels/workbook.xml.rels", |s| {
+        s.replace("</Relationships>", r#"<Relationship Id="rIdS" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>"#)
+    });
+    refused(
+        "count.xlsx",
+        xlsx,
+        "is damaged or not a valid workbook: `xl/sharedStrings.xml` declares 6179606299213 strings but has room for at most",
+    );
+}
