@@ -11,8 +11,8 @@ use super::SheetError;
 
 // Limits on what reading one questionnaire may cost. A real questionnaire
 // is a few MB and a few thousand rows; these leave two orders of magnitude
-// of room and keep the peak memory of `vetted fill` under about 1.5 GB on
-// any input (see `docs/limits.md`).
+// of room and bound the memory of reading any input (about 2 GB for the
+// worst crafted file within them; see `docs/limits.md`).
 
 /// Files larger than this are refused before parsing.
 pub const MAX_FILE_BYTES: u64 = 100 * 1024 * 1024;
