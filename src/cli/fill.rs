@@ -144,6 +144,7 @@ fn hint_for(e: &FillOneError) -> Option<&'static str> {
         FillOneError::Fill(crate::fill::FillError::Sheet(SheetError::NoQuestions { .. })) => {
             Some("name the columns with --sheet, --header-row, --question-col and --answer-col")
         }
+        FillOneError::Fill(crate::fill::FillError::Sheet(e)) => e.hint(),
         _ => None,
     }
 }

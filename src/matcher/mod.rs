@@ -110,6 +110,10 @@ pub struct Thresholds {
     pub auto: f32,
     pub review: f32,
 }
+/// Only this much of a question is matched: real questions are shorter, and
+/// a 1 MB cell would otherwise cost a minute and gigabytes (one query clause
+/// per word).
+pub const MAX_QUESTION_BYTES: usize = 4096;
 
 /// A KB entry (by position in [`KnowledgeBase::entries`]) and its score.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -345,7 +349,7 @@ impl Matcher {
         &self.kb.entries[candidate.entry]
     }
 
-    /// Matches one question.
+    /// Matches one question, on its first [`MAX_QUESTION_BYTES`].
     pub fn match_question(&self, question: &str) -> Result<Match, MatchError> {
         Ok(self
             .match_questions(&[question])?
@@ -356,7 +360,16 @@ impl Matcher {
     /// Matches questions, in order. Questions are embedded in batches and
     /// scored on all available cores.
     pub fn match_questions(&self, questions: &[&str]) -> Result<Vec<Match>, MatchError> {
-        let cores: Vec<String> = questions.iter().map(|q| normalize::core(q)).collect();
+        let cores: Vec<String> = questions
+            .iter()
+            .map(|q| {
+                let mut end = q.len().min(MAX_QUESTION_BYTES);
+                while !q.is_char_boundary(end) {
+                    end -= 1;
+                }
+                normalize::core(&q[..end])
+            })
+            .collect();
         let vectors: Vec<Option<Vector>> = match &self.semantic {
             Some(s) => {
                 let texts: Vec<&str> = cores.iter().map(String::as_str).collect();

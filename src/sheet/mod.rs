@@ -15,7 +15,11 @@ use std::path::{Path, PathBuf};
 
 pub use detect::{Layout, Overrides, Question, Skipped, detect, parse_column};
 pub use draft::write_draft;
-pub use read::{Format, MAX_FILE_BYTES, Sheet, Value, Workbook, read, read_bytes};
+pub use read::{
+    Format, MAX_COMPRESSION_RATIO, MAX_ENTRY_BYTES, MAX_FILE_BYTES, MAX_SHEET_CELLS,
+    MAX_SHEET_ROWS, MAX_TEXT_BYTES, MAX_UNZIPPED_BYTES, MAX_WORKBOOK_CELLS, Sheet, Value, Workbook,
+    read, read_bytes,
+};
 pub use review::{Reviewed, read_reviewed};
 pub use validation::Lists;
 
@@ -37,8 +41,10 @@ pub enum SheetError {
     TooLarge { path: PathBuf, limit_mb: u64 },
     #[error("`{}` is not a spreadsheet: it is {what}", path.display())]
     NotASpreadsheet { path: PathBuf, what: &'static str },
-    #[error("`{}` is password-protected; open it in Excel, remove the password (File > Info > Protect Workbook) and save it again", .0.display())]
+    #[error("`{}` is password-protected (encrypted), so it cannot be read", .0.display())]
     Encrypted(PathBuf),
+    #[error("`{}` is refused as a likely zip bomb: {detail}", path.display())]
+    ZipBomb { path: PathBuf, detail: String },
     #[error("`{}` is damaged or not a valid workbook: {detail}", path.display())]
     Corrupt { path: PathBuf, detail: String },
     #[error("`{}`, sheet `{sheet}`: {cells} cells exceed the limit of {limit}", path.display())]
@@ -47,6 +53,18 @@ pub enum SheetError {
         sheet: String,
         cells: u64,
         limit: u64,
+    },
+    #[error("`{}`, sheet `{sheet}`: values go past row {limit}, the most a questionnaire may have", path.display())]
+    TooManyRows {
+        path: PathBuf,
+        sheet: String,
+        limit: u64,
+    },
+    #[error("`{}`, sheet `{sheet}`: the workbook holds {detail}, more than can be read", path.display())]
+    WorkbookTooLarge {
+        path: PathBuf,
+        sheet: String,
+        detail: String,
     },
     #[error("`{}` has no sheet named `{sheet}` (sheets: {available})", path.display())]
     NoSuchSheet {
@@ -63,6 +81,31 @@ pub enum SheetError {
 }
 
 impl SheetError {
+    /// How the user can fix the file, where there is a fix.
+    pub fn hint(&self) -> Option<&'static str> {
+        Some(match self {
+            SheetError::Encrypted(_) => {
+                "remove the password in Excel: File > Info > Protect Workbook > Encrypt with Password, clear it, and save"
+            }
+            SheetError::Corrupt { .. } => {
+                "the file may be incomplete: download or copy it again, or open it in Excel and save it as .xlsx"
+            }
+            SheetError::NotASpreadsheet { .. } | SheetError::EmptyFile(_) => {
+                "vetted reads xlsx, xlsm, xlsb, xls, ods and csv files"
+            }
+            SheetError::ZipBomb { .. } => {
+                "if the file is genuine, open it in Excel and save it again; limits are in docs/limits.md"
+            }
+            SheetError::TooLarge { .. }
+            | SheetError::SheetTooLarge { .. }
+            | SheetError::TooManyRows { .. }
+            | SheetError::WorkbookTooLarge { .. } => {
+                "delete unused rows, columns and sheets (or save only the questionnaire sheets as csv); limits are in docs/limits.md"
+            }
+            _ => return None,
+        })
+    }
+
     fn io(path: &Path, source: std::io::Error) -> SheetError {
         match source.kind() {
             std::io::ErrorKind::NotFound => SheetError::NotFound(path.to_path_buf()),

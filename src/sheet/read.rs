@@ -5,14 +5,41 @@ use std::collections::HashSet;
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
-use calamine::{Data, Reader, SheetVisible};
+use calamine::{Data, DataRef, Reader, SheetVisible};
 
 use super::SheetError;
 
+// Limits on what reading one questionnaire may cost. A real questionnaire
+// is a few MB and a few thousand rows; these leave two orders of magnitude
+// of room and bound the memory of reading any input (about 2 GB for the
+// worst crafted file within them; see `docs/limits.md`).
+
 /// Files larger than this are refused before parsing.
 pub const MAX_FILE_BYTES: u64 = 100 * 1024 * 1024;
-/// Sheets whose used range spans more cells than this are refused.
+/// A zip-based workbook (xlsx, xlsm, xlsb, ods) may not expand to more than
+/// this in total, as declared by its entries.
+pub const MAX_UNZIPPED_BYTES: u64 = 512 * 1024 * 1024;
+/// Nor may any one entry expand to more than this.
+pub const MAX_ENTRY_BYTES: u64 = 256 * 1024 * 1024;
+/// An entry larger than [`RATIO_FREE_BYTES`] may not be compressed more than
+/// this (uncompressed size : compressed size). Spreadsheet XML compresses
+/// about 10:1; zip bombs compress about 1000:1.
+pub const MAX_COMPRESSION_RATIO: u64 = 100;
+/// Entries up to this uncompressed size are exempt from the ratio check.
+pub const RATIO_FREE_BYTES: u64 = 16 * 1024 * 1024;
+/// A workbook may not have more zip entries than this.
+pub const MAX_ZIP_ENTRIES: usize = 10_000;
+/// A sheet with values past this row is refused: no questionnaire is that
+/// long, and matching a million questions would take many minutes.
+pub const MAX_SHEET_ROWS: u64 = 100_000;
+/// Sheets whose used range (from A1 to the last value) spans more cells than
+/// this are refused.
 pub const MAX_SHEET_CELLS: u64 = 20_000_000;
+/// The cells kept in memory for a whole workbook (each row's cells up to its
+/// last value, plus one per row) may not exceed this (about 32 bytes each).
+pub const MAX_WORKBOOK_CELLS: u64 = 10_000_000;
+/// The text kept in memory for a whole workbook may not exceed this.
+pub const MAX_TEXT_BYTES: u64 = 256 * 1024 * 1024;
 
 /// The container format of a questionnaire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,7 +190,15 @@ pub fn read_bytes(path: &Path, bytes: Vec<u8>) -> Result<Workbook, SheetError> {
     let lists = (format == Format::Xlsx).then(|| super::validation::scan(&bytes));
     let sheets = match format {
         Format::Csv => vec![read_csv(path, &bytes)?],
-        _ => read_workbook(path, format, bytes)?,
+        // A panic in a parser on hostile input is a bug there, but it
+        // must not take the whole run down: it fails this file only.
+        _ => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            read_workbook(path, format, bytes)
+        }))
+        .map_err(|_| SheetError::Corrupt {
+            path: path.to_path_buf(),
+            detail: "the spreadsheet reader failed on it".into(),
+        })??,
     };
     let lists = lists
         .map(|raw| super::validation::resolve(raw, &sheets))
@@ -185,27 +220,15 @@ fn sniff(path: &Path, bytes: &[u8]) -> Result<Format, SheetError> {
     if bytes.is_empty() {
         return Err(SheetError::EmptyFile(path.to_path_buf()));
     }
-    if bytes.starts_with(b"PK\x03\x04") {
-        if bytes.len() > 38 && &bytes[30..38] == b"mimetype" {
-            let head = &bytes[38..bytes.len().min(120)];
-            if contains(head, b"opendocument.spreadsheet") {
-                return Ok(Format::Ods);
-            }
-            return Err(not("an OpenDocument file that is not a spreadsheet"));
-        }
-        if contains(bytes, b"xl/workbook.bin") {
-            return Ok(Format::Xlsb);
-        }
-        if contains(bytes, b"xl/workbook.xml") || contains(bytes, b"[Content_Types].xml") {
-            return Ok(Format::Xlsx);
-        }
-        return Err(not("a zip archive that is not a workbook"));
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
+        return sniff_zip(path, bytes);
     }
     if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
         // OLE compound file: legacy xls, or an encrypted OOXML workbook.
         if contains(bytes, &utf16("EncryptedPackage")) {
             return Err(SheetError::Encrypted(path.to_path_buf()));
         }
+        check_xls(path, bytes)?;
         return Ok(Format::Xls);
     }
     if bytes.starts_with(b"%PDF") {
@@ -236,41 +259,688 @@ fn utf16(s: &str) -> Vec<u8> {
     s.encode_utf16().flat_map(u16::to_le_bytes).collect()
 }
 
+/// Recognises a zip-based workbook by its entries, after checking that it
+/// is sound and cannot expand beyond the limits (a zip bomb).
+///
+/// Checking the declared sizes is enough to bound the real work: the `zip`
+/// crate, through which calamine reads every entry, fails an entry as soon
+/// as it inflates past the uncompressed size declared in the central
+/// directory. A lying header therefore costs at most its declared size.
+fn sniff_zip(path: &Path, bytes: &[u8]) -> Result<Format, SheetError> {
+    let not = |what: &'static str| SheetError::NotASpreadsheet {
+        path: path.to_path_buf(),
+        what,
+    };
+    let mut archive =
+        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| SheetError::Corrupt {
+            path: path.to_path_buf(),
+            detail: format!("the zip archive is truncated or damaged ({})", one_line(&e)),
+        })?;
+    if archive.len() > MAX_ZIP_ENTRIES {
+        return Err(SheetError::ZipBomb {
+            path: path.to_path_buf(),
+            detail: format!(
+                "it has {} zip entries (limit {MAX_ZIP_ENTRIES})",
+                archive.len()
+            ),
+        });
+    }
+    let mut names = HashSet::new();
+    let mut total: u64 = 0;
+    for i in 0..archive.len() {
+        let entry = archive.by_index_data(i).map_err(|e| SheetError::Corrupt {
+            path: path.to_path_buf(),
+            detail: format!("zip entry {}: {}", i + 1, one_line(&e)),
+        })?;
+        let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
+        let (size, packed) = (entry.size(), entry.compressed_size());
+        if size > MAX_ENTRY_BYTES {
+            return Err(SheetError::ZipBomb {
+                path: path.to_path_buf(),
+                detail: format!(
+                    "entry `{name}` expands to {} MB (limit {} MB)",
+                    size / MIB,
+                    MAX_ENTRY_BYTES / MIB
+                ),
+            });
+        }
+        if size > RATIO_FREE_BYTES && size / packed.max(1) > MAX_COMPRESSION_RATIO {
+            return Err(SheetError::ZipBomb {
+                path: path.to_path_buf(),
+                detail: format!(
+                    "entry `{name}` is compressed {}:1 (limit {MAX_COMPRESSION_RATIO}:1)",
+                    size / packed.max(1)
+                ),
+            });
+        }
+        total = total.saturating_add(size);
+        if total > MAX_UNZIPPED_BYTES {
+            return Err(SheetError::ZipBomb {
+                path: path.to_path_buf(),
+                detail: format!("it expands to over {} MB", MAX_UNZIPPED_BYTES / MIB),
+            });
+        }
+        names.insert(name);
+    }
+    let has = |n: &str| names.contains(n);
+    if has("xl/workbook.xml") {
+        check_shared_strings(path, &mut archive, &names)?;
+        Ok(Format::Xlsx)
+    } else if has("xl/workbook.bin") {
+        Ok(Format::Xlsb)
+    } else if has("content.xml") && contains(bytes, b"opendocument.spreadsheet") {
+        check_ods(path, &mut archive)?;
+        Ok(Format::Ods)
+    } else if has("content.xml") && has("mimetype") {
+        Err(not("an OpenDocument file that is not a spreadsheet"))
+    } else if has("word/document.xml") {
+        Err(not("a Word document"))
+    } else if has("ppt/presentation.xml") {
+        Err(not("a PowerPoint presentation"))
+    } else {
+        Err(not("a zip archive that is not a workbook"))
+    }
+}
+
+/// Checks the string count that an xlsx's shared strings table declares:
+/// calamine reserves room for that many strings up front, so a 1 KB file
+/// declaring `uniqueCount="6179606299213"` aborts the process (found by
+/// `cargo fuzz`). Each string takes at least 5 bytes (`<si/>`), which bounds
+/// a true count.
+fn check_shared_strings<R: std::io::Read + std::io::Seek>(
+    path: &Path,
+    archive: &mut zip::ZipArchive<R>,
+    names: &HashSet<String>,
+) -> Result<(), SheetError> {
+    use quick_xml::events::Event;
+    for name in names
+        .iter()
+        .filter(|n| n.to_lowercase().ends_with("sharedstrings.xml"))
+    {
+        let Ok(entry) = archive.by_name(name) else {
+            continue;
+        };
+        let possible = entry.size() / 5 + 1;
+        let mut xml = quick_xml::Reader::from_reader(std::io::BufReader::new(entry));
+        let mut buf = Vec::new();
+        let declared = loop {
+            buf.clear();
+            match xml.read_event_into(&mut buf) {
+                Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == "sst" => {
+                    break e
+                        .try_get_attribute("uniqueCount")
+                        .ok()
+                        .flatten()
+                        .and_then(|a| {
+                            // Its leading digits, as a lenient parser reads them.
+                            let v = a.value.trim_start_matches('+');
+                            let end = v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len());
+                            v[..end].parse::<u64>().ok()
+                        });
+                }
+                Ok(Event::Eof) | Err(_) => break None,
+                _ => {}
+            }
+        };
+        if let Some(declared) = declared.filter(|&d| d > possible) {
+            return Err(SheetError::Corrupt {
+                path: path.to_path_buf(),
+                detail: format!(
+                    "`{name}` declares {declared} strings but has room for at most {possible}"
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Checks a legacy xls file before calamine parses it. calamine trusts the
+/// OLE container's sector chains (a loop in one grows memory without end),
+/// reserves cell storage from each sheet's DIMENSIONS record, and lays cells
+/// out as a dense range: a file of a few KB can ask for terabytes. This
+/// walks the container's chains (each sector at most once), reads the
+/// `Workbook` stream and checks every sheet's dimensions and cell positions
+/// against [`MAX_SHEET_ROWS`] and, summed over the sheets,
+/// [`MAX_WORKBOOK_CELLS`].
+fn check_xls(path: &Path, bytes: &[u8]) -> Result<(), SheetError> {
+    let damaged = |detail: &str| SheetError::Corrupt {
+        path: path.to_path_buf(),
+        detail: format!("the xls container is damaged ({detail})"),
+    };
+    let stream = ole_workbook_stream(bytes).map_err(damaged)?;
+    let mut sheets = Vec::new();
+    let mut total = 0u64;
+    for (typ, data) in BiffRecords(&stream) {
+        match typ {
+            // BoundSheet8: the sheet's position in the stream.
+            0x0085 if data.len() < 8 => return Err(damaged("a sheet record is too short")),
+            0x0085 => sheets.push(le_u32(data, 0) as usize),
+            0x000A => break,
+            _ => {}
+        }
+    }
+    for (n, &pos) in sheets.iter().enumerate() {
+        let sheet = format!("sheet {}", n + 1);
+        let Some(records) = stream.get(pos..) else {
+            return Err(damaged(&format!(
+                "{sheet} starts past the end of the workbook"
+            )));
+        };
+        // calamine keeps each sheet as a dense range over its cells'
+        // bounding box, all sheets at once: their sum is bounded.
+        let too_large = |rows: u64, cells: u64| {
+            if rows > MAX_SHEET_ROWS {
+                Err(SheetError::TooManyRows {
+                    path: path.to_path_buf(),
+                    sheet: sheet.clone(),
+                    limit: MAX_SHEET_ROWS,
+                })
+            } else if total.saturating_add(cells) > MAX_WORKBOOK_CELLS {
+                Err(SheetError::SheetTooLarge {
+                    path: path.to_path_buf(),
+                    sheet: sheet.clone(),
+                    cells: total.saturating_add(cells),
+                    limit: MAX_WORKBOOK_CELLS,
+                })
+            } else {
+                Ok(())
+            }
+        };
+        let mut reserved = 0u64;
+        let (mut first, mut last) = ((u32::MAX, u32::MAX), (0u32, 0u32));
+        let (mut depth, mut seen_bof) = (0usize, false);
+        for (typ, data) in BiffRecords(records) {
+            // Nested substreams (charts) are skipped, as calamine does.
+            if depth > 0 {
+                match typ {
+                    0x0809 => depth += 1,
+                    0x000A => depth -= 1,
+                    _ => {}
+                }
+                continue;
+            }
+            let at = |row: u32, col: u32| ((row, col), (row, col));
+            let cells = match typ {
+                0x0809 if seen_bof => {
+                    depth += 1;
+                    continue;
+                }
+                0x0809 => {
+                    seen_bof = true;
+                    continue;
+                }
+                0x000A => break,
+                // Dimensions: calamine reserves rows × columns cells.
+                0x0200 => {
+                    let (r0, r1, c0, c1) = match data.len() {
+                        10 => (
+                            le_u16(data, 0),
+                            le_u16(data, 2),
+                            le_u16(data, 4),
+                            le_u16(data, 6),
+                        ),
+                        14 | 16 => (
+                            le_u32(data, 0),
+                            le_u32(data, 4),
+                            le_u16(data, 8),
+                            le_u16(data, 10),
+                        ),
+                        _ => continue,
+                    };
+                    let c0 = if c0 > 0xFF || c1 < c0 { 0 } else { c0 };
+                    if r1 >= 1 && r1 - 1 < r0 {
+                        return Err(damaged(&format!("{sheet} has negative dimensions")));
+                    }
+                    let rows = u64::from(r1.saturating_sub(r0));
+                    let cols = u64::from(c1.saturating_sub(c0));
+                    reserved = rows.saturating_mul(cols);
+                    too_large(u64::from(r1), reserved)?;
+                    continue;
+                }
+                // Cell records: row and column first.
+                0x0203 | 0x0204 | 0x00D6 | 0x0205 | 0x027E | 0x00FD | 0x0006 if data.len() >= 4 => {
+                    at(le_u16(data, 0), le_u16(data, 2))
+                }
+                // MulRk: row, first column, ..., last column.
+                0x00BD if data.len() >= 6 => (
+                    (le_u16(data, 0), le_u16(data, 2)),
+                    (le_u16(data, 0), le_u16(data, data.len() - 2)),
+                ),
+                _ => continue,
+            };
+            first = (first.0.min(cells.0.0), first.1.min(cells.0.1));
+            last = (last.0.max(cells.1.0), last.1.max(cells.1.1));
+            let cells = (u64::from(last.0.saturating_sub(first.0)) + 1)
+                * (u64::from(last.1.saturating_sub(first.1)) + 1);
+            too_large(u64::from(last.0) + 1, cells.max(reserved))?;
+        }
+        total += reserved.max(
+            (u64::from(last.0.saturating_sub(first.0)) + 1)
+                * (u64::from(last.1.saturating_sub(first.1)) + 1),
+        );
+    }
+    Ok(())
+}
+
+/// The `Workbook` (or `Book`) stream of an OLE compound file, reading every
+/// sector chain so that a loop or an out-of-range sector is an error.
+fn ole_workbook_stream(bytes: &[u8]) -> Result<Vec<u8>, &'static str> {
+    const END: u32 = 0xFFFF_FFFE;
+    const LAST_REGULAR: u32 = 0xFFFF_FFFA;
+    if bytes.len() < 512 {
+        return Err("too short");
+    }
+    let shift = le_u16(bytes, 0x1E);
+    if shift != 9 && shift != 12 {
+        return Err("bad sector size");
+    }
+    let size = 1usize << shift;
+    let sector = |id: u32| -> Result<&[u8], &'static str> {
+        let start = (id as usize + 1) * size;
+        if id > LAST_REGULAR || start >= bytes.len() {
+            return Err("a sector is past the end of the file");
+        }
+        Ok(&bytes[start..bytes.len().min(start + size)])
+    };
+    // Follows a chain through `table`, each entry at most once.
+    let chain = |start: u32, table: &[u32], max: usize| -> Result<Vec<u32>, &'static str> {
+        let mut ids = Vec::new();
+        let mut seen = HashSet::new();
+        let mut id = start;
+        while id != END && ids.len() < max {
+            if !seen.insert(id) {
+                return Err("a sector chain loops");
+            }
+            ids.push(id);
+            id = *table
+                .get(id as usize)
+                .ok_or("a sector chain leaves the table")?;
+        }
+        Ok(ids)
+    };
+    let read = |ids: &[u32], len: usize| -> Result<Vec<u8>, &'static str> {
+        let mut out = Vec::new();
+        for &id in ids {
+            out.extend_from_slice(sector(id)?);
+        }
+        out.truncate(len);
+        Ok(out)
+    };
+    let sectors = bytes.len() / size + 1;
+    // The FAT's sectors: 109 in the header, then a DIFAT chain.
+    let mut difat: Vec<u32> = (0..109).map(|i| le_u32(bytes, 0x4C + 4 * i)).collect();
+    let mut next = le_u32(bytes, 0x44);
+    let mut hops = 0;
+    while next < LAST_REGULAR {
+        hops += 1;
+        if hops > sectors {
+            return Err("the DIFAT chain loops");
+        }
+        let s = sector(next)?;
+        let n = s.len() / 4;
+        difat.extend((0..n.saturating_sub(1)).map(|i| le_u32(s, 4 * i)));
+        next = if n > 0 { le_u32(s, 4 * (n - 1)) } else { END };
+    }
+    let mut fat = Vec::new();
+    for &id in difat.iter().filter(|&&id| id < 0xFFFF_FFFC) {
+        let s = sector(id)?;
+        fat.extend((0..s.len() / 4).map(|i| le_u32(s, 4 * i)));
+    }
+    let dirs = read(&chain(le_u32(bytes, 0x30), &fat, sectors)?, usize::MAX)?;
+    let entries: Vec<(String, u32, usize)> = dirs
+        .chunks_exact(128)
+        .map(|d| {
+            let name: String = char::decode_utf16((0..32).map(|i| le_u16(d, 2 * i) as u16))
+                .map_while(|c| c.ok().filter(|&c| c != '\0'))
+                .collect();
+            let len = if shift == 9 {
+                le_u32(d, 120) as usize
+            } else {
+                usize::try_from(u64::from(le_u32(d, 120)) | u64::from(le_u32(d, 124)) << 32)
+                    .unwrap_or(usize::MAX)
+            };
+            (name, le_u32(d, 116), len)
+        })
+        .collect();
+    let root = entries.first().ok_or("no root directory")?;
+    let find = |name: &str| entries.iter().find(|e| e.0.eq_ignore_ascii_case(name));
+    let (_, start, len) = find("Workbook")
+        .or_else(|| find("Book"))
+        .ok_or("no Workbook stream")?;
+    if *len > bytes.len() * 2 {
+        return Err("the Workbook stream is larger than the file");
+    }
+    if *len >= 4096 {
+        return read(&chain(*start, &fat, sectors)?, *len);
+    }
+    // Small streams live in 64-byte sectors of the root's mini stream.
+    let mini_len = le_u32(bytes, 0x40) as usize;
+    if mini_len == 0 {
+        return Err("no mini stream");
+    }
+    let ministream = read(&chain(root.1, &fat, sectors)?, root.2.min(bytes.len()))?;
+    let minifat_bytes = read(
+        &chain(le_u32(bytes, 0x3C), &fat, sectors)?,
+        mini_len.saturating_mul(size),
+    )?;
+    let minifat: Vec<u32> = (0..minifat_bytes.len() / 4)
+        .map(|i| le_u32(&minifat_bytes, 4 * i))
+        .collect();
+    let mut out = Vec::new();
+    for id in chain(*start, &minifat, sectors * (size / 64))? {
+        let at = id as usize * 64;
+        out.extend_from_slice(
+            ministream
+                .get(at..at + 64)
+                .ok_or("a mini sector is past the mini stream")?,
+        );
+    }
+    out.truncate(*len);
+    Ok(out)
+}
+
+/// BIFF records (type, data) as calamine reads them, stopping at the first
+/// one that is cut short.
+struct BiffRecords<'a>(&'a [u8]);
+
+impl<'a> Iterator for BiffRecords<'a> {
+    type Item = (u16, &'a [u8]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let s = self.0;
+        if s.len() < 4 {
+            return None;
+        }
+        let len = le_u16(s, 2) as usize;
+        let data = s.get(4..4 + len)?;
+        self.0 = &s[4 + len..];
+        Some((le_u16(s, 0) as u16, data))
+    }
+}
+
+fn le_u16(b: &[u8], at: usize) -> u32 {
+    b.get(at..at + 2)
+        .map_or(0, |b| u32::from(u16::from_le_bytes([b[0], b[1]])))
+}
+
+fn le_u32(b: &[u8], at: usize) -> u32 {
+    b.get(at..at + 4)
+        .map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+/// Checks an OpenDocument spreadsheet before calamine parses it. calamine
+/// expands `number-columns-repeated` and `number-rows-repeated` by cloning
+/// the repeated cell, for all sheets at once: one 1 MB cell repeated across
+/// a row is 16 GB. This streams `content.xml` and charges every cell that
+/// holds something, times its repeats, to [`MAX_TEXT_BYTES`] (its attribute
+/// and text bytes, an upper bound on what calamine copies), and each sheet's
+/// used range from A1 to [`MAX_SHEET_ROWS`] and [`MAX_WORKBOOK_CELLS`].
+/// XML that does not parse is left to calamine, which reports it.
+fn check_ods<R: std::io::Read + std::io::Seek>(
+    path: &Path,
+    archive: &mut zip::ZipArchive<R>,
+) -> Result<(), SheetError> {
+    use quick_xml::events::{BytesStart, Event};
+    const MAX_ODS_ROWS: u64 = 1_048_576;
+    const MAX_ODS_COLUMNS: u64 = 16_384;
+    let Ok(content) = archive.by_name("content.xml") else {
+        return Ok(());
+    };
+    let number = |e: &BytesStart<'_>, name: &str, max: u64| -> u64 {
+        e.try_get_attribute(name)
+            .ok()
+            .flatten()
+            .and_then(|a| a.value.trim().parse::<u64>().ok())
+            .map_or(1, |n| n.clamp(1, max))
+    };
+    let mut xml = quick_xml::Reader::from_reader(std::io::BufReader::new(content));
+    let mut buf = Vec::new();
+    let (mut cells, mut text) = (0u64, 0u64);
+    let mut sheet = String::new();
+    // The current table: rows read (with repeats), last row and column used.
+    let (mut rows, mut height, mut width) = (0u64, 0u64, 0u64);
+    // The current row: its repeats, next column, text and last column used.
+    let (mut row_repeat, mut col, mut row_text, mut row_width) = (1u64, 0u64, 0u64, 0u64);
+    // The current cell: its repeats, bytes and whether it holds anything.
+    let mut cell: Option<(u64, u64, bool)> = None;
+    loop {
+        buf.clear();
+        let Ok(event) = xml.read_event_into(&mut buf) else {
+            return Ok(());
+        };
+        let (start, empty) = match &event {
+            Event::Start(e) => (Some(e.clone()), false),
+            Event::Empty(e) => (Some(e.clone()), true),
+            _ => (None, false),
+        };
+        let mut end = match &event {
+            Event::End(e) => Some(e.name().as_ref().to_string()),
+            Event::Eof => break,
+            _ => None,
+        };
+        match &event {
+            Event::Text(t) => {
+                if let Some(c) = &mut cell {
+                    c.1 += t.len() as u64;
+                    c.2 = true;
+                }
+            }
+            Event::CData(t) => {
+                if let Some(c) = &mut cell {
+                    c.1 += t.len() as u64;
+                    c.2 = true;
+                }
+            }
+            Event::GeneralRef(t) => {
+                if let Some(c) = &mut cell {
+                    c.1 += t.len() as u64;
+                    c.2 = true;
+                }
+            }
+            _ => {}
+        }
+        if let Some(e) = &start {
+            match e.name().as_ref() {
+                "table:table" => {
+                    (rows, height, width) = (0, 0, 0);
+                    sheet = e
+                        .try_get_attribute("table:name")
+                        .ok()
+                        .flatten()
+                        .map(|a| a.value.into_owned())
+                        .unwrap_or_default();
+                }
+                "table:table-row" => {
+                    row_repeat = number(e, "table:number-rows-repeated", MAX_ODS_ROWS);
+                    (col, row_text, row_width) = (0, 0, 0);
+                }
+                "table:table-cell" | "table:covered-table-cell" if cell.is_none() => {
+                    let repeat = number(e, "table:number-columns-repeated", MAX_ODS_COLUMNS);
+                    let attrs: u64 = e.attributes().flatten().map(|a| a.value.len() as u64).sum();
+                    let holds = e
+                        .attributes()
+                        .flatten()
+                        .any(|a| matches!(a.key.as_ref(), "office:value-type" | "table:formula"));
+                    cell = Some((repeat, attrs, holds));
+                }
+                _ => {}
+            }
+            if empty {
+                end = Some(e.name().as_ref().to_string());
+            }
+        }
+        let Some(name) = end else { continue };
+        match name.as_str() {
+            "table:table-cell" | "table:covered-table-cell" => {
+                if let Some((repeat, bytes, holds)) = cell.take() {
+                    let repeat = repeat.min(MAX_ODS_COLUMNS.saturating_sub(col));
+                    if holds {
+                        row_width = col + repeat;
+                        row_text = row_text.saturating_add(bytes.saturating_mul(repeat));
+                    }
+                    col += repeat;
+                }
+            }
+            "table:table-row" => {
+                let repeat = row_repeat.min(MAX_ODS_ROWS.saturating_sub(rows));
+                if row_width > 0 {
+                    height = rows + repeat;
+                    width = width.max(row_width);
+                    text = text.saturating_add(row_text.saturating_mul(repeat));
+                }
+                rows += repeat;
+                let over = |cells: u64| cells.saturating_add(height.saturating_mul(width));
+                if height > MAX_SHEET_ROWS {
+                    return Err(SheetError::TooManyRows {
+                        path: path.to_path_buf(),
+                        sheet,
+                        limit: MAX_SHEET_ROWS,
+                    });
+                }
+                if over(cells) > MAX_WORKBOOK_CELLS {
+                    return Err(SheetError::SheetTooLarge {
+                        path: path.to_path_buf(),
+                        sheet,
+                        cells: over(cells),
+                        limit: MAX_WORKBOOK_CELLS,
+                    });
+                }
+                if text > MAX_TEXT_BYTES {
+                    return Err(SheetError::WorkbookTooLarge {
+                        path: path.to_path_buf(),
+                        sheet,
+                        detail: format!("over {} MB of text", MAX_TEXT_BYTES / MIB),
+                    });
+                }
+            }
+            "table:table" => {
+                cells = cells.saturating_add(height.saturating_mul(width));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+const MIB: u64 = 1024 * 1024;
+
+/// An error's message on one line.
+fn one_line(e: &dyn std::fmt::Display) -> String {
+    e.to_string()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn read_workbook(path: &Path, format: Format, bytes: Vec<u8>) -> Result<Vec<Sheet>, SheetError> {
     let corrupt = |e: &dyn std::fmt::Display| classify_calamine_error(path, &e.to_string());
+    let in_sheet = |name: &str, e: &dyn std::fmt::Display| corrupt(&format!("sheet `{name}`: {e}"));
     let cursor = Cursor::new(bytes);
-    let mut wb: calamine::Sheets<Cursor<Vec<u8>>> = match format {
-        Format::Xlsx => calamine::Sheets::Xlsx(
-            calamine::open_workbook_from_rs(cursor)
-                .map_err(|e: calamine::XlsxError| corrupt(&e))?,
-        ),
-        Format::Xlsb => calamine::Sheets::Xlsb(
-            calamine::open_workbook_from_rs(cursor)
-                .map_err(|e: calamine::XlsbError| corrupt(&e))?,
-        ),
-        Format::Xls => calamine::Sheets::Xls(
-            calamine::open_workbook_from_rs(cursor).map_err(|e: calamine::XlsError| corrupt(&e))?,
-        ),
-        Format::Ods => calamine::Sheets::Ods(
-            calamine::open_workbook_from_rs(cursor).map_err(|e: calamine::OdsError| corrupt(&e))?,
-        ),
+    let mut budget = Budget::default();
+    let mut sheets = Vec::new();
+    match format {
+        // xlsx and xlsb are streamed cell by cell, so that a sheet over the
+        // limits is refused before it is in memory (calamine's ranges are
+        // dense: two cells at A1 and XFD1048576 would take 500 GB).
+        Format::Xlsx => {
+            let mut wb: calamine::Xlsx<_> = calamine::open_workbook_from_rs(cursor)
+                .map_err(|e: calamine::XlsxError| corrupt(&e))?;
+            for (name, visible) in worksheets(&wb) {
+                let mut sheet = SheetBuilder::new(path, &name, &mut budget);
+                let mut cells = wb
+                    .worksheet_cells_reader(&name)
+                    .map_err(|e| in_sheet(&name, &e))?;
+                while let Some(cell) = cells
+                    .next_cell_with_formula_metadata()
+                    .map_err(|e| in_sheet(&name, &e))?
+                {
+                    let formula = match &cell.formula {
+                        None => false,
+                        Some(calamine::XlsxFormulaMetadata::Normal { formula }) => {
+                            !formula.is_empty()
+                        }
+                        Some(_) => true,
+                    };
+                    sheet.push(cell.pos, convert_ref(cell.value), formula)?;
+                }
+                sheets.push(sheet.finish(visible));
+            }
+        }
+        Format::Xlsb => {
+            let mut wb: calamine::Xlsb<_> = calamine::open_workbook_from_rs(cursor)
+                .map_err(|e: calamine::XlsbError| corrupt(&e))?;
+            for (name, visible) in worksheets(&wb) {
+                let mut sheet = SheetBuilder::new(path, &name, &mut budget);
+                let mut cells = wb
+                    .worksheet_cells_reader(&name)
+                    .map_err(|e| in_sheet(&name, &e))?;
+                while let Some(cell) = cells.next_cell().map_err(|e| in_sheet(&name, &e))? {
+                    sheet.push(
+                        cell.get_position(),
+                        convert_ref(cell.get_value().clone()),
+                        false,
+                    )?;
+                }
+                drop(cells);
+                let mut cells = wb
+                    .worksheet_cells_reader(&name)
+                    .map_err(|e| in_sheet(&name, &e))?;
+                while let Some(cell) = cells.next_formula().map_err(|e| in_sheet(&name, &e))? {
+                    if !cell.get_value().is_empty() {
+                        sheet.push(cell.get_position(), Value::Empty, true)?;
+                    }
+                }
+                sheets.push(sheet.finish(visible));
+            }
+        }
+        // calamine reads xls and ods whole when opening them; its own caps
+        // apply there, and ours to what is kept.
+        Format::Xls | Format::Ods => {
+            let mut wb: calamine::Sheets<Cursor<Vec<u8>>> = if format == Format::Xls {
+                calamine::Sheets::Xls(
+                    calamine::open_workbook_from_rs(cursor)
+                        .map_err(|e: calamine::XlsError| corrupt(&e))?,
+                )
+            } else {
+                calamine::Sheets::Ods(
+                    calamine::open_workbook_from_rs(cursor)
+                        .map_err(|e: calamine::OdsError| corrupt(&e))?,
+                )
+            };
+            for (name, visible) in worksheets(&wb) {
+                let range = wb.worksheet_range(&name).map_err(|e| in_sheet(&name, &e))?;
+                let formulas = wb.worksheet_formula(&name).unwrap_or_default();
+                let mut sheet = SheetBuilder::new(path, &name, &mut budget);
+                if let Some((r0, c0)) = range.start() {
+                    for (r, c, data) in range.used_cells() {
+                        sheet.push((r0 + r as u32, c0 + c as u32), convert(data), false)?;
+                    }
+                }
+                if let Some((r0, c0)) = formulas.start() {
+                    for (r, c, f) in formulas.used_cells() {
+                        if !f.is_empty() {
+                            sheet.push((r0 + r as u32, c0 + c as u32), Value::Empty, true)?;
+                        }
+                    }
+                }
+                sheets.push(sheet.finish(visible));
+            }
+        }
         Format::Csv => unreachable!("csv is read by read_csv"),
-    };
-    let metadata: Vec<(String, bool)> = wb
-        .sheets_metadata()
+    }
+    Ok(sheets)
+}
+
+/// The worksheets (not chart sheets) of a workbook, with their visibility.
+fn worksheets<RS, R: Reader<RS>>(wb: &R) -> Vec<(String, bool)>
+where
+    RS: std::io::Read + std::io::Seek,
+{
+    wb.sheets_metadata()
         .iter()
         .filter(|s| s.typ == calamine::SheetType::WorkSheet)
         .map(|s| (s.name.clone(), s.visible == SheetVisible::Visible))
-        .collect();
-    let mut sheets = Vec::with_capacity(metadata.len());
-    for (name, visible) in metadata {
-        let range = wb
-            .worksheet_range(&name)
-            .map_err(|e| corrupt(&format!("sheet `{name}`: {e}")))?;
-        let formulas = wb.worksheet_formula(&name).unwrap_or_default();
-        sheets.push(to_sheet(path, name, visible, &range, &formulas)?);
-    }
-    Ok(sheets)
+        .collect()
 }
 
 fn classify_calamine_error(path: &Path, message: &str) -> SheetError {
@@ -278,56 +948,155 @@ fn classify_calamine_error(path: &Path, message: &str) -> SheetError {
     if lower.contains("password") || lower.contains("encrypt") {
         return SheetError::Encrypted(path.to_path_buf());
     }
+    // The zip crate stops an entry that inflates past its declared size.
+    if lower.contains("larger than its declared uncompressed size") {
+        return SheetError::ZipBomb {
+            path: path.to_path_buf(),
+            detail: "an entry inflates past its declared size".into(),
+        };
+    }
     SheetError::Corrupt {
         path: path.to_path_buf(),
-        detail: message.split_whitespace().collect::<Vec<_>>().join(" "),
+        detail: one_line(&message),
     }
 }
 
-fn to_sheet(
-    path: &Path,
+/// What a whole workbook has used of [`MAX_WORKBOOK_CELLS`] and [`MAX_TEXT_BYTES`].
+#[derive(Debug, Default)]
+struct Budget {
+    cells: u64,
+    text: u64,
+}
+
+/// Builds a [`Sheet`] from cells in any order, refusing it as soon as it
+/// goes over a limit, before the memory is spent.
+struct SheetBuilder<'a> {
+    path: &'a Path,
     name: String,
-    visible: bool,
-    range: &calamine::Range<Data>,
-    formulas: &calamine::Range<String>,
-) -> Result<Sheet, SheetError> {
-    let Some((r0, c0)) = range.start() else {
-        let mut sheet = Sheet::new(name, Vec::new());
+    budget: &'a mut Budget,
+    rows: Vec<Vec<Value>>,
+    formulas: HashSet<(u32, u32)>,
+    /// The used range so far: last row and column (0-based) plus one.
+    height: u64,
+    width: u64,
+}
+
+impl<'a> SheetBuilder<'a> {
+    fn new(path: &'a Path, name: &str, budget: &'a mut Budget) -> SheetBuilder<'a> {
+        SheetBuilder {
+            path,
+            name: name.to_string(),
+            budget,
+            rows: Vec::new(),
+            formulas: HashSet::new(),
+            height: 0,
+            width: 0,
+        }
+    }
+
+    /// Adds a value at the 0-based `(row, column)`; empty values only mark
+    /// formula cells.
+    fn push(
+        &mut self,
+        (row, col): (u32, u32),
+        value: Value,
+        formula: bool,
+    ) -> Result<(), SheetError> {
+        let stored = !matches!(value, Value::Empty);
+        if !stored && !formula {
+            return Ok(());
+        }
+        self.extend_to(u64::from(row) + 1, u64::from(col) + 1)?;
+        let (r, c) = (row as usize, col as usize);
+        let mut added = u64::from(formula);
+        if stored {
+            added += (r + 1).saturating_sub(self.rows.len()) as u64;
+            added += (c + 1).saturating_sub(self.rows.get(r).map_or(0, Vec::len)) as u64;
+        }
+        self.spend(added, text_len(&value))?;
+        if formula {
+            self.formulas.insert((row, col));
+        }
+        if stored {
+            if self.rows.len() <= r {
+                self.rows.resize_with(r + 1, Vec::new);
+            }
+            let cells = &mut self.rows[r];
+            if cells.len() <= c {
+                cells.resize(c + 1, Value::Empty);
+            }
+            cells[c] = value;
+        }
+        Ok(())
+    }
+
+    /// Appends a whole row (csv), keeping its empty cells.
+    fn push_row(&mut self, row: Vec<Value>) -> Result<(), SheetError> {
+        self.extend_to(self.rows.len() as u64 + 1, row.len() as u64)?;
+        let text = row.iter().map(text_len).sum();
+        self.spend(row.len() as u64 + 1, text)?;
+        self.rows.push(row);
+        Ok(())
+    }
+
+    /// Grows the used range to at least `height` rows and `width` columns.
+    fn extend_to(&mut self, height: u64, width: u64) -> Result<(), SheetError> {
+        let height = self.height.max(height);
+        let width = self.width.max(width);
+        if height > MAX_SHEET_ROWS {
+            return Err(SheetError::TooManyRows {
+                path: self.path.to_path_buf(),
+                sheet: self.name.clone(),
+                limit: MAX_SHEET_ROWS,
+            });
+        }
+        if height.saturating_mul(width) > MAX_SHEET_CELLS {
+            return Err(SheetError::SheetTooLarge {
+                path: self.path.to_path_buf(),
+                sheet: self.name.clone(),
+                cells: height.saturating_mul(width),
+                limit: MAX_SHEET_CELLS,
+            });
+        }
+        (self.height, self.width) = (height, width);
+        Ok(())
+    }
+
+    /// Charges cells and text bytes to the workbook's budget.
+    fn spend(&mut self, cells: u64, text: u64) -> Result<(), SheetError> {
+        self.budget.cells += cells;
+        self.budget.text += text;
+        if self.budget.cells > MAX_WORKBOOK_CELLS || self.budget.text > MAX_TEXT_BYTES {
+            return Err(SheetError::WorkbookTooLarge {
+                path: self.path.to_path_buf(),
+                sheet: self.name.clone(),
+                detail: if self.budget.text > MAX_TEXT_BYTES {
+                    format!("over {} MB of text", MAX_TEXT_BYTES / MIB)
+                } else {
+                    format!("over {MAX_WORKBOOK_CELLS} cells")
+                },
+            });
+        }
+        Ok(())
+    }
+
+    fn finish(self, visible: bool) -> Sheet {
+        let mut rows = self.rows;
+        while rows.last().is_some_and(|r| r.iter().all(Value::is_empty)) {
+            rows.pop();
+        }
+        let mut sheet = Sheet::new(self.name, rows);
         sheet.visible = visible;
-        return Ok(sheet);
-    };
-    let (h, w) = range.get_size();
-    let total = (u64::from(r0) + h as u64) * (u64::from(c0) + w as u64);
-    if total > MAX_SHEET_CELLS {
-        return Err(SheetError::SheetTooLarge {
-            path: path.to_path_buf(),
-            sheet: name,
-            cells: total,
-            limit: MAX_SHEET_CELLS,
-        });
+        sheet.formulas = self.formulas;
+        sheet
     }
-    let mut rows: Vec<Vec<Value>> = vec![Vec::new(); r0 as usize + h];
-    for (dr, cells) in range.rows().enumerate() {
-        // Trim trailing empties so that formatting-only columns cost nothing.
-        let last = cells.iter().rposition(|c| !matches!(c, Data::Empty));
-        let Some(last) = last else { continue };
-        let row = &mut rows[r0 as usize + dr];
-        row.resize(c0 as usize, Value::Empty);
-        row.extend(cells[..=last].iter().map(convert));
+}
+
+fn text_len(value: &Value) -> u64 {
+    match value {
+        Value::Text(s) | Value::Date(s) | Value::Error(s) => s.len() as u64,
+        _ => 0,
     }
-    while rows.last().is_some_and(|r| r.iter().all(Value::is_empty)) {
-        rows.pop();
-    }
-    let mut sheet = Sheet::new(name, rows);
-    sheet.visible = visible;
-    if let Some((fr, fc)) = formulas.start() {
-        sheet.formulas = formulas
-            .used_cells()
-            .filter(|(_, _, f)| !f.is_empty())
-            .map(|(r, c, _)| (fr + r as u32, fc + c as u32))
-            .collect();
-    }
-    Ok(sheet)
 }
 
 fn convert(data: &Data) -> Value {
@@ -340,6 +1109,20 @@ fn convert(data: &Data) -> Value {
         Data::DateTime(dt) => Value::Date(excel_serial_to_iso(dt.as_f64())),
         Data::DateTimeIso(s) | Data::DurationIso(s) => Value::Date(s.clone()),
         Data::Error(e) => Value::Error(format!("{e}")),
+    }
+}
+
+fn convert_ref(data: DataRef<'_>) -> Value {
+    match data {
+        DataRef::Empty => Value::Empty,
+        DataRef::String(s) => Value::Text(s),
+        DataRef::SharedString(s) => Value::Text(s.to_string()),
+        DataRef::Int(i) => Value::Number(i as f64),
+        DataRef::Float(f) => Value::Number(f),
+        DataRef::Bool(b) => Value::Bool(b),
+        DataRef::DateTime(dt) => Value::Date(excel_serial_to_iso(dt.as_f64())),
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Value::Date(s),
+        DataRef::Error(e) => Value::Error(format!("{e}")),
     }
 }
 
@@ -371,34 +1154,27 @@ fn read_csv(path: &Path, bytes: &[u8]) -> Result<Sheet, SheetError> {
         .flexible(true)
         .delimiter(delimiter)
         .from_reader(text.as_bytes());
-    let mut rows = Vec::new();
+    let name = csv_sheet_name(path);
+    let mut budget = Budget::default();
+    let mut sheet = SheetBuilder::new(path, &name, &mut budget);
     for (i, record) in reader.records().enumerate() {
         let record = record.map_err(|e| SheetError::Corrupt {
             path: path.to_path_buf(),
-            detail: format!("record {}: {e}", i + 1),
+            detail: format!("record {}: {}", i + 1, one_line(&e)),
         })?;
-        rows.push(
-            record
-                .iter()
-                .map(|f| {
-                    if f.is_empty() {
-                        Value::Empty
-                    } else {
-                        Value::Text(f.to_string())
-                    }
-                })
-                .collect(),
-        );
-        if rows.len() as u64 * 16 > MAX_SHEET_CELLS {
-            return Err(SheetError::SheetTooLarge {
-                path: path.to_path_buf(),
-                sheet: csv_sheet_name(path),
-                cells: rows.len() as u64 * 16,
-                limit: MAX_SHEET_CELLS,
-            });
-        }
+        let row = record
+            .iter()
+            .map(|f| {
+                if f.is_empty() {
+                    Value::Empty
+                } else {
+                    Value::Text(f.to_string())
+                }
+            })
+            .collect();
+        sheet.push_row(row)?;
     }
-    Ok(Sheet::new(csv_sheet_name(path), rows))
+    Ok(Sheet::new(name, sheet.rows))
 }
 
 /// The sheet name of a csv file: its file name.

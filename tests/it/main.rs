@@ -4,6 +4,7 @@ mod ask;
 mod browser;
 mod eval;
 mod fill;
+mod hostile;
 mod import;
 mod kb;
 mod learn;
