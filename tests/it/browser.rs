@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use crate::support::repo;
 
 /// Kills the child process when dropped.
-struct Guard(Child);
+pub struct Guard(pub Child);
 
 impl Drop for Guard {
     fn drop(&mut self) {
@@ -191,7 +191,9 @@ impl Drop for Browser {
     }
 }
 
-fn serve(data: &std::path::Path) -> (Guard, String) {
+/// Starts `vetted serve` (lexical, the repository's KB) on a free loopback
+/// port with `data` as its data directory; returns it and its base URL.
+pub fn serve(data: &std::path::Path) -> (Guard, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_vetted"))
         .args(["serve", "--lexical", "--bind", "127.0.0.1:0", "--kb"])
         .arg(repo().join("knowledge_base"))
