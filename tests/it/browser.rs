@@ -52,6 +52,27 @@ fn http(method: &str, url: &str, body: Option<Value>) -> Value {
     value
 }
 
+/// The body of a GET, as bytes.
+fn http_bytes(url: &str) -> Vec<u8> {
+    let mut r = ureq::get(url)
+        .call()
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"));
+    r.body_mut()
+        .with_config()
+        .limit(50 * 1024 * 1024)
+        .read_to_vec()
+        .unwrap()
+}
+
+/// `C12` as 0-based (column, row).
+fn split_cell(cell: &str) -> (u32, u32) {
+    let letters: String = cell.chars().take_while(char::is_ascii_alphabetic).collect();
+    (
+        vetted::sheet::parse_column(&letters).unwrap(),
+        cell[letters.len()..].parse::<u32>().unwrap() - 1,
+    )
+}
+
 struct Browser {
     base: String,
     _driver: Guard,
@@ -164,15 +185,23 @@ impl Browser {
         let Some(dir) = std::env::var_os("VETTED_BROWSER_SCREENSHOTS") else {
             return;
         };
+        self.screenshot_to(&std::path::Path::new(&dir).join(format!("{name}.png")));
+    }
+
+    /// Saves a screenshot (a PNG) to `path`.
+    fn screenshot_to(&self, path: &std::path::Path) {
         let png = self.cmd("GET", "/screenshot", None);
-        let path = std::path::Path::new(&dir).join(format!("{name}.png"));
         let b64 = path.with_extension("b64");
         std::fs::write(&b64, png.as_str().unwrap()).unwrap();
         let script = "import base64,sys; open(sys.argv[1],'wb').write(base64.b64decode(open(sys.argv[2]).read()))";
-        let _ = Command::new("python3")
+        let status = Command::new("python3")
             .args(["-c", script, path.to_str().unwrap(), b64.to_str().unwrap()])
             .status();
         let _ = std::fs::remove_file(b64);
+        assert!(
+            status.is_ok_and(|s| s.success()),
+            "cannot decode the screenshot"
+        );
     }
 
     /// Waits until `script` returns true.
@@ -307,6 +336,53 @@ fn review_in_a_real_browser() {
     assert_eq!(q["questions"][1]["decision"]["answer"], "No");
     assert_eq!(q["questions"][2]["decision"]["note"], "ask legal");
 
+    // A reload shows the same decisions: they come from the server.
+    b.go(&format!("{site}/questionnaires/{id}"));
+    b.wait_for(
+        "the reloaded review page",
+        "return !!document.querySelector('#review article.q')",
+    );
+    assert_eq!(
+        b.js("return [document.querySelector('#q-0').dataset.action, \
+                     document.querySelector('#q-1').dataset.action, \
+                     document.querySelector('#q-2').classList.contains('flagged'), \
+                     document.querySelector('#q-3').classList.contains('decided'), \
+                     document.querySelector('#progress-text').textContent]"),
+        json!(["accept", "edit", true, false, format!("2/{total} reviewed")])
+    );
+
+    // Export: the link on the page gives the finished workbook, whose cells
+    // hold the decisions.
+    let href = b
+        .js("return document.querySelector('a[href$=\"/export\"]').href")
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(href, format!("{site}/api/questionnaires/{id}/export"));
+    let workbook = dir.path().join("finished.xlsx");
+    std::fs::write(&workbook, http_bytes(&href)).unwrap();
+    let wb = vetted::sheet::read(&workbook).expect("the export is a workbook");
+    let cell = |i: usize, which: &str| {
+        let question = &q["questions"][i];
+        let sheet = wb
+            .sheets
+            .iter()
+            .find(|s| s.name == question["sheet"].as_str().unwrap())
+            .expect("the question's sheet");
+        let (col, row) = split_cell(question[which].as_str().unwrap());
+        sheet.get(row, col).display()
+    };
+    assert_eq!(
+        cell(0, "answer_cell"),
+        q["questions"][0]["decision"]["answer"].as_str().unwrap()
+    );
+    assert_eq!(cell(1, "answer_cell"), "No");
+    // The flagged question keeps its draft.
+    assert_eq!(
+        cell(2, "answer_cell"),
+        q["questions"][2]["answer"].as_str().unwrap_or("")
+    );
+
     // Filters: undecided only hides the two decided ones; search narrows.
     b.click("#f-undecided");
     let hidden = b.js("return document.querySelectorAll('article.q[hidden]').length");
@@ -325,4 +401,156 @@ fn review_in_a_real_browser() {
     b.screenshot("help");
     b.go(&format!("{site}/"));
     b.screenshot("home");
+}
+
+/// Logs the browser in as `name` on `site`.
+fn log_in(b: &Browser, site: &str, name: &str) {
+    b.go(&format!("{site}/login"));
+    b.type_into("input[name=name]", name);
+    b.click("form button[type=submit]");
+    b.wait_for(
+        "the home page",
+        "return !!document.querySelector('#upload')",
+    );
+}
+
+/// Whether a JavaScript dialog (an `alert`) is open.
+fn alert_open(b: &Browser) -> bool {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let r = agent
+        .get(&format!("{}/alert/text", b.base))
+        .call()
+        .expect("chromedriver answers");
+    r.status() == 200
+}
+
+#[test]
+fn hostile_questionnaire_text_renders_as_text() {
+    if std::env::var_os("VETTED_BROWSER_TESTS").is_none() {
+        eprintln!("notice: skipping: set VETTED_BROWSER_TESTS=1 to run the browser test");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, site) = serve(&dir.path().join("data"));
+    let script = "<script>alert(1)</script> Do you encrypt data at rest?";
+    let img = "\"><img src=x onerror=alert(1)> Do you enforce MFA?";
+    let csv = format!(
+        "Question,Answer\n\"{}\",\n\"{}\",\nDo you have a firewall?,\n",
+        script.replace('"', "\"\""),
+        img.replace('"', "\"\"")
+    );
+    let id = crate::serve::upload(&site, "<img src=x onerror=alert(1)>.csv", csv.as_bytes());
+    let b = Browser::start();
+    log_in(&b, &site, "<script>alert(1)</script>");
+
+    for page in [format!("{site}/"), format!("{site}/questionnaires/{id}")] {
+        b.go(&page);
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(!alert_open(&b), "an alert opened on {page}");
+        assert_eq!(
+            b.js("return document.querySelectorAll('img[src=x], img[src=\"x\"]').length"),
+            json!(0),
+            "an injected element on {page}"
+        );
+        assert_eq!(
+            b.js("return Array.from(document.scripts).filter(s => !s.src).length"),
+            json!(0),
+            "an inline script on {page}"
+        );
+    }
+    // On the review page the questions read as the text they are, visibly.
+    let text = b.js("return document.body.innerText");
+    let text = text.as_str().unwrap();
+    assert!(text.contains(script), "{text}");
+    assert!(text.contains(img), "{text}");
+    let visible = b.js(
+        "const a = document.querySelector('#q-1'); \
+         const r = a.getBoundingClientRect(); \
+         return r.width > 0 && r.height > 0 && a.innerText.includes('<img src=x onerror=alert(1)>')",
+    );
+    assert_eq!(visible, json!(true));
+    // Opening the question (its fragment is fetched and inserted) injects nothing either.
+    b.click("#q-1");
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(!alert_open(&b));
+    assert_eq!(
+        b.js("return document.querySelectorAll('img[src=x]').length"),
+        json!(0)
+    );
+}
+
+/// Regenerates `docs/screenshots/home.png` and `review.png` from the
+/// Northwind sample, only with `VETTED_SCREENSHOTS=1` (and the browser).
+#[test]
+fn screenshots_for_the_docs() {
+    if std::env::var_os("VETTED_BROWSER_TESTS").is_none()
+        || std::env::var_os("VETTED_SCREENSHOTS").is_none()
+    {
+        eprintln!(
+            "notice: skipping: set VETTED_BROWSER_TESTS=1 VETTED_SCREENSHOTS=1 to regenerate docs/screenshots"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, site) = serve(&dir.path().join("data"));
+    let sample = std::fs::read(repo().join("samples/northwind-vendor-assessment.xlsx")).unwrap();
+    let id = crate::serve::upload(&site, "northwind-vendor-assessment.xlsx", &sample);
+    // A review under way: all auto answers accepted, one flagged.
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let post = |path: &str, body: Value| {
+        agent
+            .post(&format!("{site}/api/questionnaires/{id}{path}"))
+            .header("Content-Type", "application/json")
+            .header("X-Vetted-Reviewer", "Ann")
+            .send(body.to_string())
+            .unwrap()
+            .status()
+    };
+    let patched = agent
+        .patch(&format!("{site}/api/questionnaires/{id}"))
+        .header("Content-Type", "application/json")
+        .send(json!({"customer": "Northwind Traders"}).to_string())
+        .unwrap();
+    assert_eq!(patched.status(), 200);
+    assert_eq!(post("/accept-auto", json!({})), 200);
+    let q = crate::serve::get_json(&site, &format!("/api/questionnaires/{id}"));
+    let review: Vec<usize> = q["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["status"] == "review" && x["decision"].is_null())
+        .map(|x| x["index"].as_u64().unwrap() as usize)
+        .collect();
+    for i in review.iter().take(4) {
+        assert_eq!(
+            post(
+                &format!("/questions/{i}/decision"),
+                json!({"action": "accept"})
+            ),
+            200
+        );
+    }
+    if let Some(i) = review.get(4) {
+        let body = json!({"action": "flag", "note": "check with legal"});
+        assert_eq!(post(&format!("/questions/{i}/decision"), body), 200);
+    }
+
+    let b = Browser::start();
+    log_in(&b, &site, "Ann");
+    let shots = repo().join("docs/screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    b.go(&format!("{site}/"));
+    b.screenshot_to(&shots.join("home.png"));
+    b.go(&format!("{site}/questionnaires/{id}"));
+    b.wait_for(
+        "the review page",
+        "return !!document.querySelector('#review article.q')",
+    );
+    b.screenshot_to(&shots.join("review.png"));
 }
