@@ -223,9 +223,14 @@ impl Drop for Browser {
 /// Starts `vetted serve` (lexical, the repository's KB) on a free loopback
 /// port with `data` as its data directory; returns it and its base URL.
 pub fn serve(data: &std::path::Path) -> (Guard, String) {
+    serve_with_kb(data, &repo().join("knowledge_base"))
+}
+
+/// [`serve`] with the KB in `kb`.
+pub fn serve_with_kb(data: &std::path::Path, kb: &std::path::Path) -> (Guard, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_vetted"))
         .args(["serve", "--lexical", "--bind", "127.0.0.1:0", "--kb"])
-        .arg(repo().join("knowledge_base"))
+        .arg(kb)
         .arg("--data")
         .arg(data)
         .env_remove("VETTED_TOKEN")
@@ -553,4 +558,74 @@ fn screenshots_for_the_docs() {
         "return !!document.querySelector('#review article.q')",
     );
     b.screenshot_to(&shots.join("review.png"));
+}
+
+#[test]
+fn learn_into_the_kb_from_the_review_page() {
+    if std::env::var_os("VETTED_BROWSER_TESTS").is_none() {
+        eprintln!("notice: skipping: set VETTED_BROWSER_TESTS=1 to run the browser test");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let kb = dir.path().join("kb");
+    std::fs::create_dir(&kb).unwrap();
+    let file = kb.join("a.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "{}{}",
+            crate::support::entry("firewall", "Do you have a network firewall?", "Yes"),
+            crate::support::entry("mfa", "Do you enforce multi-factor authentication?", "Yes"),
+        ),
+    )
+    .unwrap();
+    let (_server, site) = serve_with_kb(&dir.path().join("data"), &kb);
+    let csv = "Question,Answer\nDo you operate network firewalls?,\n\
+               Is multi-factor authentication enforced for all staff?,\n";
+    let id = crate::serve::upload(&site, "acme.csv", csv.as_bytes());
+    let b = Browser::start();
+    log_in(&b, &site, "Ann");
+    b.go(&format!("{site}/questionnaires/{id}"));
+    b.wait_for(
+        "the review page",
+        "return !!document.querySelector('#review article.q')",
+    );
+    b.click("#q-0 button[data-act=accept]");
+    b.wait_for(
+        "the acceptance",
+        "return document.querySelector('#q-0').classList.contains('decided')",
+    );
+    b.click("#q-1 button[data-act=edit]");
+    let answer = "#q-1 form.edit-form [name=answer]";
+    b.js(&format!(
+        "document.querySelector('{answer}').value = ''; return true"
+    ));
+    b.type_into(answer, "Yes, with hardware keys for admins");
+    b.click("#q-1 form.edit-form button[type=submit]");
+    b.wait_for(
+        "the edit",
+        "return document.querySelector('#q-1').dataset.action === 'edit'",
+    );
+
+    b.click("#learn");
+    b.wait_for(
+        "the learning summary",
+        "return document.querySelector('#review-status').textContent.includes('alternates')",
+    );
+    let said = b.js("return document.querySelector('#review-status').textContent");
+    let said = said.as_str().unwrap();
+    assert!(
+        said.starts_with("1 wording(s) added as alternates, 1 proposed entry"),
+        "{said}"
+    );
+    assert!(said.contains("_inbox/"), "{said}");
+    let toml = std::fs::read_to_string(&file).unwrap();
+    assert!(toml.contains("Do you operate network firewalls?"), "{toml}");
+    let inbox: Vec<_> = std::fs::read_dir(kb.join("_inbox"))
+        .unwrap()
+        .flatten()
+        .collect();
+    assert_eq!(inbox.len(), 1);
+    let proposal = std::fs::read_to_string(inbox[0].path()).unwrap();
+    assert!(proposal.contains("hardware keys"), "{proposal}");
 }
