@@ -206,7 +206,7 @@ fn fit_allowed(q: &mut QuestionReport) {
 /// case and spaces), or the same yes / no / not-applicable choice however it
 /// is spelled (`Y`, `1) Yes`, `"N/A"`, `Not Applicable`). A graded choice
 /// such as `Yes, for some applications` is never taken for a plain `Yes`.
-fn allowed_spelling<'a>(answer: &str, allowed: &'a [String]) -> Option<&'a str> {
+pub(crate) fn allowed_spelling<'a>(answer: &str, allowed: &'a [String]) -> Option<&'a str> {
     let norm = |s: &str| s.trim().trim_matches('"').trim().to_lowercase();
     let a = norm(answer);
     if let Some(exact) = allowed.iter().find(|v| norm(v) == a) {

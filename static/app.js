@@ -261,6 +261,19 @@ function initReview() {
     }
   });
 
+  $("#learn").addEventListener("click", async function () {
+    try {
+      const r = await api("POST", "/api/questionnaires/" + encodeURIComponent(id) + "/learn");
+      let text = r.alternates.length + " wording(s) added as alternates, " +
+        r.proposals.length + " proposed entr" + (r.proposals.length === 1 ? "y" : "ies") +
+        ", " + r.duplicates + " already known.";
+      if (r.inbox_file) text += " Proposals in " + r.inbox_file + ".";
+      say(status, text);
+    } catch (e) {
+      say(status, e.message, true);
+    }
+  });
+
   const help = $("#help");
   $("#help-button").addEventListener("click", function () { help.showModal(); });
 

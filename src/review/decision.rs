@@ -95,6 +95,13 @@ pub enum DecisionError {
     NoNote,
     #[error("`{0}` is longer than {MAX_TEXT} characters")]
     TooLong(&'static str),
+    /// The answer cell has a dropdown and the edited answer is not one of
+    /// its values.
+    #[error("`{answer}` is not one of the values this answer cell allows: {}", allowed.join(", "))]
+    NotAllowed {
+        answer: String,
+        allowed: Vec<String>,
+    },
 }
 
 fn text(value: Option<String>, field: &'static str) -> Result<Option<String>, DecisionError> {
@@ -137,7 +144,19 @@ pub fn resolve(
             d.note = note;
         }
         Action::Edit => {
-            d.answer = Some(text(request.answer, "answer")?.ok_or(DecisionError::EmptyAnswer)?);
+            let answer = text(request.answer, "answer")?.ok_or(DecisionError::EmptyAnswer)?;
+            // A dropdown takes only its values: the allowed spelling of the
+            // same answer (as the fill step fits drafted answers), or nothing.
+            let answer = match q.allowed.as_deref().filter(|a| !a.is_empty()) {
+                Some(allowed) => crate::fill::allowed_spelling(&answer, allowed)
+                    .map(str::to_string)
+                    .ok_or_else(|| DecisionError::NotAllowed {
+                        answer,
+                        allowed: allowed.to_vec(),
+                    })?,
+                None => answer,
+            };
+            d.answer = Some(answer);
             d.details = text(request.details, "details")?;
             d.note = note;
         }
@@ -273,6 +292,29 @@ mod tests {
             resolve(&q, req(Action::Flag), None, "Ann", "t"),
             Err(DecisionError::NoNote)
         );
+    }
+
+    #[test]
+    fn edits_fit_the_dropdown() {
+        let mut q = question(Status::Review, Some("Yes"));
+        q.allowed = Some(vec!["Yes".into(), "No".into(), "N/A".into()]);
+        let mut edit = req(Action::Edit);
+        edit.answer = Some("not applicable".into());
+        let d = resolve(&q, edit.clone(), None, "Ann", "t").unwrap();
+        assert_eq!(d.answer.as_deref(), Some("N/A"));
+        edit.answer = Some(" no ".into());
+        let d = resolve(&q, edit.clone(), None, "Ann", "t").unwrap();
+        assert_eq!(d.answer.as_deref(), Some("No"));
+        edit.answer = Some("Maybe".into());
+        let e = resolve(&q, edit, None, "Ann", "t").unwrap_err();
+        assert_eq!(
+            e,
+            DecisionError::NotAllowed {
+                answer: "Maybe".into(),
+                allowed: vec!["Yes".into(), "No".into(), "N/A".into()],
+            }
+        );
+        assert!(e.to_string().contains("Yes, No, N/A"), "{e}");
     }
 
     #[test]

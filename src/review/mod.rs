@@ -15,6 +15,7 @@
 
 mod decision;
 mod export;
+mod learn;
 
 use std::path::{Path, PathBuf};
 
@@ -23,6 +24,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use crate::report::Report;
 pub use decision::{Action, Decision, DecisionError, Request, apply, resolve};
 pub use export::write_finished;
+pub use learn::{ToLearn, to_learn};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -290,12 +290,15 @@ pub async fn decide(
                 .entry
                 .as_deref()
                 .and_then(|e| matcher.kb().entries.iter().find(|x| x.id == e));
-            let decision = review::resolve(question, request, entry, &by, &review::now_rfc3339())
-                .map_err(|e| review::StoreError::Rejected(e.to_string()))?;
+            let decision =
+                match review::resolve(question, request, entry, &by, &review::now_rfc3339()) {
+                    Ok(d) => d,
+                    Err(e) => return Ok(Err(e)),
+                };
             s.decide(&id, index, &decision)?;
-            s.get(&id)
+            s.get(&id).map(Ok)
         })
-        .await?;
+        .await??;
     Ok(Json(question_json(&q, index)))
 }
 
@@ -432,6 +435,77 @@ pub async fn export_report(
 ) -> Result<Response, AppError> {
     let (name, bytes) = finished(&state, id, false).await?;
     Ok(attachment(&name, "application/json", bytes))
+}
+
+/// Learns from the decisions: accepted and chosen wordings become their
+/// entries' alternates, edited answers proposed entries in `_inbox/` (the
+/// learning of `vetted kb learn`); then the KB is reloaded.
+pub async fn learn(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, AppError> {
+    who(&headers)?;
+    let q = state.db(move |s| s.get(&id)).await?;
+    let _one = state.learning.lock().await;
+    let kb_dir = state.config.kb_dir.clone();
+    let summary = tokio::task::spawn_blocking(move || -> Result<Value, AppError> {
+        // From disk, with the inbox: a proposal already made is not repeated.
+        let kb = crate::kb::load_with_inbox(&kb_dir).map_err(|e| {
+            AppError::Unprocessable(format!("the knowledge base did not load: {e}"))
+        })?;
+        let rows = review::to_learn(&q, &kb);
+        let learned = crate::kb::learn(
+            &kb,
+            &rows.approved,
+            &q.listing.file_name,
+            crate::kb::Date::today(),
+            false,
+        )
+        .map_err(learn_error)?;
+        let inbox_file = learned.inbox_file.as_ref().map(|p| {
+            p.strip_prefix(&kb.root)
+                .unwrap_or(p)
+                .to_string_lossy()
+                .replace('\\', "/")
+        });
+        Ok(json!({
+            "alternates": learned.alternates.iter()
+                .map(|(entry, question)| json!({ "entry": entry, "question": question }))
+                .collect::<Vec<_>>(),
+            "duplicates": learned.duplicates,
+            "proposals": learned.proposals.iter()
+                .map(|(id, based_on)| json!({ "id": id, "based_on": based_on }))
+                .collect::<Vec<_>>(),
+            "inbox_file": inbox_file,
+            "unknown": learned.unknown.iter()
+                .map(|(source, entry)| json!({ "source": source, "entry": entry }))
+                .collect::<Vec<_>>(),
+            "skipped": rows.skipped,
+        }))
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("learning task failed: {e}")))??;
+    let changed = summary["alternates"]
+        .as_array()
+        .is_some_and(|a| !a.is_empty())
+        || summary["proposals"]
+            .as_array()
+            .is_some_and(|a| !a.is_empty());
+    if changed && let Err(e) = state.kb.reload().await {
+        eprintln!("warning: knowledge base not reloaded after learning: {e}");
+    }
+    Ok(Json(summary))
+}
+
+fn learn_error(e: crate::kb::LearnError) -> AppError {
+    use crate::kb::LearnError;
+    match e {
+        LearnError::Parse { .. } | LearnError::EntryNotFound { .. } => {
+            AppError::Unprocessable(format!("nothing learned: {e}"))
+        }
+        LearnError::Read { .. } | LearnError::Write { .. } => AppError::Internal(e.to_string()),
+    }
 }
 
 fn kb_json(s: &super::kb::KbStatus) -> Value {

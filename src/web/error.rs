@@ -22,6 +22,12 @@ pub enum AppError {
     TooLarge(String),
     #[error("{0}")]
     Unprocessable(String),
+    /// A 422 whose JSON also lists the values the answer cell allows.
+    #[error("{message}")]
+    NotAllowed {
+        message: String,
+        allowed: Vec<String>,
+    },
     /// Logged, and answered with a generic message.
     #[error("internal error")]
     Internal(String),
@@ -35,7 +41,9 @@ impl AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Unprocessable(_) | AppError::NotAllowed { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -53,7 +61,10 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
-        let body = serde_json::json!({ "error": self.public_message() });
+        let mut body = serde_json::json!({ "error": self.public_message() });
+        if let AppError::NotAllowed { allowed, .. } = &self {
+            body["allowed"] = serde_json::json!(allowed);
+        }
         (status, Json(body)).into_response()
     }
 }
@@ -72,7 +83,13 @@ impl From<StoreError> for AppError {
 
 impl From<DecisionError> for AppError {
     fn from(e: DecisionError) -> AppError {
-        AppError::Unprocessable(e.to_string())
+        match e {
+            DecisionError::NotAllowed { ref allowed, .. } => AppError::NotAllowed {
+                allowed: allowed.clone(),
+                message: e.to_string(),
+            },
+            _ => AppError::Unprocessable(e.to_string()),
+        }
     }
 }
 

@@ -45,6 +45,8 @@ pub struct AppState {
     pub(crate) store: Arc<Mutex<Store>>,
     pub(crate) kb: KbHandle,
     pub(crate) config: Arc<Config>,
+    /// One learning run at a time: it edits the KB files.
+    pub(crate) learning: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl AppState {
@@ -55,6 +57,7 @@ impl AppState {
             store: Arc::new(Mutex::new(store)),
             kb: KbHandle::new(matcher, loader),
             config: Arc::new(config),
+            learning: Arc::new(tokio::sync::Mutex::new(())),
         }
     }
 
@@ -95,6 +98,7 @@ pub fn router(state: AppState) -> Router {
             post(api::decide).delete(api::undo),
         )
         .route("/questionnaires/{id}/accept-auto", post(api::accept_auto))
+        .route("/questionnaires/{id}/learn", post(api::learn))
         .route("/questionnaires/{id}/export", get(api::export))
         .route("/questionnaires/{id}/report", get(api::export_report))
         .route("/kb", get(api::kb_status))

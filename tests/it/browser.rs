@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use crate::support::repo;
 
 /// Kills the child process when dropped.
-struct Guard(Child);
+pub struct Guard(pub Child);
 
 impl Drop for Guard {
     fn drop(&mut self) {
@@ -50,6 +50,27 @@ fn http(method: &str, url: &str, body: Option<Value>) -> Value {
     let value: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
     assert!(status.is_success(), "{method} {url}: {status}: {value}");
     value
+}
+
+/// The body of a GET, as bytes.
+fn http_bytes(url: &str) -> Vec<u8> {
+    let mut r = ureq::get(url)
+        .call()
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"));
+    r.body_mut()
+        .with_config()
+        .limit(50 * 1024 * 1024)
+        .read_to_vec()
+        .unwrap()
+}
+
+/// `C12` as 0-based (column, row).
+fn split_cell(cell: &str) -> (u32, u32) {
+    let letters: String = cell.chars().take_while(char::is_ascii_alphabetic).collect();
+    (
+        vetted::sheet::parse_column(&letters).unwrap(),
+        cell[letters.len()..].parse::<u32>().unwrap() - 1,
+    )
 }
 
 struct Browser {
@@ -164,15 +185,23 @@ impl Browser {
         let Some(dir) = std::env::var_os("VETTED_BROWSER_SCREENSHOTS") else {
             return;
         };
+        self.screenshot_to(&std::path::Path::new(&dir).join(format!("{name}.png")));
+    }
+
+    /// Saves a screenshot (a PNG) to `path`.
+    fn screenshot_to(&self, path: &std::path::Path) {
         let png = self.cmd("GET", "/screenshot", None);
-        let path = std::path::Path::new(&dir).join(format!("{name}.png"));
         let b64 = path.with_extension("b64");
         std::fs::write(&b64, png.as_str().unwrap()).unwrap();
         let script = "import base64,sys; open(sys.argv[1],'wb').write(base64.b64decode(open(sys.argv[2]).read()))";
-        let _ = Command::new("python3")
+        let status = Command::new("python3")
             .args(["-c", script, path.to_str().unwrap(), b64.to_str().unwrap()])
             .status();
         let _ = std::fs::remove_file(b64);
+        assert!(
+            status.is_ok_and(|s| s.success()),
+            "cannot decode the screenshot"
+        );
     }
 
     /// Waits until `script` returns true.
@@ -191,10 +220,17 @@ impl Drop for Browser {
     }
 }
 
-fn serve(data: &std::path::Path) -> (Guard, String) {
+/// Starts `vetted serve` (lexical, the repository's KB) on a free loopback
+/// port with `data` as its data directory; returns it and its base URL.
+pub fn serve(data: &std::path::Path) -> (Guard, String) {
+    serve_with_kb(data, &repo().join("knowledge_base"))
+}
+
+/// [`serve`] with the KB in `kb`.
+pub fn serve_with_kb(data: &std::path::Path, kb: &std::path::Path) -> (Guard, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_vetted"))
         .args(["serve", "--lexical", "--bind", "127.0.0.1:0", "--kb"])
-        .arg(repo().join("knowledge_base"))
+        .arg(kb)
         .arg("--data")
         .arg(data)
         .env_remove("VETTED_TOKEN")
@@ -305,6 +341,53 @@ fn review_in_a_real_browser() {
     assert_eq!(q["questions"][1]["decision"]["answer"], "No");
     assert_eq!(q["questions"][2]["decision"]["note"], "ask legal");
 
+    // A reload shows the same decisions: they come from the server.
+    b.go(&format!("{site}/questionnaires/{id}"));
+    b.wait_for(
+        "the reloaded review page",
+        "return !!document.querySelector('#review article.q')",
+    );
+    assert_eq!(
+        b.js("return [document.querySelector('#q-0').dataset.action, \
+                     document.querySelector('#q-1').dataset.action, \
+                     document.querySelector('#q-2').classList.contains('flagged'), \
+                     document.querySelector('#q-3').classList.contains('decided'), \
+                     document.querySelector('#progress-text').textContent]"),
+        json!(["accept", "edit", true, false, format!("2/{total} reviewed")])
+    );
+
+    // Export: the link on the page gives the finished workbook, whose cells
+    // hold the decisions.
+    let href = b
+        .js("return document.querySelector('a[href$=\"/export\"]').href")
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(href, format!("{site}/api/questionnaires/{id}/export"));
+    let workbook = dir.path().join("finished.xlsx");
+    std::fs::write(&workbook, http_bytes(&href)).unwrap();
+    let wb = vetted::sheet::read(&workbook).expect("the export is a workbook");
+    let cell = |i: usize, which: &str| {
+        let question = &q["questions"][i];
+        let sheet = wb
+            .sheets
+            .iter()
+            .find(|s| s.name == question["sheet"].as_str().unwrap())
+            .expect("the question's sheet");
+        let (col, row) = split_cell(question[which].as_str().unwrap());
+        sheet.get(row, col).display()
+    };
+    assert_eq!(
+        cell(0, "answer_cell"),
+        q["questions"][0]["decision"]["answer"].as_str().unwrap()
+    );
+    assert_eq!(cell(1, "answer_cell"), "No");
+    // The flagged question keeps its draft.
+    assert_eq!(
+        cell(2, "answer_cell"),
+        q["questions"][2]["answer"].as_str().unwrap_or("")
+    );
+
     // Filters: undecided only hides the two decided ones; search narrows.
     b.click("#f-undecided");
     let hidden = b.js("return document.querySelectorAll('article.q[hidden]').length");
@@ -323,4 +406,226 @@ fn review_in_a_real_browser() {
     b.screenshot("help");
     b.go(&format!("{site}/"));
     b.screenshot("home");
+}
+
+/// Logs the browser in as `name` on `site`.
+fn log_in(b: &Browser, site: &str, name: &str) {
+    b.go(&format!("{site}/login"));
+    b.type_into("input[name=name]", name);
+    b.click("form button[type=submit]");
+    b.wait_for(
+        "the home page",
+        "return !!document.querySelector('#upload')",
+    );
+}
+
+/// Whether a JavaScript dialog (an `alert`) is open.
+fn alert_open(b: &Browser) -> bool {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let r = agent
+        .get(&format!("{}/alert/text", b.base))
+        .call()
+        .expect("chromedriver answers");
+    r.status() == 200
+}
+
+#[test]
+fn hostile_questionnaire_text_renders_as_text() {
+    if std::env::var_os("VETTED_BROWSER_TESTS").is_none() {
+        eprintln!("notice: skipping: set VETTED_BROWSER_TESTS=1 to run the browser test");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, site) = serve(&dir.path().join("data"));
+    let script = "<script>alert(1)</script> Do you encrypt data at rest?";
+    let img = "\"><img src=x onerror=alert(1)> Do you enforce MFA?";
+    let csv = format!(
+        "Question,Answer\n\"{}\",\n\"{}\",\nDo you have a firewall?,\n",
+        script.replace('"', "\"\""),
+        img.replace('"', "\"\"")
+    );
+    let id = crate::serve::upload(&site, "<img src=x onerror=alert(1)>.csv", csv.as_bytes());
+    let b = Browser::start();
+    log_in(&b, &site, "<script>alert(1)</script>");
+
+    for page in [format!("{site}/"), format!("{site}/questionnaires/{id}")] {
+        b.go(&page);
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(!alert_open(&b), "an alert opened on {page}");
+        assert_eq!(
+            b.js("return document.querySelectorAll('img[src=x], img[src=\"x\"]').length"),
+            json!(0),
+            "an injected element on {page}"
+        );
+        assert_eq!(
+            b.js("return Array.from(document.scripts).filter(s => !s.src).length"),
+            json!(0),
+            "an inline script on {page}"
+        );
+    }
+    // On the review page the questions read as the text they are, visibly.
+    let text = b.js("return document.body.innerText");
+    let text = text.as_str().unwrap();
+    assert!(text.contains(script), "{text}");
+    assert!(text.contains(img), "{text}");
+    let visible = b.js(
+        "const a = document.querySelector('#q-1'); \
+         const r = a.getBoundingClientRect(); \
+         return r.width > 0 && r.height > 0 && a.innerText.includes('<img src=x onerror=alert(1)>')",
+    );
+    assert_eq!(visible, json!(true));
+    // Opening the question (its fragment is fetched and inserted) injects nothing either.
+    b.click("#q-1");
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(!alert_open(&b));
+    assert_eq!(
+        b.js("return document.querySelectorAll('img[src=x]').length"),
+        json!(0)
+    );
+}
+
+/// Regenerates `docs/screenshots/home.png` and `review.png` from the
+/// Northwind sample, only with `VETTED_SCREENSHOTS=1` (and the browser).
+#[test]
+fn screenshots_for_the_docs() {
+    if std::env::var_os("VETTED_BROWSER_TESTS").is_none()
+        || std::env::var_os("VETTED_SCREENSHOTS").is_none()
+    {
+        eprintln!(
+            "notice: skipping: set VETTED_BROWSER_TESTS=1 VETTED_SCREENSHOTS=1 to regenerate docs/screenshots"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, site) = serve(&dir.path().join("data"));
+    let sample = std::fs::read(repo().join("samples/northwind-vendor-assessment.xlsx")).unwrap();
+    let id = crate::serve::upload(&site, "northwind-vendor-assessment.xlsx", &sample);
+    // A review under way: all auto answers accepted, one flagged.
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let post = |path: &str, body: Value| {
+        agent
+            .post(&format!("{site}/api/questionnaires/{id}{path}"))
+            .header("Content-Type", "application/json")
+            .header("X-Vetted-Reviewer", "Ann")
+            .send(body.to_string())
+            .unwrap()
+            .status()
+    };
+    let patched = agent
+        .patch(&format!("{site}/api/questionnaires/{id}"))
+        .header("Content-Type", "application/json")
+        .send(json!({"customer": "Northwind Traders"}).to_string())
+        .unwrap();
+    assert_eq!(patched.status(), 200);
+    assert_eq!(post("/accept-auto", json!({})), 200);
+    let q = crate::serve::get_json(&site, &format!("/api/questionnaires/{id}"));
+    let review: Vec<usize> = q["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["status"] == "review" && x["decision"].is_null())
+        .map(|x| x["index"].as_u64().unwrap() as usize)
+        .collect();
+    for i in review.iter().take(4) {
+        assert_eq!(
+            post(
+                &format!("/questions/{i}/decision"),
+                json!({"action": "accept"})
+            ),
+            200
+        );
+    }
+    if let Some(i) = review.get(4) {
+        let body = json!({"action": "flag", "note": "check with legal"});
+        assert_eq!(post(&format!("/questions/{i}/decision"), body), 200);
+    }
+
+    let b = Browser::start();
+    log_in(&b, &site, "Ann");
+    let shots = repo().join("docs/screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    b.go(&format!("{site}/"));
+    b.screenshot_to(&shots.join("home.png"));
+    b.go(&format!("{site}/questionnaires/{id}"));
+    b.wait_for(
+        "the review page",
+        "return !!document.querySelector('#review article.q')",
+    );
+    b.screenshot_to(&shots.join("review.png"));
+}
+
+#[test]
+fn learn_into_the_kb_from_the_review_page() {
+    if std::env::var_os("VETTED_BROWSER_TESTS").is_none() {
+        eprintln!("notice: skipping: set VETTED_BROWSER_TESTS=1 to run the browser test");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let kb = dir.path().join("kb");
+    std::fs::create_dir(&kb).unwrap();
+    let file = kb.join("a.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "{}{}",
+            crate::support::entry("firewall", "Do you have a network firewall?", "Yes"),
+            crate::support::entry("mfa", "Do you enforce multi-factor authentication?", "Yes"),
+        ),
+    )
+    .unwrap();
+    let (_server, site) = serve_with_kb(&dir.path().join("data"), &kb);
+    let csv = "Question,Answer\nDo you operate network firewalls?,\n\
+               Is multi-factor authentication enforced for all staff?,\n";
+    let id = crate::serve::upload(&site, "acme.csv", csv.as_bytes());
+    let b = Browser::start();
+    log_in(&b, &site, "Ann");
+    b.go(&format!("{site}/questionnaires/{id}"));
+    b.wait_for(
+        "the review page",
+        "return !!document.querySelector('#review article.q')",
+    );
+    b.click("#q-0 button[data-act=accept]");
+    b.wait_for(
+        "the acceptance",
+        "return document.querySelector('#q-0').classList.contains('decided')",
+    );
+    b.click("#q-1 button[data-act=edit]");
+    let answer = "#q-1 form.edit-form [name=answer]";
+    b.js(&format!(
+        "document.querySelector('{answer}').value = ''; return true"
+    ));
+    b.type_into(answer, "Yes, with hardware keys for admins");
+    b.click("#q-1 form.edit-form button[type=submit]");
+    b.wait_for(
+        "the edit",
+        "return document.querySelector('#q-1').dataset.action === 'edit'",
+    );
+
+    b.click("#learn");
+    b.wait_for(
+        "the learning summary",
+        "return document.querySelector('#review-status').textContent.includes('alternates')",
+    );
+    let said = b.js("return document.querySelector('#review-status').textContent");
+    let said = said.as_str().unwrap();
+    assert!(
+        said.starts_with("1 wording(s) added as alternates, 1 proposed entry"),
+        "{said}"
+    );
+    assert!(said.contains("_inbox/"), "{said}");
+    let toml = std::fs::read_to_string(&file).unwrap();
+    assert!(toml.contains("Do you operate network firewalls?"), "{toml}");
+    let inbox: Vec<_> = std::fs::read_dir(kb.join("_inbox"))
+        .unwrap()
+        .flatten()
+        .collect();
+    assert_eq!(inbox.len(), 1);
+    let proposal = std::fs::read_to_string(inbox[0].path()).unwrap();
+    assert!(proposal.contains("hardware keys"), "{proposal}");
 }

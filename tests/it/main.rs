@@ -10,5 +10,6 @@ mod kb;
 mod learn;
 mod real_files;
 mod semantic;
+mod serve;
 mod support;
 mod web;

@@ -741,14 +741,20 @@ async fn decisions_replace_what_the_file_held() {
 async fn concurrent_decisions_are_all_kept() {
     let app = Arc::new(App::new(None));
     let (id, n) = app.upload_sample().await;
+    let q = app.get(&format!("/api/questionnaires/{id}")).await.json();
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..n.min(40) {
         let (app, id) = (app.clone(), id.clone());
+        // A dropdown takes only its values; free text elsewhere.
+        let answer = q["questions"][i]["allowed"][0]
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("answer {i}"));
         tasks.spawn(async move {
             let r = app
                 .post_json(
                     &format!("/api/questionnaires/{id}/questions/{i}/decision"),
-                    json!({"action": "edit", "answer": format!("answer {i}")}),
+                    json!({"action": "edit", "answer": answer, "details": format!("answer {i}")}),
                 )
                 .await;
             assert_eq!(r.status, StatusCode::OK, "{}", r.text());
@@ -760,9 +766,187 @@ async fn concurrent_decisions_are_all_kept() {
     let q = app.get(&format!("/api/questionnaires/{id}")).await.json();
     for i in 0..n.min(40) {
         assert_eq!(
-            q["questions"][i]["decision"]["answer"],
+            q["questions"][i]["decision"]["details"],
             format!("answer {i}")
         );
     }
     assert_eq!(q["counts"]["reviewed"], n.min(40));
+}
+
+#[tokio::test]
+async fn edits_must_fit_the_answer_cells_dropdown() {
+    let app = App::new(None);
+    let (id, _) = app.upload_sample().await;
+    let q = app.get(&format!("/api/questionnaires/{id}")).await.json();
+    let question = question_where(&q, |x| {
+        x["allowed"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|v| v == "Yes"))
+    });
+    let index = question["index"].as_u64().unwrap();
+    let allowed: Vec<String> = question["allowed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    let uri = format!("/api/questionnaires/{id}/questions/{index}/decision");
+
+    let r = app
+        .post_json(
+            &uri,
+            json!({"action": "edit", "answer": "Maybe, <b>ask</b>"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    let e = r.json();
+    assert_eq!(e["allowed"], json!(allowed));
+    let message = e["error"].as_str().unwrap();
+    assert!(message.contains("Maybe"), "{message}");
+    assert!(message.contains(&allowed.join(", ")), "{message}");
+    // Nothing was recorded.
+    let q = app.get(&format!("/api/questionnaires/{id}")).await.json();
+    assert!(q["questions"][index as usize]["decision"].is_null());
+
+    // Another spelling of an allowed value is recorded as the allowed one.
+    let r = app
+        .post_json(&uri, json!({"action": "edit", "answer": " yes "}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["decision"]["answer"], "Yes");
+}
+
+#[tokio::test]
+async fn decisions_flow_back_into_the_kb() {
+    let kb = tempfile::tempdir().unwrap();
+    let file = kb.path().join("a.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "# Our KB.\n{}{}{}",
+            crate::support::entry("firewall", "Do you have a network firewall?", "Yes"),
+            crate::support::entry("mfa", "Do you enforce multi-factor authentication?", "Yes"),
+            crate::support::entry(
+                "encryption-at-rest",
+                "Is customer data encrypted at rest?",
+                "Yes, with AES-256."
+            ),
+        ),
+    )
+    .unwrap();
+    let app = App::with_kb(None, kb.path());
+    let csv = "Question,Answer\n\
+        Do you operate network firewalls?,\n\
+        Is multi-factor authentication enforced for all staff?,\n\
+        Is customer data encrypted at rest in all data stores?,\n\
+        Do you have a network firewall?,\n\
+        Do you enforce multi-factor authentication?,\n";
+    let r = app.upload("acme.csv", csv.as_bytes(), None).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    let q = app.get(&format!("/api/questionnaires/{id}")).await.json();
+    assert_eq!(q["questions"][0]["entry"], "firewall", "{q:#}");
+    assert_eq!(q["questions"][2]["entry"], "encryption-at-rest", "{q:#}");
+    let decide = |i: usize, body: Value| {
+        let uri = format!("/api/questionnaires/{id}/questions/{i}/decision");
+        let app = &app;
+        async move {
+            let r = app.post_json(&uri, body).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        }
+    };
+    decide(0, json!({"action": "accept"})).await;
+    decide(1, json!({"action": "choose", "entry": "mfa"})).await;
+    decide(
+        2,
+        json!({"action": "edit", "answer": "Yes, with AES-256 and customer-managed keys."}),
+    )
+    .await;
+    decide(3, json!({"action": "flag", "note": "ask the network team"})).await;
+    decide(4, json!({"action": "clear"})).await;
+
+    let uri = format!("/api/questionnaires/{id}/learn");
+    let r = app.post_json(&uri, json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let learned = r.json();
+    assert_eq!(
+        learned["alternates"],
+        json!([
+            {"entry": "firewall", "question": "Do you operate network firewalls?"},
+            {"entry": "mfa", "question": "Is multi-factor authentication enforced for all staff?"},
+        ]),
+        "{learned:#}"
+    );
+    assert_eq!(learned["skipped"], 2);
+    assert_eq!(
+        learned["proposals"].as_array().unwrap().len(),
+        1,
+        "{learned:#}"
+    );
+    assert_eq!(
+        learned["proposals"][0]["based_on"], "encryption-at-rest",
+        "{learned:#}"
+    );
+    let inbox_file = learned["inbox_file"].as_str().unwrap();
+    assert!(inbox_file.starts_with("_inbox/"), "{inbox_file}");
+    assert!(!inbox_file.contains(&*kb.path().to_string_lossy()));
+
+    // The wordings are alternates in the TOML file, which keeps its comment.
+    let toml = std::fs::read_to_string(&file).unwrap();
+    assert!(toml.starts_with("# Our KB."), "{toml}");
+    assert!(toml.contains("alternates"), "{toml}");
+    assert!(toml.contains("Do you operate network firewalls?"), "{toml}");
+    assert!(
+        toml.contains("Is multi-factor authentication enforced for all staff?"),
+        "{toml}"
+    );
+    assert!(!toml.contains("customer-managed"), "{toml}");
+    // The edited answer is a proposal in the inbox.
+    let proposal = std::fs::read_to_string(kb.path().join(inbox_file)).unwrap();
+    assert!(proposal.contains("customer-managed keys"), "{proposal}");
+    assert!(
+        proposal.contains("Is customer data encrypted at rest in all data stores?"),
+        "{proposal}"
+    );
+    // The KB was reloaded and still loads (the inbox is not part of it).
+    let status = app.get("/api/kb").await.json();
+    assert_eq!(status["entries"], 3);
+    assert!(status["error"].is_null(), "{status}");
+
+    // Learning twice adds nothing new.
+    let r = app.post_json(&uri, json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let again = r.json();
+    assert_eq!(again["alternates"], json!([]), "{again:#}");
+    assert_eq!(again["proposals"], json!([]), "{again:#}");
+    assert_eq!(again["duplicates"], 3, "{again:#}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), toml);
+    assert_eq!(
+        std::fs::read_to_string(kb.path().join(inbox_file)).unwrap(),
+        proposal
+    );
+    let inbox: Vec<_> = std::fs::read_dir(kb.path().join("_inbox"))
+        .unwrap()
+        .collect();
+    assert_eq!(inbox.len(), 1);
+
+    // Unknown questionnaires are 404; learning needs a reviewer name.
+    let r = app
+        .post_json(
+            "/api/questionnaires/000000000000000000000000/learn",
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = app
+        .send(
+            Request::builder()
+                .method("POST")
+                .uri(&uri)
+                .header(header::HOST, "127.0.0.1:8080")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 }

@@ -1,0 +1,67 @@
+//! Back to the knowledge base: a questionnaire's decisions as the
+//! [`Approved`] rows that [`crate::kb::learn`] takes, the same learning as
+//! `vetted kb learn`.
+//!
+//! - accepted or chosen: the entry's wording gains the question as an
+//!   alternate (not edited; the answer is the entry's);
+//! - edited: a proposed entry in `_inbox/`, based on the drafted entry;
+//! - cleared, flagged or undecided: nothing to learn.
+
+use crate::kb::{Approved, KnowledgeBase};
+
+use super::{Action, Questionnaire};
+
+/// The rows to learn from, and how many decided questions gave none.
+#[derive(Debug, Default)]
+pub struct ToLearn {
+    pub approved: Vec<Approved>,
+    /// Cleared, flagged, and accepted answers without an entry (an answer
+    /// that was already in the file).
+    pub skipped: usize,
+}
+
+/// Turns the decisions on `q` into approved rows. `kb` gives the answer of
+/// an accepted or chosen entry.
+pub fn to_learn(q: &Questionnaire, kb: &KnowledgeBase) -> ToLearn {
+    let mut out = ToLearn::default();
+    for (question, decision) in q.report.questions.iter().zip(&q.decisions) {
+        let Some(d) = decision else { continue };
+        let source = format!(
+            "`{}`, sheet `{}`, row {}",
+            q.listing.file_name, question.sheet, question.row
+        );
+        match d.action {
+            Action::Accept | Action::Choose => {
+                let Some(id) = d.entry.clone() else {
+                    out.skipped += 1;
+                    continue;
+                };
+                let entry = kb.entries.iter().find(|e| e.id == id && !e.proposed);
+                out.approved.push(Approved {
+                    source,
+                    question: question.question.clone(),
+                    answer: entry
+                        .map(|e| e.answer.clone())
+                        .or_else(|| d.answer.clone())
+                        .unwrap_or_default(),
+                    details: entry
+                        .and_then(|e| e.details.clone())
+                        .or_else(|| d.details.clone())
+                        .unwrap_or_default(),
+                    entry: Some(id),
+                    edited: false,
+                });
+            }
+            Action::Edit => out.approved.push(Approved {
+                source,
+                question: question.question.clone(),
+                entry: d.entry.clone().or_else(|| question.entry.clone()),
+                answer: d.answer.clone().unwrap_or_default(),
+                details: d.details.clone().unwrap_or_default(),
+                edited: true,
+            }),
+            Action::Clear | Action::Flag => out.skipped += 1,
+        }
+    }
+    out
+}
