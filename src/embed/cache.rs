@@ -58,7 +58,7 @@ impl Cache {
         let (dim, mut stored) = self.read().unwrap_or_default();
         let keys: Vec<Key> = texts.iter().map(|t| key(t)).collect();
         let missing: Vec<usize> = (0..texts.len())
-            .filter(|&i| !stored.contains_key(&keys[i]) || dim == 0)
+            .filter(|&i| !stored.contains_key(&keys[i]))
             .collect();
         let mut outcome = CacheOutcome {
             hits: texts.len() - missing.len(),

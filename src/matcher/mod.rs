@@ -436,17 +436,22 @@ impl Matcher {
                 );
             }
         }
-        // Entry → best cosine over its phrasings.
-        let mut cosines: HashMap<usize, f32> = HashMap::new();
+        // Per entry: best cosine over its phrasings, and with the whole entry.
+        let mut cosines: Vec<(f32, f32)> = Vec::new();
         if let (Some(s), Some(v)) = (&self.semantic, vector) {
+            cosines = s
+                .contexts
+                .iter()
+                .map(|c| (f32::MIN, embed::cosine(v, c)))
+                .collect();
             for (entry, p) in &s.vectors {
-                let c = embed::cosine(v, p);
-                let best = cosines.entry(*entry).or_insert(f32::MIN);
-                *best = best.max(c);
+                let best = &mut cosines[*entry].0;
+                *best = best.max(embed::cosine(v, p));
             }
             let mut nearest: Vec<(usize, f32)> = cosines
                 .iter()
-                .map(|(e, c)| (*e, c.max(embed::cosine(v, &s.contexts[*e]))))
+                .enumerate()
+                .map(|(e, (phrasing, context))| (e, phrasing.max(*context)))
                 .collect();
             nearest.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
             for (entry, _) in nearest.into_iter().take(RETRIEVE_DENSE) {
@@ -477,11 +482,8 @@ impl Matcher {
                     lexical: (best * (0.9 + 0.1 * retrieval)).clamp(0.0, 1.0),
                     coverage: score::coverage(&q_tokens, &self.documents[entry], &self.weights),
                     retrieval,
-                    semantic: cosines.get(&entry).copied(),
-                    context: match (&self.semantic, vector) {
-                        (Some(s), Some(v)) => Some(embed::cosine(v, &s.contexts[entry])),
-                        _ => None,
-                    },
+                    semantic: cosines.get(entry).map(|c| c.0),
+                    context: cosines.get(entry).map(|c| c.1),
                 };
                 Candidate {
                     entry,
