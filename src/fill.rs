@@ -7,7 +7,9 @@ use crate::matcher::{MatchError, Matcher};
 use crate::report::{
     self, CandidateReport, KbInfo, QuestionReport, Report, SheetInfo, Status, Summary,
 };
-use crate::sheet::{self, Layout, Overrides, SheetError, Workbook, cell_ref, column_name};
+use crate::sheet::{
+    self, Layout, Overrides, SheetError, Workbook, cell_ref, column_name, original,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum FillError {
@@ -36,6 +38,18 @@ impl Filled {
     /// Writes the draft workbook (atomically: complete or not at all).
     pub fn write_draft(&self, path: &Path) -> Result<(), SheetError> {
         sheet::write_draft(&self.workbook, &self.layouts, &self.report, path)
+    }
+
+    /// Writes the questionnaire itself (`bytes` are its file) with the
+    /// drafted answers of `statuses` written in, atomically.
+    pub fn write_original(
+        &self,
+        bytes: &[u8],
+        statuses: &[Status],
+        path: &Path,
+    ) -> Result<original::Outcome, SheetError> {
+        let edits = original::draft_edits(&self.workbook, &self.layouts, &self.report, statuses);
+        original::write_original(&self.workbook, &self.layouts, bytes, &edits, path)
     }
 }
 
@@ -140,6 +154,7 @@ pub fn fill_workbook(
         sheets,
         questions,
         summary,
+        original: None,
     };
     Ok(Filled {
         workbook,

@@ -11,7 +11,10 @@
 //!                    "answer": "Yes", "details": "...", "evidence": [ { "title": "...", "url": "..." } ],
 //!                    "candidates": [ { "entry": "iam-mfa-workforce", "score": 0.93 } ],
 //!                    "reasons": [] } ],
-//!   "summary": { "questions": 261, "auto": 170, "review": 60, "unmatched": 31, "answered": 0 } }
+//!   "summary": { "questions": 261, "auto": 170, "review": 60, "unmatched": 31, "answered": 0 },
+//!   "original": { "path": "q.filled.xlsx", "how": "patched", "written": 230, "cleared": 0,
+//!                 "sheets": ["Sheet1"], "neutralised": 0,
+//!                 "skipped": [ { "sheet": "Sheet1", "cell": "D4", "reason": "it holds a formula" } ] } }
 //! ```
 //!
 //! - `row` is 1-based as Excel shows it (csv: the record number); `sheet` is the
@@ -28,6 +31,10 @@
 //!   `review` with a reason.
 //! - `reasons` says why a status is lower than its score alone would give
 //!   (stale entry, ambiguous match, an answer the dropdown does not allow).
+//! - `original` is present only with `--format original`: where the
+//!   questionnaire with the answers went, how (`patched` xlsx/xlsm, `csv`,
+//!   `converted` from xls/ods/xlsb), and the cells left alone (formulas,
+//!   cells hidden in merged ranges) with the reason.
 //! - Fields are only ever added within one `version`.
 
 use serde::{Deserialize, Serialize};
@@ -44,6 +51,33 @@ pub struct Report {
     pub sheets: Vec<SheetInfo>,
     pub questions: Vec<QuestionReport>,
     pub summary: Summary,
+    /// With `--format original`: what was written into the questionnaire.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original: Option<OriginalReport>,
+}
+
+/// How the answers went into the questionnaire itself (`--format original`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct OriginalReport {
+    pub path: String,
+    /// `patched` (xlsx/xlsm), `csv`, or `converted` (xls, ods, xlsb → xlsx).
+    pub how: String,
+    /// Cells written, and cells emptied.
+    pub written: usize,
+    pub cleared: usize,
+    /// The sheets whose XML changed (xlsx/xlsm).
+    pub sheets: Vec<String>,
+    /// Cells left alone, and why.
+    pub skipped: Vec<SkippedCell>,
+    /// csv: the file's own cells neutralised against formula injection.
+    pub neutralised: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SkippedCell {
+    pub sheet: String,
+    pub cell: String,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -7,7 +7,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{Failure, KbArgs, ModelArgs, Printer, ThresholdArgs, load_matcher};
 use crate::fill::{FillOptions, fill};
-use crate::sheet::{Overrides, SheetError, parse_column};
+use crate::report::Status;
+use crate::sheet::{Overrides, SheetError, original, parse_column};
 
 #[derive(Debug, Args)]
 pub struct FillArgs {
@@ -16,9 +17,21 @@ pub struct FillArgs {
     inputs: Vec<PathBuf>,
     #[command(flatten)]
     kb: KbArgs,
-    /// The draft workbook to write (one input only). Default: `<input stem>.draft.xlsx` next to the input.
-    #[arg(short, long, value_name = "OUT.xlsx", conflicts_with = "out_dir")]
+    /// The file to write (one input only). Default: `<input stem>.draft.xlsx`, or with `--format original` `<input stem>.filled.<ext>`, next to the input.
+    #[arg(short, long, value_name = "OUT", conflicts_with = "out_dir")]
     output: Option<PathBuf>,
+    /// What to write: a review draft (Summary sheet, status, confidence, entry and evidence per answer), or the questionnaire itself with the answers written in and everything else untouched.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Draft)]
+    format: OutputFormat,
+    /// With `--format original`: the statuses whose drafted answers are written.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "auto,review",
+        value_name = "LIST"
+    )]
+    statuses: Vec<DraftStatus>,
     /// Write drafts and reports into this directory.
     #[arg(long, value_name = "DIR")]
     out_dir: Option<PathBuf>,
@@ -32,6 +45,36 @@ pub struct FillArgs {
     /// Replace answers the questionnaire already holds (default: keep them, status `answered`).
     #[arg(long)]
     overwrite: bool,
+    #[command(flatten)]
+    layout: LayoutArgs,
+}
+
+/// What `vetted fill` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    Draft,
+    Original,
+}
+
+/// A status whose answers `--format original` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DraftStatus {
+    Auto,
+    Review,
+}
+
+impl From<DraftStatus> for Status {
+    fn from(s: DraftStatus) -> Status {
+        match s {
+            DraftStatus::Auto => Status::Auto,
+            DraftStatus::Review => Status::Review,
+        }
+    }
+}
+
+/// Where the questions and answers are, when detection needs help.
+#[derive(Debug, Clone, Args)]
+pub struct LayoutArgs {
     /// Only read this sheet (also a hidden one).
     #[arg(long, value_name = "NAME", help_heading = "Layout overrides")]
     sheet: Option<String>,
@@ -47,6 +90,18 @@ pub struct FillArgs {
     /// The 1-based row of the column headers.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_048_576), help_heading = "Layout overrides")]
     header_row: Option<u32>,
+}
+
+impl LayoutArgs {
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            sheet: self.sheet.clone(),
+            question_col: self.question_col,
+            answer_col: self.answer_col,
+            details_col: self.details_col,
+            header_row: self.header_row.map(|r| r - 1),
+        }
+    }
 }
 
 fn column(s: &str) -> Result<u32, String> {
@@ -66,15 +121,10 @@ pub fn run(args: FillArgs, printer: Printer) -> Result<(), Failure> {
         ));
     }
     let options = FillOptions {
-        overrides: Overrides {
-            sheet: args.sheet.clone(),
-            question_col: args.question_col,
-            answer_col: args.answer_col,
-            details_col: args.details_col,
-            header_row: args.header_row.map(|r| r - 1),
-        },
+        overrides: args.layout.overrides(),
         overwrite: args.overwrite,
     };
+    let statuses: Vec<Status> = args.statuses.iter().map(|&s| s.into()).collect();
     if let Some(dir) = &args.out_dir {
         std::fs::create_dir_all(dir).map_err(|e| {
             printer.error(format!("cannot create `{}`: {e}", dir.display()));
@@ -96,19 +146,28 @@ pub fn run(args: FillArgs, printer: Printer) -> Result<(), Failure> {
         if let Some(bar) = &bar {
             bar.set_message(input.display().to_string());
         }
-        let (draft, report) = output_paths(&args, input);
-        let outcome = fill_one(input, &draft, &report, &matcher, &options);
         let line = |f: &dyn Fn()| match &bar {
             Some(bar) => bar.suspend(f),
             None => f(),
         };
-        match outcome {
-            Ok(summary) => line(&|| {
+        let target = Target {
+            format: args.format,
+            statuses: &statuses,
+            output: args.output.clone(),
+            dir: args.out_dir.clone(),
+            report: args.report.clone(),
+        };
+        match fill_one(input, &target, &matcher, &options) {
+            Ok(done) => line(&|| {
                 printer.info(format!(
-                    "`{}`: {summary} → `{}`",
+                    "`{}`: {} → `{}`",
                     input.display(),
-                    draft.display()
+                    done.summary,
+                    done.output.display()
                 ));
+                if let Some(outcome) = &done.original {
+                    tell_original(printer, input, &done.output, outcome);
+                }
             }),
             Err(e) => {
                 failed += 1;
@@ -149,65 +208,136 @@ fn hint_for(e: &FillOneError) -> Option<&'static str> {
     }
 }
 
-/// Draft and report paths for one input.
-fn output_paths(args: &FillArgs, input: &Path) -> (PathBuf, PathBuf) {
-    let stem = input.file_stem().map_or_else(
-        || "questionnaire".into(),
-        |s| s.to_string_lossy().into_owned(),
-    );
-    let dir = match &args.out_dir {
-        Some(d) => d.clone(),
-        None => input.parent().map(Path::to_path_buf).unwrap_or_default(),
-    };
-    let draft = args
-        .output
-        .clone()
-        .unwrap_or_else(|| dir.join(format!("{stem}.draft.xlsx")));
-    let report = args.report.clone().unwrap_or_else(|| {
-        let draft_dir = draft.parent().map(Path::to_path_buf).unwrap_or_default();
-        draft_dir.join(format!("{stem}.report.json"))
-    });
-    (draft, report)
+/// What to write for each input.
+struct Target<'a> {
+    format: OutputFormat,
+    statuses: &'a [Status],
+    output: Option<PathBuf>,
+    dir: Option<PathBuf>,
+    report: Option<PathBuf>,
+}
+
+/// What was written for one input.
+struct Done {
+    summary: crate::report::Summary,
+    output: PathBuf,
+    original: Option<original::Outcome>,
 }
 
 #[derive(Debug, thiserror::Error)]
 enum FillOneError {
     #[error(transparent)]
     Fill(#[from] crate::fill::FillError),
-    #[error("refusing to overwrite the input `{}` with the draft", .0.display())]
+    #[error("refusing to overwrite the input `{}`", .0.display())]
     WouldOverwriteInput(PathBuf),
     #[error("cannot write report `{}`: {detail}", path.display())]
     Report { path: PathBuf, detail: String },
 }
 
+impl From<SheetError> for FillOneError {
+    fn from(e: SheetError) -> FillOneError {
+        FillOneError::Fill(e.into())
+    }
+}
+
 fn fill_one(
     input: &Path,
-    draft: &Path,
-    report_path: &Path,
+    target: &Target<'_>,
     matcher: &crate::matcher::Matcher,
     options: &FillOptions,
-) -> Result<crate::report::Summary, FillOneError> {
-    for out in [draft, report_path] {
+) -> Result<Done, FillOneError> {
+    let filled = fill(input, matcher, options)?;
+    let output = match (&target.output, target.format) {
+        (Some(o), _) => o.clone(),
+        (None, OutputFormat::Draft) => {
+            original::output_path(input, target.dir.as_deref(), "draft", "xlsx")
+        }
+        (None, OutputFormat::Original) => {
+            let ext = original::extension(&filled.workbook, &read_input(input)?);
+            original::output_path(input, target.dir.as_deref(), "filled", ext)
+        }
+    };
+    let report_path = target
+        .report
+        .clone()
+        .unwrap_or_else(|| original::output_path(input, output.parent(), "report", "json"));
+    for out in [&output, &report_path] {
         if same_file(input, out) {
             return Err(FillOneError::WouldOverwriteInput(input.to_path_buf()));
         }
     }
-    let filled = fill(input, matcher, options)?;
-    let json = serde_json::to_vec_pretty(&filled.report).map_err(|e| FillOneError::Report {
-        path: report_path.to_path_buf(),
+    let original = match target.format {
+        OutputFormat::Draft => {
+            filled.write_draft(&output)?;
+            None
+        }
+        OutputFormat::Original => {
+            let bytes = read_input(input)?;
+            Some(filled.write_original(&bytes, target.statuses, &output)?)
+        }
+    };
+    let mut report = filled.report;
+    report.original = original.as_ref().map(|o| o.to_report(&output));
+    let json = serde_json::to_vec_pretty(&report).map_err(|e| FillOneError::Report {
+        path: report_path.clone(),
         detail: e.to_string(),
     })?;
-    filled
-        .write_draft(draft)
-        .map_err(|e| FillOneError::Fill(e.into()))?;
-    write_atomic(report_path, &json).map_err(|e| FillOneError::Report {
-        path: report_path.to_path_buf(),
+    write_atomic(&report_path, &json).map_err(|e| FillOneError::Report {
+        path: report_path.clone(),
         detail: e.to_string(),
     })?;
-    Ok(filled.report.summary.clone())
+    Ok(Done {
+        summary: report.summary,
+        output,
+        original,
+    })
 }
 
-fn same_file(a: &Path, b: &Path) -> bool {
+fn read_input(input: &Path) -> Result<Vec<u8>, SheetError> {
+    std::fs::read(input).map_err(|source| SheetError::Io {
+        path: input.to_path_buf(),
+        source,
+    })
+}
+
+/// Says what writing the original did: a summary, a warning per cell left
+/// alone, and what a conversion loses.
+pub(super) fn tell_original(
+    printer: Printer,
+    input: &Path,
+    output: &Path,
+    outcome: &original::Outcome,
+) {
+    /// Cells listed one by one; the rest are counted.
+    const LISTED: usize = 20;
+    printer.info(format!("  {}", outcome.summary()));
+    if let original::Kind::Converted(from) = outcome.kind {
+        printer.warning(format!(
+            "`{}` is {}, which cannot be patched in place: `{}` is a new xlsx with the same sheets and values; formatting, formulas, merged cells and macros are not kept",
+            input.display(),
+            original::format_name(from),
+            output.display()
+        ));
+    }
+    for s in outcome.skipped.iter().take(LISTED) {
+        printer.warning(format!(
+            "`{}`, sheet `{}`, cell {} left alone: {}",
+            input.display(),
+            s.sheet,
+            s.cell,
+            s.reason
+        ));
+    }
+    if outcome.skipped.len() > LISTED {
+        printer.warning(format!(
+            "`{}`: {} more cells left alone",
+            input.display(),
+            outcome.skipped.len() - LISTED
+        ));
+    }
+}
+
+pub(super) fn same_file(a: &Path, b: &Path) -> bool {
     match (a.canonicalize(), b.canonicalize()) {
         (Ok(a), Ok(b)) => a == b,
         _ => false,

@@ -7,6 +7,7 @@
 mod ask;
 mod eval;
 mod fill;
+mod finish;
 mod kb;
 mod model;
 mod output;
@@ -36,8 +37,10 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Draft answers for questionnaires: writes a draft workbook and a JSON report per input.
+    /// Draft answers for questionnaires: writes a draft workbook (or the questionnaire itself, answered) and a JSON report per input.
     Fill(fill::FillArgs),
+    /// Write the questionnaire itself with the answers of a draft reviewed in Excel.
+    Finish(finish::FinishArgs),
     /// Show the best knowledge-base matches for one question.
     Ask(ask::AskArgs),
     /// Work with the knowledge base.
@@ -145,6 +148,7 @@ pub fn run() -> ExitCode {
     let printer = Printer::new(cli.quiet);
     let result = match cli.command {
         Command::Fill(args) => fill::run(args, printer),
+        Command::Finish(args) => finish::run(args, printer),
         Command::Ask(args) => ask::run(args, printer),
         Command::Kb(cmd) => kb::run(cmd, printer),
         Command::Eval(args) => eval::run(args, printer),

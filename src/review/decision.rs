@@ -334,6 +334,7 @@ mod tests {
                 question(Status::Review, Some("Yes")),
             ],
             summary: Summary::default(),
+            original: None,
         };
         let qs = &report.questions;
         let mut edit = req(Action::Edit);

@@ -1,20 +1,75 @@
-//! The finished workbook: the draft writer run on the original with the
-//! decisions applied.
+//! The finished questionnaire: the customer's own file with the reviewed
+//! answers written in (the original writer of `sheet::original`), and the
+//! review draft with the decisions applied.
 
 use std::path::Path;
 
 use super::decision::{Action, Decision, apply};
-use crate::report::Report;
+use crate::report::{Report, Status};
+use crate::sheet::original::{self, CellEdit, Outcome};
 use crate::sheet::{self, SheetError};
 
-/// Writes the finished workbook of `original` (named `file_name`) to `path`.
-///
-/// The draft writer keeps what the file already holds in details cells, and
-/// in answer cells of questions it does not answer. A reviewer's decision
-/// replaces them: the details cell of an accepted, edited or chosen answer
-/// that has details, and the answer cells of a cleared question, are emptied
-/// first.
+/// Writes the original file (`file_name`, content `original`) to `path`
+/// with the answers that are decided: accepted, edited and chosen answers
+/// (and their details, which replace what the details cell held), plus
+/// undecided `auto` answers. A cleared question's answer cell (or mark
+/// cells) is emptied. Undecided `review` answers and flagged questions are
+/// not written: nobody has vouched for them. Returns what was written and
+/// the file's extension (`xlsx`, `xlsm` or `csv`).
 pub fn write_finished(
+    file_name: &str,
+    original: Vec<u8>,
+    report: &Report,
+    decisions: &[Option<Decision>],
+    path: &Path,
+) -> Result<(Outcome, &'static str), SheetError> {
+    let mut wb = sheet::read_bytes(Path::new(file_name), original.clone())?;
+    let (layouts, _) = sheet::detect(&wb, &sheet::Overrides::default())?;
+    let mut finished = apply(report, decisions);
+    let mut clears = Vec::new();
+    for (q, d) in finished.questions.iter_mut().zip(decisions) {
+        let action = d.as_ref().map(|d| d.action);
+        let Some(layout) = layouts
+            .iter()
+            .find(|l| wb.sheets.get(l.sheet).is_some_and(|s| s.name == q.sheet))
+        else {
+            continue;
+        };
+        let row = q.row.saturating_sub(1);
+        match action {
+            Some(Action::Accept | Action::Edit | Action::Choose) if q.details.is_some() => {
+                // The reviewer's details replace the cell's.
+                wb.sheets[layout.sheet].clear(row, layout.details_col);
+            }
+            Some(Action::Clear) => {
+                let cols: Vec<u32> = if layout.marks.is_empty() {
+                    vec![layout.answer_col]
+                } else {
+                    layout.marks.iter().map(|(c, _)| *c).collect()
+                };
+                for col in cols {
+                    clears.push(CellEdit {
+                        sheet: q.sheet.clone(),
+                        row,
+                        col,
+                        value: None,
+                    });
+                }
+            }
+            Some(Action::Flag) => q.status = Status::Unmatched,
+            None if q.status == Status::Review => q.status = Status::Unmatched,
+            _ => {}
+        }
+    }
+    let mut edits = original::draft_edits(&wb, &layouts, &finished, &[Status::Auto]);
+    edits.extend(clears);
+    let outcome = original::write_original(&wb, &layouts, &original, &edits, path)?;
+    Ok((outcome, original::extension(&wb, &original)))
+}
+
+/// Writes the review draft of the original with the decisions applied:
+/// every drafted answer, with its status, confidence, entry and evidence.
+pub fn write_finished_draft(
     file_name: &str,
     original: Vec<u8>,
     report: &Report,

@@ -23,7 +23,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::report::Report;
 pub use decision::{Action, Decision, DecisionError, Request, apply, resolve};
-pub use export::write_finished;
+pub use export::{write_finished, write_finished_draft};
 pub use learn::{ToLearn, to_learn};
 
 #[derive(Debug, thiserror::Error)]
@@ -592,6 +592,7 @@ mod tests {
             },
             sheets: vec![],
             summary: Summary::of(&questions),
+            original: None,
             questions,
         }
     }

@@ -42,6 +42,10 @@ pub struct Layout {
     /// Empty when the answer is written as text in `answer_col`.
     pub marks: Vec<(u32, String)>,
     pub questions: Vec<Question>,
+    /// Rows that read like questions but whose answer cell holds a formula
+    /// (a copy of another sheet's field): never filled, and reported by the
+    /// original writer.
+    pub computed: Vec<u32>,
 }
 
 /// One question row.
@@ -280,7 +284,7 @@ fn detect_sheet(
         Some(h) if !answer_is_new => mark_columns(sheet, h, answer_col),
         _ => Vec::new(),
     };
-    let mut questions = collect_questions(
+    let questions = collect_questions(
         sheet,
         &family,
         header_row,
@@ -290,6 +294,11 @@ fn detect_sheet(
         answer_col,
         answer_is_new,
     );
+    // A formula in the answer cell computes the answer (a copy of another
+    // sheet's field): not a question to fill.
+    let (computed, mut questions): (Vec<Question>, Vec<Question>) = questions
+        .into_iter()
+        .partition(|q| !answer_is_new && sheet.is_formula(q.row, answer_col));
     if questions.is_empty() {
         return Err("no question rows under the header");
     }
@@ -313,6 +322,7 @@ fn detect_sheet(
         details_is_new,
         marks,
         questions,
+        computed: computed.into_iter().map(|q| q.row).collect(),
     })
 }
 
@@ -937,9 +947,6 @@ fn collect_questions(
             .collect()
     };
     rows.into_iter()
-        // A formula in the answer cell computes the answer (a copy of
-        // another sheet's field): not a question to fill.
-        .filter(|q| answer_is_new || !sheet.is_formula(q.row, answer_col))
         .map(|q| {
             let existing = (!answer_is_new)
                 .then(|| sheet.get(q.row, answer_col))

@@ -6,7 +6,6 @@
 //! number, never as a formula, so a cell starting with `=` stays text.
 
 use std::collections::HashMap;
-use std::io::Write as _;
 use std::path::Path;
 
 use rust_xlsxwriter::{
@@ -120,23 +119,12 @@ pub fn write_draft(
     write_map(book.add_worksheet(), wb, layouts, report, &names)
         .map_err(|e| fail(e.to_string()))?;
     let bytes = book.save_to_buffer().map_err(|e| fail(e.to_string()))?;
-
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".vetted-draft")
-        .tempfile_in(dir)
-        .map_err(|e| fail(e.to_string()))?;
-    tmp.write_all(&bytes).map_err(|e| fail(e.to_string()))?;
-    tmp.persist(path).map_err(|e| fail(e.error.to_string()))?;
-    Ok(())
+    super::write_atomic(path, &bytes).map_err(|e| fail(e.to_string()))
 }
 
 /// Valid, unique Excel sheet names for the input sheets (csv files are named
 /// after the file, which may be too long or hold forbidden characters).
-fn sheet_names(wb: &Workbook) -> Vec<String> {
+pub(super) fn sheet_names(wb: &Workbook) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for s in &wb.sheets {
         let mut name: String = s
@@ -243,7 +231,13 @@ fn write_summary(ws: &mut Worksheet, name: &str, report: &Report, f: &Formats) -
 }
 
 /// Writes one input value, with the row's status format when it has one.
-fn write_value(ws: &mut Worksheet, row: u32, col: u16, v: &Value, fmt: Option<&Format>) -> XResult {
+pub(super) fn write_value(
+    ws: &mut Worksheet,
+    row: u32,
+    col: u16,
+    v: &Value,
+    fmt: Option<&Format>,
+) -> XResult {
     let default = Format::default();
     let f = fmt.unwrap_or(&default);
     match v {

@@ -7,6 +7,7 @@
 
 mod detect;
 mod draft;
+pub mod original;
 mod read;
 mod review;
 mod validation;
@@ -76,7 +77,13 @@ pub enum SheetError {
     NoQuestions { path: PathBuf, detail: String },
     #[error("`{}` is not a draft written by `vetted fill` (no `vetted map` sheet)", .0.display())]
     NotADraft(PathBuf),
-    #[error("cannot write draft `{}`: {detail}", path.display())]
+    #[error("`{}` is not a draft of `{}`: {detail}", draft.display(), original.display())]
+    NotTheDraftOf {
+        draft: PathBuf,
+        original: PathBuf,
+        detail: String,
+    },
+    #[error("cannot write `{}`: {detail}", path.display())]
     Write { path: PathBuf, detail: String },
 }
 
@@ -115,6 +122,22 @@ impl SheetError {
             },
         }
     }
+}
+
+/// Writes `bytes` to `path` atomically: the file appears complete or not at
+/// all, and a file already there is replaced only once the new one is whole.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".vetted-out")
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
 /// The Excel reference of a 0-based cell: `(11, 2)` → `C12`.

@@ -144,6 +144,21 @@ impl Sheet {
         self.formulas.contains(&(row, col))
     }
 
+    /// Sets a cell's value, growing the sheet as needed.
+    pub fn set(&mut self, row: u32, col: u32, value: Value) {
+        let (r, c) = (row as usize, col as usize);
+        if self.rows.len() <= r {
+            self.rows.resize_with(r + 1, Vec::new);
+        }
+        let cells = &mut self.rows[r];
+        if cells.len() <= c {
+            cells.resize(c + 1, Value::Empty);
+        }
+        cells[c] = value;
+        self.width = self.width.max(col + 1);
+        self.formulas.remove(&(row, col));
+    }
+
     /// Empties a cell (a reviewer's decision replaces what the file held).
     pub fn clear(&mut self, row: u32, col: u32) {
         if let Some(cell) = self
@@ -1184,7 +1199,7 @@ pub fn csv_sheet_name(path: &Path) -> String {
 }
 
 /// Picks `,`, `;` or tab: the one that splits the first lines most consistently.
-fn sniff_delimiter(text: &str) -> u8 {
+pub(super) fn sniff_delimiter(text: &str) -> u8 {
     let lines: Vec<&str> = text
         .lines()
         .filter(|l| !l.trim().is_empty())
@@ -1204,7 +1219,7 @@ fn sniff_delimiter(text: &str) -> u8 {
     best.0
 }
 
-fn cp1252(b: u8) -> char {
+pub(super) fn cp1252(b: u8) -> char {
     const HIGH: [char; 32] = [
         '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž',
         '\u{8f}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}',

@@ -33,7 +33,14 @@ pub struct Reviewed {
 
 /// Reads the questions of a draft written by `vetted fill`.
 pub fn read_reviewed(path: &Path) -> Result<Vec<Reviewed>, SheetError> {
-    let wb = read(path)?;
+    reviewed(&read(path)?, path)
+}
+
+/// The questions of the draft `wb`, read from `path`.
+pub(super) fn reviewed(
+    wb: &super::read::Workbook,
+    path: &Path,
+) -> Result<Vec<Reviewed>, SheetError> {
     let not_a_draft = || SheetError::NotADraft(path.to_path_buf());
     let map = wb
         .sheets

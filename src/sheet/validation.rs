@@ -29,15 +29,15 @@ const MAX_LIST_CELLS: u64 = 1_000;
 
 /// A rectangle of cells, 0-based and inclusive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Area {
-    first_row: u32,
-    first_col: u32,
-    last_row: u32,
-    last_col: u32,
+pub(super) struct Area {
+    pub first_row: u32,
+    pub first_col: u32,
+    pub last_row: u32,
+    pub last_col: u32,
 }
 
 impl Area {
-    fn contains(&self, row: u32, col: u32) -> bool {
+    pub fn contains(&self, row: u32, col: u32) -> bool {
         (self.first_row..=self.last_row).contains(&row)
             && (self.first_col..=self.last_col).contains(&col)
     }
@@ -102,12 +102,8 @@ fn scan_zip(bytes: &[u8]) -> Option<RawLists> {
     let (sheets, names) = workbook_parts(&workbook)?;
     let mut raw = RawLists::default();
     for (name, rel) in &sheets {
-        let Some(target) = targets.get(rel) else {
+        let Some(path) = part_path(&targets, rel) else {
             continue;
-        };
-        let path = match target.strip_prefix('/') {
-            Some(abs) => abs.to_string(),
-            None => format!("xl/{target}"),
         };
         let Some(xml) = read_part(&mut zip, &path) else {
             continue;
@@ -137,7 +133,19 @@ fn scan_zip(bytes: &[u8]) -> Option<RawLists> {
     Some(raw)
 }
 
-fn read_part<R: Read + std::io::Seek>(zip: &mut zip::ZipArchive<R>, path: &str) -> Option<String> {
+/// The zip path of the part a workbook relationship points to.
+pub(super) fn part_path(targets: &HashMap<String, String>, rel: &str) -> Option<String> {
+    let target = targets.get(rel)?;
+    Some(match target.strip_prefix('/') {
+        Some(abs) => abs.to_string(),
+        None => format!("xl/{target}"),
+    })
+}
+
+pub(super) fn read_part<R: Read + std::io::Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    path: &str,
+) -> Option<String> {
     let file = zip.by_name(path).ok()?;
     let mut text = String::new();
     file.take(MAX_PART_BYTES).read_to_string(&mut text).ok()?;
@@ -164,7 +172,7 @@ fn push_ref(out: &mut String, name: &str) {
     }
 }
 
-fn attr(e: &quick_xml::events::BytesStart<'_>, key: &str) -> Option<String> {
+pub(super) fn attr(e: &quick_xml::events::BytesStart<'_>, key: &str) -> Option<String> {
     e.attributes().flatten().find_map(|a| {
         (a.key.as_ref() == key).then(|| {
             a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
@@ -175,7 +183,7 @@ fn attr(e: &quick_xml::events::BytesStart<'_>, key: &str) -> Option<String> {
 }
 
 /// Relationship id → target, from `xl/_rels/workbook.xml.rels`.
-fn relationships(xml: &str) -> HashMap<String, String> {
+pub(super) fn relationships(xml: &str) -> HashMap<String, String> {
     let mut out = HashMap::new();
     let mut reader = Reader::from_reader(BufReader::new(xml.as_bytes()));
     let mut buf = Vec::new();
@@ -194,12 +202,12 @@ fn relationships(xml: &str) -> HashMap<String, String> {
     out
 }
 
-type SheetRefs = Vec<(String, String)>;
-type Names = Vec<(String, Option<String>, String)>;
+pub(super) type SheetRefs = Vec<(String, String)>;
+pub(super) type Names = Vec<(String, Option<String>, String)>;
 
 /// The sheets (name, relationship id) in order and the defined names
 /// (name, localSheetId, formula) of `xl/workbook.xml`.
-fn workbook_parts(xml: &str) -> Option<(SheetRefs, Names)> {
+pub(super) fn workbook_parts(xml: &str) -> Option<(SheetRefs, Names)> {
     let mut sheets = Vec::new();
     let mut names = Vec::new();
     let mut reader = Reader::from_reader(BufReader::new(xml.as_bytes()));
@@ -388,7 +396,7 @@ fn parse_reference(f: &str, sheet: &str) -> Option<(String, Area)> {
 const LAST_ROW: u32 = 1_048_575;
 
 /// `C3`, `$C$3:$C$263`, or whole columns `$A:$A` → an area.
-fn parse_area(text: &str) -> Option<Area> {
+pub(super) fn parse_area(text: &str) -> Option<Area> {
     let t = text.trim().replace('$', "");
     if let Some((a, b)) = t.split_once(':')
         && !a.is_empty()

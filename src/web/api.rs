@@ -4,7 +4,7 @@ use std::path::Path as FsPath;
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequestParts, Multipart, State};
+use axum::extract::{FromRequestParts, Multipart, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -356,41 +356,86 @@ pub async fn accept_auto(
     Ok(Json(json!({ "accepted": accepted })))
 }
 
-/// The finished workbook and the finished report, built from the original.
-async fn finished(
-    state: &AppState,
-    id: String,
-    workbook: bool,
-) -> Result<(String, Vec<u8>), AppError> {
+/// What `GET .../export` returns.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    /// The customer's own file with the decided answers written in.
+    #[default]
+    Original,
+    /// The review draft with the decisions applied.
+    Draft,
+    /// The report with the decisions applied.
+    Report,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ExportQuery {
+    #[serde(default)]
+    format: ExportFormat,
+}
+
+/// A finished export: file name, content type, bytes.
+type Export = (String, &'static str, Vec<u8>);
+
+/// The finished questionnaire, draft or report, built from the original.
+async fn finished(state: &AppState, id: String, format: ExportFormat) -> Result<Export, AppError> {
     let q = state.db(move |s| Ok((s.get(&id)?, s.original(&id)?))).await;
     let (q, original) = q?;
-    tokio::task::spawn_blocking(move || -> Result<(String, Vec<u8>), AppError> {
-        let report = review::apply(&q.report, &q.decisions);
+    tokio::task::spawn_blocking(move || -> Result<Export, AppError> {
         let stem = FsPath::new(&q.listing.file_name)
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "questionnaire".into());
-        if !workbook {
-            let json = serde_json::to_vec_pretty(&report)
-                .map_err(|e| AppError::Internal(e.to_string()))?;
-            return Ok((format!("{stem}.reviewed.report.json"), json));
-        }
+        let written = |e: SheetError| AppError::Internal(format!("writing the export: {e}"));
         let dir = tempfile::tempdir().map_err(|e| AppError::Internal(e.to_string()))?;
-        let path = dir.path().join("finished.xlsx");
-        review::write_finished(
-            &q.listing.file_name,
-            original,
-            &q.report,
-            &q.decisions,
-            &path,
-        )
-        .map_err(|e| AppError::Internal(format!("writing the finished workbook: {e}")))?;
-        let bytes = std::fs::read(&path).map_err(|e| AppError::Internal(e.to_string()))?;
-        Ok((format!("{stem}.reviewed.xlsx"), bytes))
+        let path = dir.path().join("finished");
+        let read = |p: &FsPath| std::fs::read(p).map_err(|e| AppError::Internal(e.to_string()));
+        match format {
+            ExportFormat::Report => {
+                let report = review::apply(&q.report, &q.decisions);
+                let json = serde_json::to_vec_pretty(&report)
+                    .map_err(|e| AppError::Internal(e.to_string()))?;
+                Ok((
+                    format!("{stem}.reviewed.report.json"),
+                    "application/json",
+                    json,
+                ))
+            }
+            ExportFormat::Draft => {
+                review::write_finished_draft(
+                    &q.listing.file_name,
+                    original,
+                    &q.report,
+                    &q.decisions,
+                    &path,
+                )
+                .map_err(written)?;
+                Ok((format!("{stem}.reviewed.draft.xlsx"), XLSX, read(&path)?))
+            }
+            ExportFormat::Original => {
+                let (_, ext) = review::write_finished(
+                    &q.listing.file_name,
+                    original,
+                    &q.report,
+                    &q.decisions,
+                    &path,
+                )
+                .map_err(written)?;
+                let content_type = match ext {
+                    "csv" => "text/csv; charset=utf-8",
+                    "xlsm" => "application/vnd.ms-excel.sheet.macroEnabled.12",
+                    _ => XLSX,
+                };
+                Ok((format!("{stem}.reviewed.{ext}"), content_type, read(&path)?))
+            }
+        }
     })
     .await
     .map_err(|e| AppError::Internal(format!("export task failed: {e}")))?
 }
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 fn attachment(name: &str, content_type: &'static str, bytes: Vec<u8>) -> Response {
     let ascii: String = name
@@ -420,21 +465,18 @@ fn attachment(name: &str, content_type: &'static str, bytes: Vec<u8>) -> Respons
 pub async fn export(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    Query(query): Query<ExportQuery>,
 ) -> Result<Response, AppError> {
-    let (name, bytes) = finished(&state, id, true).await?;
-    Ok(attachment(
-        &name,
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        bytes,
-    ))
+    let (name, content_type, bytes) = finished(&state, id, query.format).await?;
+    Ok(attachment(&name, content_type, bytes))
 }
 
 pub async fn export_report(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let (name, bytes) = finished(&state, id, false).await?;
-    Ok(attachment(&name, "application/json", bytes))
+    let (name, content_type, bytes) = finished(&state, id, ExportFormat::Report).await?;
+    Ok(attachment(&name, content_type, bytes))
 }
 
 /// Learns from the decisions: accepted and chosen wordings become their

@@ -8,6 +8,7 @@ mod hostile;
 mod import;
 mod kb;
 mod learn;
+mod original;
 mod real_files;
 mod semantic;
 mod serve;

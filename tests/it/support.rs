@@ -166,3 +166,30 @@ pub fn report(path: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).expect("report is JSON")
 }
+
+/// The entries of a zip package, in order: name and inflated bytes.
+pub fn zip_entries(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    use std::io::Read as _;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip package");
+    (0..zip.len())
+        .map(|i| {
+            let mut entry = zip.by_index(i).unwrap();
+            let mut data = Vec::new();
+            entry.read_to_end(&mut data).unwrap();
+            (entry.name().unwrap().to_string(), data)
+        })
+        .collect()
+}
+
+/// The names of the entries that differ between two packages with the same
+/// entries (asserted), in order.
+pub fn changed_entries(before: &[u8], after: &[u8]) -> Vec<String> {
+    let (a, b) = (zip_entries(before), zip_entries(after));
+    let names = |v: &[(String, Vec<u8>)]| v.iter().map(|e| e.0.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&a), names(&b), "the packages hold other entries");
+    a.iter()
+        .zip(&b)
+        .filter(|(x, y)| x.1 != y.1)
+        .map(|(x, _)| x.0.clone())
+        .collect()
+}

@@ -11,7 +11,7 @@ use vetted::matcher::{Matcher, Options};
 use vetted::review::Store;
 use vetted::web::{self, AppState, Config, Loader};
 
-use crate::support::{Test, repo};
+use crate::support::{Test, changed_entries, repo};
 
 const TOKEN: &str = "correct-horse-battery";
 const BOUNDARY: &str = "XvettedBoundaryX";
@@ -297,6 +297,45 @@ async fn upload_list_get_decide_and_export() {
     let sheet = wb.sheets.iter().find(|s| s.name == sheet_name).unwrap();
     let (col, row) = split_cell(&answer_cell);
     assert_eq!(sheet.get(row, col).display(), "No");
+    // It is the uploaded file itself: only the answered sheet's XML changed.
+    let upload = std::fs::read(repo().join("samples/northwind-vendor-assessment.xlsx")).unwrap();
+    let changed = changed_entries(&upload, &r.body);
+    assert_eq!(changed.len(), 1, "{changed:?}");
+    assert!(changed[0].starts_with("xl/worksheets/"), "{changed:?}");
+    // Only decided and `auto` answers are in it: an undecided `review`
+    // answer is not.
+    let undecided = question_where(&q, |x| {
+        x["status"] == "review" && x["index"] != i && x["index"] != j && x["index"] != k
+    });
+    let (col, row) = split_cell(undecided["answer_cell"].as_str().unwrap());
+    let sheet_of = |name: &str| wb.sheets.iter().find(|s| s.name == name).unwrap();
+    assert_eq!(
+        sheet_of(undecided["sheet"].as_str().unwrap())
+            .get(row, col)
+            .display(),
+        ""
+    );
+    let (col, row) = split_cell(drafted["answer_cell"].as_str().unwrap());
+    assert_eq!(
+        sheet_of(drafted["sheet"].as_str().unwrap())
+            .get(row, col)
+            .display(),
+        drafted["answer"].as_str().unwrap()
+    );
+
+    // The review draft, with the decisions applied.
+    let r = app
+        .get(&format!("/api/questionnaires/{id}/export?format=draft"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert!(
+        r.headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .contains("northwind-vendor-assessment.reviewed.draft.xlsx")
+    );
+    let draft = vetted::sheet::read_bytes(std::path::Path::new("d.xlsx"), r.body).unwrap();
+    assert_eq!(draft.sheets[0].name, "Summary");
 
     // The finished report: the edited question is `auto` now.
     let r = app.get(&format!("/api/questionnaires/{id}/report")).await;
@@ -725,7 +764,18 @@ async fn decisions_replace_what_the_file_held() {
     decide(1, json!({"action": "clear"})).await;
     let r = app.get(&format!("/api/questionnaires/{id}/export")).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-    let wb = vetted::sheet::read_bytes(std::path::Path::new("out.xlsx"), r.body).unwrap();
+    assert!(
+        r.headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .contains("answered.reviewed.csv")
+    );
+    let text = String::from_utf8(r.body.clone()).unwrap();
+    assert!(
+        text.contains("Q-2,Do you run a firewall?,,Kept\n"),
+        "{text}"
+    );
+    let wb = vetted::sheet::read_bytes(std::path::Path::new("answered.csv"), r.body).unwrap();
     let sheet = wb.sheets.iter().find(|s| s.name == "answered.csv").unwrap();
     let cell = |c: &str| {
         let (col, row) = split_cell(c);

@@ -1,0 +1,383 @@
+//! The customer's own file with the answers written in: the other output
+//! beside the draft.
+//!
+//! - **xlsx, xlsm**: the package is patched ([`xlsx`]): only the answer
+//!   cells change; styles, dropdowns, formulas, hidden sheets, merged cells,
+//!   comments, defined names, macros and every other part stay as they were.
+//! - **csv**: the answer fields are filled in the original text ([`csv`]);
+//!   every other byte stays, quoting included. Cells a spreadsheet program
+//!   would run as a formula are neutralised.
+//! - **xls, ods, xlsb** cannot be patched: they become an xlsx with the same
+//!   sheets and values ([`convert`]).
+//!
+//! Invariant: a formula cell is never overwritten, and a cell hidden inside
+//! a merged range is never written; both are reported as [`Skipped`].
+
+mod convert;
+mod csv;
+mod finish;
+mod xlsx;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+pub use finish::reviewed_edits;
+
+use super::detect::Layout;
+use super::read::{Format, Workbook};
+use super::validation::parse_cell;
+use super::{SheetError, cell_ref};
+use crate::report::{OriginalReport, Report, SkippedCell, Status};
+
+/// One cell to change in the original.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CellEdit {
+    pub sheet: String,
+    /// 0-based row and column.
+    pub row: u32,
+    pub col: u32,
+    /// The text to write; `None` empties the cell.
+    pub value: Option<String>,
+}
+
+/// Why a cell was left as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Skip {
+    Formula,
+    SharedFormula,
+    ArrayFormula,
+    /// Inside this merged range, not its top-left cell: hidden.
+    Merged(String),
+    /// The row or its cells carry no references, so a new cell's place is
+    /// ambiguous.
+    NoReferences,
+}
+
+impl fmt::Display for Skip {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Skip::Formula => f.write_str("it holds a formula"),
+            Skip::SharedFormula => f.write_str("it holds a shared formula"),
+            Skip::ArrayFormula => f.write_str("it is part of an array formula"),
+            Skip::Merged(range) => write!(f, "it is hidden inside the merged range {range}"),
+            Skip::NoReferences => {
+                f.write_str("its row has cells without references, so it cannot be placed")
+            }
+        }
+    }
+}
+
+/// A cell left alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub sheet: String,
+    /// `C12`.
+    pub cell: String,
+    pub reason: Skip,
+}
+
+/// How the original was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// The xlsx/xlsm package, patched.
+    Patched,
+    /// The csv text, patched.
+    Csv,
+    /// An xls, ods or xlsb converted to xlsx.
+    Converted(Format),
+}
+
+/// What writing the original did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub kind: Kind,
+    /// Cells written and emptied.
+    pub written: usize,
+    pub cleared: usize,
+    pub skipped: Vec<Skipped>,
+    /// The sheets whose XML was patched (xlsx/xlsm).
+    pub sheets: Vec<String>,
+    /// csv: the customer's cells prefixed with `'` so that no spreadsheet
+    /// program runs them as formulas (written answers are always
+    /// neutralised; these are the file's own cells).
+    pub neutralised: usize,
+}
+
+impl Outcome {
+    /// A one-line summary: `patched 2 sheets: 120 cells written, 3 left alone`.
+    pub fn summary(&self) -> String {
+        let mut s = match self.kind {
+            Kind::Patched => format!(
+                "patched {} sheet{}: {} cell{} written",
+                self.sheets.len(),
+                plural(self.sheets.len()),
+                self.written,
+                plural(self.written)
+            ),
+            Kind::Csv => format!("{} field{} written", self.written, plural(self.written)),
+            Kind::Converted(from) => format!(
+                "converted from {} to xlsx: {} cell{} written",
+                format_name(from),
+                self.written,
+                plural(self.written)
+            ),
+        };
+        if self.cleared > 0 {
+            s.push_str(&format!(", {} emptied", self.cleared));
+        }
+        if !self.skipped.is_empty() {
+            s.push_str(&format!(", {} left alone", self.skipped.len()));
+        }
+        if self.neutralised > 0 {
+            s.push_str(&format!(
+                ", {} formula-like cell{} neutralised",
+                self.neutralised,
+                plural(self.neutralised)
+            ));
+        }
+        s
+    }
+}
+
+impl Outcome {
+    /// The report's account of it, for the original written to `path`.
+    pub fn to_report(&self, path: &Path) -> OriginalReport {
+        OriginalReport {
+            path: path.display().to_string(),
+            how: match self.kind {
+                Kind::Patched => "patched",
+                Kind::Csv => "csv",
+                Kind::Converted(_) => "converted",
+            }
+            .to_string(),
+            written: self.written,
+            cleared: self.cleared,
+            sheets: self.sheets.clone(),
+            skipped: self
+                .skipped
+                .iter()
+                .map(|s| SkippedCell {
+                    sheet: s.sheet.clone(),
+                    cell: s.cell.clone(),
+                    reason: s.reason.to_string(),
+                })
+                .collect(),
+            neutralised: self.neutralised,
+        }
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+pub fn format_name(f: Format) -> &'static str {
+    match f {
+        Format::Xlsx => "xlsx",
+        Format::Xlsb => "xlsb",
+        Format::Xls => "xls",
+        Format::Ods => "ods",
+        Format::Csv => "csv",
+    }
+}
+
+/// The file extension of the original written for `wb` (`bytes` are its
+/// file): xlsm stays xlsm, csv stays csv, the rest becomes xlsx.
+pub fn extension(wb: &Workbook, bytes: &[u8]) -> &'static str {
+    match wb.format {
+        Format::Csv => "csv",
+        Format::Xlsx if xlsx::is_macro_enabled(bytes) => "xlsm",
+        _ => "xlsx",
+    }
+}
+
+/// Writes `wb` (read from `bytes`) with `edits` applied to `path`,
+/// atomically. The question rows of `layouts` whose answer cell holds a
+/// formula are reported as left alone.
+pub fn write_original(
+    wb: &Workbook,
+    layouts: &[Layout],
+    bytes: &[u8],
+    edits: &[CellEdit],
+    path: &Path,
+) -> Result<Outcome, SheetError> {
+    let fail = |detail: String| SheetError::Write {
+        path: path.to_path_buf(),
+        detail,
+    };
+    for e in edits {
+        if !wb.sheets.iter().any(|s| s.name == e.sheet) {
+            return Err(fail(format!(
+                "the questionnaire has no sheet `{}`",
+                e.sheet
+            )));
+        }
+    }
+    let (out, outcome) = match wb.format {
+        Format::Xlsx => {
+            let mut by_sheet: BTreeMap<String, Vec<xlsx::CellChange>> = BTreeMap::new();
+            for e in edits {
+                by_sheet
+                    .entry(e.sheet.clone())
+                    .or_default()
+                    .push(xlsx::CellChange {
+                        row: e.row,
+                        col: e.col,
+                        value: e.value.clone(),
+                    });
+            }
+            let (out, patches) =
+                xlsx::patch_package(bytes, &by_sheet).map_err(|detail| SheetError::Corrupt {
+                    path: wb.path.clone(),
+                    detail,
+                })?;
+            let mut outcome = Outcome {
+                kind: Kind::Patched,
+                written: 0,
+                cleared: 0,
+                skipped: Vec::new(),
+                sheets: Vec::new(),
+                neutralised: 0,
+            };
+            // In workbook order.
+            for sheet in &wb.sheets {
+                let Some(p) = patches.get(&sheet.name) else {
+                    continue;
+                };
+                outcome.written += p.written;
+                outcome.cleared += p.cleared;
+                if p.written + p.cleared > 0 {
+                    outcome.sheets.push(sheet.name.clone());
+                }
+                outcome
+                    .skipped
+                    .extend(p.skipped.iter().map(|(r, c, why)| Skipped {
+                        sheet: sheet.name.clone(),
+                        cell: cell_ref(*r, *c),
+                        reason: why.clone(),
+                    }));
+            }
+            (out, outcome)
+        }
+        Format::Csv => csv::patch(&wb.path, bytes, edits)?,
+        Format::Xls | Format::Ods | Format::Xlsb => {
+            convert::to_xlsx(wb, edits).map_err(|e| fail(e.to_string()))?
+        }
+    };
+    super::write_atomic(path, &out).map_err(|e| fail(e.to_string()))?;
+    let mut outcome = outcome;
+    for layout in layouts {
+        let Some(sheet) = wb.sheets.get(layout.sheet) else {
+            continue;
+        };
+        outcome
+            .skipped
+            .extend(layout.computed.iter().map(|&row| Skipped {
+                sheet: sheet.name.clone(),
+                cell: cell_ref(row, layout.answer_col),
+                reason: Skip::Formula,
+            }));
+    }
+    Ok(outcome)
+}
+
+/// The edits that write a fill's drafted answers into the original: the
+/// answers of the questions whose status is one of `statuses` (only `auto`
+/// and `review` draft answers), and their details where the questionnaire
+/// has an empty details cell. Mark columns get an `x` in the answer's
+/// column. A sheet without an answer column gets one, with an `Answer`
+/// header (and its details a `Details` column).
+pub fn draft_edits(
+    wb: &Workbook,
+    layouts: &[Layout],
+    report: &Report,
+    statuses: &[Status],
+) -> Vec<CellEdit> {
+    let mut edits = Vec::new();
+    for q in &report.questions {
+        if !(q.status.drafts_answer() && statuses.contains(&q.status)) {
+            continue;
+        }
+        let Some(answer) = &q.answer else { continue };
+        let Some((i, layout)) = layout_of(wb, layouts, &q.sheet) else {
+            continue;
+        };
+        let sheet = &wb.sheets[i];
+        let row = q.row.saturating_sub(1);
+        let edit = |col: u32, value: Option<String>| CellEdit {
+            sheet: q.sheet.clone(),
+            row,
+            col,
+            value,
+        };
+        if layout.marks.is_empty() {
+            if let Some((_, col)) = parse_cell(&q.answer_cell) {
+                edits.push(edit(col, Some(answer.clone())));
+            }
+        } else {
+            for (col, value) in &layout.marks {
+                let marked = value == answer;
+                if marked || !sheet.get(row, *col).is_empty() {
+                    edits.push(edit(*col, marked.then(|| "x".to_string())));
+                }
+            }
+        }
+        let details_col = !layout.details_is_new || layout.answer_is_new;
+        if let Some(details) = &q.details
+            && details_col
+            && sheet.get(row, layout.details_col).is_empty()
+        {
+            edits.push(edit(layout.details_col, Some(details.clone())));
+        }
+    }
+    add_headers(wb, layouts, &mut edits);
+    edits
+}
+
+/// `Answer` and `Details` headers over columns the fill adds.
+fn add_headers(wb: &Workbook, layouts: &[Layout], edits: &mut Vec<CellEdit>) {
+    let mut headers = Vec::new();
+    for layout in layouts {
+        let (Some(h), Some(sheet)) = (layout.header_row, wb.sheets.get(layout.sheet)) else {
+            continue;
+        };
+        if !layout.answer_is_new {
+            continue;
+        }
+        let used = |col: u32| edits.iter().any(|e| e.sheet == sheet.name && e.col == col);
+        for (col, title) in [
+            (layout.answer_col, "Answer"),
+            (layout.details_col, "Details"),
+        ] {
+            if used(col) && sheet.get(h, col).is_empty() {
+                headers.push(CellEdit {
+                    sheet: sheet.name.clone(),
+                    row: h,
+                    col,
+                    value: Some(title.to_string()),
+                });
+            }
+        }
+    }
+    edits.extend(headers);
+}
+
+fn layout_of<'a>(wb: &Workbook, layouts: &'a [Layout], sheet: &str) -> Option<(usize, &'a Layout)> {
+    let i = wb.sheets.iter().position(|s| s.name == sheet)?;
+    Some((i, layouts.iter().find(|l| l.sheet == i)?))
+}
+
+/// The default name of the original written for `input`: `<stem>.filled.<ext>`
+/// (or `<stem>.<suffix>.<ext>`) in `dir`, or next to the input.
+pub fn output_path(input: &Path, dir: Option<&Path>, suffix: &str, ext: &str) -> PathBuf {
+    let stem = input.file_stem().map_or_else(
+        || "questionnaire".into(),
+        |s| s.to_string_lossy().into_owned(),
+    );
+    let name = format!("{stem}.{suffix}.{ext}");
+    match dir {
+        Some(d) => d.join(name),
+        None => input.with_file_name(name),
+    }
+}
