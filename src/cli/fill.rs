@@ -282,7 +282,8 @@ fn fill_one(
         path: report_path.clone(),
         detail: e.to_string(),
     })?;
-    write_atomic(&report_path, &json).map_err(|e| FillOneError::Report {
+    let json = [json.as_slice(), b"\n"].concat();
+    crate::sheet::write_atomic(&report_path, &json).map_err(|e| FillOneError::Report {
         path: report_path.clone(),
         detail: e.to_string(),
     })?;
@@ -342,20 +343,4 @@ pub(super) fn same_file(a: &Path, b: &Path) -> bool {
         (Ok(a), Ok(b)) => a == b,
         _ => false,
     }
-}
-
-/// Writes a file so that it appears complete or not at all.
-fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write as _;
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".vetted-report")
-        .tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.write_all(b"\n")?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
 }

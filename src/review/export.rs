@@ -7,7 +7,7 @@ use std::path::Path;
 use super::decision::{Action, Decision, apply};
 use crate::report::{Report, Status};
 use crate::sheet::original::{self, CellEdit, Outcome};
-use crate::sheet::{self, SheetError};
+use crate::sheet::{self, Layout, SheetError, Workbook};
 
 /// Writes the original file (`file_name`, content `original`) to `path`
 /// with the answers that are decided: accepted, edited and chosen answers
@@ -29,10 +29,7 @@ pub fn write_finished(
     let mut clears = Vec::new();
     for (q, d) in finished.questions.iter_mut().zip(decisions) {
         let action = d.as_ref().map(|d| d.action);
-        let Some(layout) = layouts
-            .iter()
-            .find(|l| wb.sheets.get(l.sheet).is_some_and(|s| s.name == q.sheet))
-        else {
+        let Some(layout) = layout_of(&wb, &layouts, &q.sheet) else {
             continue;
         };
         let row = q.row.saturating_sub(1);
@@ -80,10 +77,7 @@ pub fn write_finished_draft(
     let (layouts, _) = sheet::detect(&wb, &sheet::Overrides::default())?;
     for (q, d) in report.questions.iter().zip(decisions) {
         let Some(d) = d else { continue };
-        let Some(layout) = layouts
-            .iter()
-            .find(|l| wb.sheets.get(l.sheet).is_some_and(|s| s.name == q.sheet))
-        else {
+        let Some(layout) = layout_of(&wb, &layouts, &q.sheet) else {
             continue;
         };
         let row = q.row.saturating_sub(1);
@@ -103,4 +97,11 @@ pub fn write_finished_draft(
     }
     let finished = apply(report, decisions);
     sheet::write_draft(&wb, &layouts, &finished, path)
+}
+
+/// The layout of the sheet named `sheet`.
+fn layout_of<'a>(wb: &Workbook, layouts: &'a [Layout], sheet: &str) -> Option<&'a Layout> {
+    layouts
+        .iter()
+        .find(|l| wb.sheets.get(l.sheet).is_some_and(|s| s.name == sheet))
 }

@@ -50,21 +50,33 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// `vetted fill INPUT --kb knowledge_base ARGS...` in a fresh directory.
+fn fill(input: &Path, args: &[&str]) -> Test {
+    let kb = repo().join("knowledge_base");
+    Test::new()
+        .args([
+            "fill",
+            input.to_str().unwrap(),
+            "--kb",
+            kb.to_str().unwrap(),
+        ])
+        .args(args)
+}
+
 fn fill_original(input: &Path) -> Case {
     let ext = input.extension().unwrap().to_str().unwrap();
-    let t = Test::new().args([
-        "fill",
-        input.to_str().unwrap(),
-        "--kb",
-        repo().join("knowledge_base").to_str().unwrap(),
-        "--format",
-        "original",
-        "--overwrite",
-        "--out-dir",
-        "out",
-        "--report",
-        "out/report.json",
-    ]);
+    let t = fill(
+        input,
+        &[
+            "--format",
+            "original",
+            "--overwrite",
+            "--out-dir",
+            "out",
+            "--report",
+            "out/report.json",
+        ],
+    );
     t.run().expect(0);
     let stem = input.file_stem().unwrap().to_str().unwrap();
     let output = t.path(&format!("out/{stem}.filled.{ext}"));
@@ -593,20 +605,19 @@ fn kb_answers() -> String {
 fn statuses_choose_which_answers_are_written() {
     let sample = repo().join("samples/northwind-vendor-assessment.xlsx");
     let run = |statuses: &str| {
-        let t = Test::new().args([
-            "fill",
-            sample.to_str().unwrap(),
-            "--kb",
-            repo().join("knowledge_base").to_str().unwrap(),
-            "--format",
-            "original",
-            "--statuses",
-            statuses,
-            "-o",
-            "out.xlsx",
-            "--report",
-            "r.json",
-        ]);
+        let t = fill(
+            &sample,
+            &[
+                "--format",
+                "original",
+                "--statuses",
+                statuses,
+                "-o",
+                "out.xlsx",
+                "--report",
+                "r.json",
+            ],
+        );
         t.run().expect(0);
         let r = report(&t.path("r.json"));
         (
@@ -620,33 +631,19 @@ fn statuses_choose_which_answers_are_written() {
     assert!(summary["review"].as_u64().unwrap() > 0);
     assert!(auto_only >= summary["auto"].as_u64().unwrap());
     assert!(both > auto_only, "{both} vs {auto_only}");
-    Test::new()
-        .args([
-            "fill",
-            sample.to_str().unwrap(),
-            "--format",
-            "original",
-            "--statuses",
-            "unmatched",
-        ])
-        .run()
-        .expect(2);
+    fill(
+        &sample,
+        &["--format", "original", "--statuses", "unmatched"],
+    )
+    .run()
+    .expect(2);
 }
 
 #[test]
 fn xls_and_ods_become_xlsx_with_a_message() {
     for ext in ["xls", "ods"] {
         let fixture = repo().join(format!("tests/fixtures/formats/questionnaire.{ext}"));
-        let t = Test::new().args([
-            "fill",
-            fixture.to_str().unwrap(),
-            "--kb",
-            repo().join("knowledge_base").to_str().unwrap(),
-            "--format",
-            "original",
-            "--out-dir",
-            "out",
-        ]);
+        let t = fill(&fixture, &["--format", "original", "--out-dir", "out"]);
         let run = t.run().expect(0);
         assert!(
             run.stderr()
@@ -723,19 +720,18 @@ fn csv_stays_csv_with_its_quoting_and_no_formula_injection() {
 fn a_real_csv_keeps_every_other_byte() {
     let Some(dir) = shared() else { return };
     let input = dir.join("instructure-filled/Intelligent Insights HECVAT Lite.csv");
-    let t = Test::new().args([
-        "fill",
-        input.to_str().unwrap(),
-        "--kb",
-        repo().join("knowledge_base").to_str().unwrap(),
-        "--format",
-        "original",
-        "--overwrite",
-        "-o",
-        "out.csv",
-        "--report",
-        "r.json",
-    ]);
+    let t = fill(
+        &input,
+        &[
+            "--format",
+            "original",
+            "--overwrite",
+            "-o",
+            "out.csv",
+            "--report",
+            "r.json",
+        ],
+    );
     t.run().expect(0);
     let r = report(&t.path("r.json"));
     assert!(r["original"]["written"].as_u64().unwrap() > 10);
@@ -785,16 +781,7 @@ fn raw_records(bytes: &[u8]) -> Vec<(Vec<Vec<u8>>, Vec<u8>)> {
 #[test]
 fn finish_carries_a_reviewed_draft_into_the_original() {
     let sample = repo().join("samples/northwind-vendor-assessment.xlsx");
-    let t = Test::new().args([
-        "fill",
-        sample.to_str().unwrap(),
-        "--kb",
-        repo().join("knowledge_base").to_str().unwrap(),
-        "-o",
-        "draft.xlsx",
-        "--report",
-        "r.json",
-    ]);
+    let t = fill(&sample, &["-o", "draft.xlsx", "--report", "r.json"]);
     t.run().expect(0);
     let r = report(&t.path("r.json"));
     let drafted: Vec<&Value> = r["questions"]
