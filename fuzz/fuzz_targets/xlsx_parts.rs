@@ -2,6 +2,10 @@
 //! byte, a shared strings table, packed into an otherwise valid xlsx. Random
 //! bytes rarely survive the zip layer's checksums; this target goes straight
 //! to calamine's XML parsing, the streaming reader and the limits.
+//!
+//! A workbook that reads is then patched by the original writer (answers
+//! into every detected question's cells, plus a few fixed cells), and the
+//! patched file must read again: a patch must never break a file.
 
 #![no_main]
 
@@ -10,6 +14,7 @@ use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
 use vetted::sheet;
+use vetted::sheet::original::CellEdit;
 use zip::write::SimpleFileOptions;
 
 const TYPES: &str = r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>"#;
@@ -46,8 +51,37 @@ fuzz_target!(|data: &[u8]| {
         None => (data, &b""[..]),
     };
     let bytes = xlsx(sheet, strings);
-    let Ok(workbook) = sheet::read_bytes(Path::new("fuzz.xlsx"), bytes) else {
+    let Ok(workbook) = sheet::read_bytes(Path::new("fuzz.xlsx"), bytes.clone()) else {
         return;
     };
-    let _ = sheet::detect(&workbook, &sheet::Overrides::default());
+    let layouts = sheet::detect(&workbook, &sheet::Overrides::default())
+        .map(|(l, _)| l)
+        .unwrap_or_default();
+    let mut edits: Vec<CellEdit> = [(0, 0), (2, 2), (99, 25), (4, 1)]
+        .into_iter()
+        .map(|(row, col)| edit(row, col, Some("Yes & <no>")))
+        .collect();
+    edits.push(edit(1, 1, None));
+    for layout in &layouts {
+        for q in &layout.questions {
+            edits.push(edit(q.row, layout.answer_col, Some("=1+1")));
+            edits.push(edit(q.row, layout.details_col, Some("_x0041_ details\u{1}")));
+        }
+    }
+    let out = std::env::temp_dir().join(format!("vetted-fuzz-{}.xlsx", std::process::id()));
+    if sheet::original::write_original(&workbook, &layouts, &bytes, &edits, &out).is_ok() {
+        let patched = std::fs::read(&out).expect("the patched file");
+        if let Err(e) = sheet::read_bytes(Path::new("patched.xlsx"), patched) {
+            panic!("a workbook that read no longer reads once patched: {e}");
+        }
+    }
 });
+
+fn edit(row: u32, col: u32, value: Option<&str>) -> CellEdit {
+    CellEdit {
+        sheet: "Security".into(),
+        row,
+        col,
+        value: value.map(str::to_string),
+    }
+}

@@ -421,7 +421,13 @@ async fn finished(state: &AppState, id: String, format: ExportFormat) -> Result<
                     &q.decisions,
                     &path,
                 )
-                .map_err(written)?;
+                .map_err(|e| match e {
+                    // The file was read, but its XML cannot be patched.
+                    SheetError::Corrupt { detail, .. } => AppError::Unprocessable(format!(
+                        "the answers cannot be written into this file ({detail}); download the review draft instead"
+                    )),
+                    e => written(e),
+                })?;
                 let content_type = match ext {
                     "csv" => "text/csv; charset=utf-8",
                     "xlsm" => "application/vnd.ms-excel.sheet.macroEnabled.12",

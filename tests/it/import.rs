@@ -429,6 +429,36 @@ fn mark_columns_with_overwrite_move_the_mark() {
 }
 
 #[test]
+fn mark_columns_in_the_original_move_the_mark() {
+    let kb = [
+        entry(
+            "sast",
+            "Do you use an automated source code analysis tool to detect security defects in code prior to production?",
+            "Yes",
+        ),
+        entry("enc", "Do you encrypt customer data at rest?", "N/A"),
+    ]
+    .concat();
+    let t = Test::new().file("kb/k.toml", &kb);
+    caiq_v3_questionnaire(&t.path("caiq.xlsx"));
+    // `-o draft.xlsx` names the output; with `--format original` it is the
+    // questionnaire itself.
+    let (t, r) = fill_with(t, "caiq.xlsx", "kb", &["--overwrite", "--format", "original"]);
+    assert_eq!(r["original"]["how"], "patched", "{r}");
+    let out = sheet::read(&t.path("draft.xlsx")).unwrap();
+    let s = out.sheets.iter().find(|s| s.name == "CAIQ v3.0.1").unwrap();
+    // AIS-01.2: the `x` moves from Not Applicable (H6) to Yes (F6).
+    assert_eq!(s.get(5, 5).display(), "x");
+    assert!(s.get(5, 6).is_empty() && s.get(5, 7).is_empty());
+    // AIS-01.3: `N/A` is marked under Not Applicable (H7).
+    assert_eq!(s.get(6, 7).display(), "x");
+    assert!(s.get(6, 5).is_empty() && s.get(6, 6).is_empty());
+    // No review columns, no Summary sheet: the customer's own file.
+    assert_eq!(out.sheets.len(), 1);
+    assert_eq!(s.width(), 10);
+}
+
+#[test]
 fn csv_with_bom_no_header_section_rows_and_multiline_cells() {
     let Some(dir) = shared() else {
         return;

@@ -464,12 +464,16 @@ fn patch_sheet(xml: &[u8], changes: &[CellChange]) -> Result<(Vec<u8>, SheetPatc
     }
 
     outcome.skipped.sort_by_key(|s| (s.0, s.1));
-    splices.sort_by_key(|s| s.0);
+    // By position; an insertion before a cell sorts before the cell's
+    // replacement, and equal positions keep their (column) order.
+    splices.sort_by_key(|s| (s.0, s.1));
     let extra: usize = splices.iter().map(|s| s.2.len()).sum();
     let mut out = Vec::with_capacity(xml.len() + extra);
     let mut cursor = 0;
     for (start, end, bytes) in splices {
-        debug_assert!(start >= cursor, "splices overlap");
+        if start < cursor {
+            return Err(format!("two changes overlap at byte {start}"));
+        }
         out.extend_from_slice(&xml[cursor..start]);
         out.extend_from_slice(&bytes);
         cursor = end;
@@ -807,6 +811,17 @@ mod tests {
         assert_eq!(
             out,
             r#"<worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t xml:space="preserve">a</t></is></c></row></sheetData></worksheet>"#
+        );
+    }
+
+    #[test]
+    fn a_cell_inserted_before_a_cleared_one() {
+        // A mark moving from C3 to B3: B3 goes in right before C3 empties.
+        let (out, o) = patch(SHEET, &[change("B1", Some("x")), change("C1", None)]);
+        assert_eq!((o.written, o.cleared), (1, 1));
+        assert!(
+            out.contains(r#"<c r="A1" t="s"><v>0</v></c><c r="B1" t="inlineStr"><is><t xml:space="preserve">x</t></is></c><c r="C1" s="4"/></row>"#),
+            "{out}"
         );
     }
 
