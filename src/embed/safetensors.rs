@@ -99,10 +99,14 @@ impl Weights {
             bail!("tensor `{full}` has shape {:?}, not {shape:?}", info.shape);
         }
         let [start, end] = info.data_offsets;
-        let want = 4 * shape.iter().product::<usize>() as u64;
-        if end.checked_sub(start) != Some(want) || self.data + end > self.len {
+        let want = shape
+            .iter()
+            .try_fold(4usize, |n, d| n.checked_mul(*d))
+            .map(|n| n as u64);
+        let fits = self.data.checked_add(end).is_some_and(|e| e <= self.len);
+        let (Some(want), true) = (want, fits && end.checked_sub(start) == want) else {
             bail!("tensor `{full}` has a bad byte range");
-        }
+        };
         let mut buf = vec![0u8; want as usize];
         let at = self.data + start;
         self.read_at(at, &mut buf)?;
@@ -121,4 +125,50 @@ pub fn floats(bytes: &[u8]) -> Vec<f32> {
         .chunks_exact(4)
         .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(header: &str, data: &[u8]) -> tempfile::NamedTempFile {
+        let mut bytes = (header.len() as u64).to_le_bytes().to_vec();
+        bytes.extend_from_slice(header.as_bytes());
+        bytes.extend_from_slice(data);
+        let f = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(f.path(), bytes).unwrap();
+        f
+    }
+
+    #[test]
+    fn reads_f32_tensors_and_refuses_bad_ones() {
+        let data: Vec<u8> = [1.0f32, -2.5]
+            .iter()
+            .flat_map(|x| x.to_le_bytes())
+            .collect();
+        let f = file(
+            r#"{"__metadata__":{"format":"pt"},
+                "a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},
+                "h":{"dtype":"F16","shape":[2],"data_offsets":[0,4]},
+                "far":{"dtype":"F32","shape":[2],"data_offsets":[8,16]},
+                "huge":{"dtype":"F32","shape":[4611686018427387904,8],"data_offsets":[0,8]}}"#,
+            &data,
+        );
+        let mut w = Weights::open(f.path()).unwrap();
+        assert_eq!(w.vector("a", &[2]).unwrap(), vec![1.0, -2.5]);
+        assert!(w.vector("a", &[3]).is_err());
+        assert!(w.vector("h", &[2]).is_err());
+        assert!(w.vector("far", &[2]).is_err());
+        assert!(w.vector("huge", &[4611686018427387904, 8]).is_err());
+        assert!(w.vector("missing", &[2]).is_err());
+    }
+
+    #[test]
+    fn refuses_a_file_that_is_not_safetensors() {
+        let f = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(f.path(), b"\xff\xff\xff\xff\xff\xff\xff\x7fnot json").unwrap();
+        assert!(Weights::open(f.path()).is_err());
+        std::fs::write(f.path(), b"\x04\x00\x00\x00\x00\x00\x00\x00oops").unwrap();
+        assert!(Weights::open(f.path()).is_err());
+    }
 }
