@@ -8,23 +8,27 @@
 //! Nothing here touches the network except [`install::from_hub`], which only
 //! `vetted model install` calls.
 
+mod bert;
 mod cache;
 pub mod install;
+mod safetensors;
 
 use std::path::{Path, PathBuf};
 
-use candle_core::{DType, Device, Tensor};
-use candle_nn::VarBuilder;
-use candle_transformers::models::bert::{BertModel, Config};
+use candle_transformers::models::bert::Config;
 use sha2::{Digest, Sha256};
-use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
+use tokenizers::{Tokenizer, TruncationParams};
 
 pub use cache::{Cache, CacheOutcome};
 
 /// The files a model directory must hold.
 pub const MODEL_FILES: [&str; 3] = ["config.json", "tokenizer.json", "model.safetensors"];
-/// Sentences embedded per forward pass.
-const BATCH: usize = 32;
+/// Tokens (padding included) per forward pass: long enough for efficient
+/// matrix products, short enough for little padding.
+const BATCH_TOKENS: usize = 256;
+/// Threads embedding batches at once (each one's matrix products may also
+/// use candle's threads).
+const MAX_THREADS: usize = 2;
 /// Longer inputs are truncated (the model was trained on 256 word pieces).
 const MAX_TOKENS: usize = 256;
 
@@ -58,7 +62,7 @@ pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
 
 /// A loaded sentence-embedding model.
 pub struct Model {
-    bert: BertModel,
+    bert: bert::Bert,
     tokenizer: Tokenizer,
     dir: PathBuf,
     fingerprint: String,
@@ -104,10 +108,8 @@ impl Model {
         let tokenizer_bytes = read(&tokenizer_path)?;
         let mut tokenizer =
             Tokenizer::from_bytes(&tokenizer_bytes).map_err(|e| invalid(&tokenizer_path, e))?;
-        tokenizer.with_padding(Some(PaddingParams {
-            strategy: PaddingStrategy::BatchLongest,
-            ..PaddingParams::default()
-        }));
+        // Batches are padded here, to lengths the tokenizer does not know.
+        tokenizer.with_padding(None);
         tokenizer
             .with_truncation(Some(TruncationParams {
                 max_length: MAX_TOKENS,
@@ -116,14 +118,17 @@ impl Model {
             .map_err(|e| invalid(&tokenizer_path, e))?;
 
         let weights_path = dir.join("model.safetensors");
-        let weights = read(&weights_path)?;
-        let fingerprint = fingerprint(&config_bytes, &tokenizer_bytes, &weights);
-        let device = Device::Cpu;
-        let bert = {
-            let vb = VarBuilder::from_buffered_safetensors(weights, DType::F32, &device)
-                .map_err(|e| invalid(&weights_path, e))?;
-            BertModel::load(vb, &config).map_err(|e| invalid(&weights_path, e))?
-        };
+        let mut weights =
+            safetensors::Weights::open(&weights_path).map_err(|e| invalid(&weights_path, e))?;
+        let fingerprint =
+            fingerprint(&config_bytes, &tokenizer_bytes, &mut weights).map_err(|source| {
+                EmbedError::Read {
+                    path: weights_path.clone(),
+                    source,
+                }
+            })?;
+        let bert =
+            bert::Bert::load(&mut weights, &config).map_err(|e| invalid(&weights_path, e))?;
         Ok(Model {
             bert,
             tokenizer,
@@ -143,54 +148,80 @@ impl Model {
     }
 
     /// Embeds `texts` (each distinct text once), in batches of similar
-    /// length.
+    /// length, on up to [`MAX_THREADS`] threads.
     pub fn embed(&self, texts: &[&str]) -> Result<Vec<Vector>, EmbedError> {
         let mut unique: Vec<&str> = texts.to_vec();
-        unique.sort_by_key(|t| (t.len(), *t));
+        unique.sort_unstable();
         unique.dedup();
-        let mut vectors: std::collections::HashMap<&str, Vector> =
-            std::collections::HashMap::with_capacity(unique.len());
-        for batch in unique.chunks(BATCH) {
-            vectors.extend(batch.iter().copied().zip(self.embed_batch(batch)?));
-        }
-        Ok(texts.iter().map(|t| vectors[t].clone()).collect())
-    }
-
-    fn embed_batch(&self, texts: &[&str]) -> Result<Vec<Vector>, EmbedError> {
         let encodings = self
             .tokenizer
-            .encode_batch(texts.to_vec(), true)
+            .encode_batch(unique.clone(), true)
             .map_err(run_error)?;
-        let rows = encodings.len();
-        let len = encodings.first().map_or(0, |e| e.get_ids().len());
-        if rows == 0 || len == 0 {
-            return Ok(vec![Vec::new(); rows]);
-        }
-        let flat = |f: &dyn Fn(&tokenizers::Encoding) -> &[u32]| -> Vec<u32> {
-            encodings
-                .iter()
-                .flat_map(|e| f(e).iter().copied())
-                .collect()
+        let ids: Vec<&[u32]> = encodings.iter().map(|e| e.get_ids()).collect();
+        let batches = batches(&ids);
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(MAX_THREADS)
+            .min(batches.len());
+        // Batches go out longest first to whichever thread is free.
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let work = || -> Result<Vec<(usize, Vector)>, EmbedError> {
+            let mut done = Vec::new();
+            loop {
+                let b = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(batch) = batches.get(b) else {
+                    return Ok(done);
+                };
+                let seqs: Vec<&[u32]> = batch.iter().map(|&i| ids[i]).collect();
+                let pooled = self.bert.pooled(&seqs).map_err(run_error)?;
+                done.extend(
+                    batch
+                        .iter()
+                        .copied()
+                        .zip(pooled.into_iter().map(normalized)),
+                );
+            }
         };
-        let device = &self.bert.device;
-        let ids = Tensor::from_vec(flat(&|e| e.get_ids()), (rows, len), device);
-        let types = Tensor::from_vec(flat(&|e| e.get_type_ids()), (rows, len), device);
-        let mask = Tensor::from_vec(flat(&|e| e.get_attention_mask()), (rows, len), device);
-        let (ids, types, mask) = (
-            ids.map_err(run_error)?,
-            types.map_err(run_error)?,
-            mask.map_err(run_error)?,
-        );
-        let pooled = (|| {
-            let hidden = self.bert.forward(&ids, &types, Some(&mask))?;
-            let mask = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
-            let summed = hidden.broadcast_mul(&mask)?.sum(1)?;
-            let counts = mask.sum(1)?.clamp(1e-9, f64::MAX)?;
-            summed.broadcast_div(&counts)?.to_vec2::<f32>()
-        })()
-        .map_err(run_error)?;
-        Ok(pooled.into_iter().map(normalized).collect())
+        let parts: Vec<Result<Vec<(usize, Vector)>, EmbedError>> = if threads <= 1 {
+            vec![work()]
+        } else {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = (0..threads).map(|_| scope.spawn(work)).collect();
+                handles
+                    .into_iter()
+                    .map(|h| {
+                        h.join()
+                            .unwrap_or_else(|_| Err(run_error("an embedding thread panicked")))
+                    })
+                    .collect()
+            })
+        };
+        let mut vectors: Vec<Vector> = vec![Vec::new(); unique.len()];
+        for part in parts {
+            for (i, v) in part? {
+                vectors[i] = v;
+            }
+        }
+        let position: std::collections::HashMap<&str, usize> =
+            unique.iter().enumerate().map(|(i, t)| (*t, i)).collect();
+        Ok(texts.iter().map(|t| vectors[position[t]].clone()).collect())
     }
+}
+
+/// Groups sequences (by index) into batches of similar length, longest
+/// first: padding costs as much as real tokens.
+fn batches(ids: &[&[u32]]) -> Vec<Vec<usize>> {
+    let mut order: Vec<usize> = (0..ids.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(ids[i].len()));
+    let mut out: Vec<Vec<usize>> = Vec::new();
+    for i in order {
+        match out.last_mut() {
+            // The batch's first sequence is its longest.
+            Some(b) if (b.len() + 1) * ids[b[0]].len() <= BATCH_TOKENS => b.push(i),
+            _ => out.push(vec![i]),
+        }
+    }
+    out
 }
 
 fn normalized(mut v: Vector) -> Vector {
@@ -204,23 +235,29 @@ fn normalized(mut v: Vector) -> Vector {
 /// Hashes the configuration, the tokenizer and the weights. The weights are
 /// sampled (their header plus 64 spread-out 4 KiB blocks), which tells models
 /// apart without hashing 90 MB on every run.
-fn fingerprint(config: &[u8], tokenizer: &[u8], weights: &[u8]) -> String {
+fn fingerprint(
+    config: &[u8],
+    tokenizer: &[u8],
+    weights: &mut safetensors::Weights,
+) -> std::io::Result<String> {
     let mut h = Sha256::new();
     // How this module runs the model (pooling, activation), versioned.
     h.update(b"vetted-embed-1: mean pooling, 256 tokens");
     h.update(config);
     h.update(tokenizer);
-    h.update((weights.len() as u64).to_le_bytes());
-    let block = 4096.min(weights.len());
-    let head = weights.len().min(64 * 1024);
-    h.update(&weights[..head]);
+    let len = weights.len();
+    h.update(len.to_le_bytes());
+    let mut head = vec![0u8; len.min(64 * 1024) as usize];
+    weights.read_at(0, &mut head)?;
+    h.update(&head);
+    let mut block = vec![0u8; len.min(4096) as usize];
     let samples = 64;
-    let span = weights.len().saturating_sub(block);
+    let span = len - block.len() as u64;
     for i in 0..=samples {
-        let at = span * i / samples;
-        h.update(&weights[at..at + block]);
+        weights.read_at(span * i / samples, &mut block)?;
+        h.update(&block);
     }
-    hex(&h.finalize()[..12])
+    Ok(hex(&h.finalize()[..12]))
 }
 
 fn hex(bytes: &[u8]) -> String {

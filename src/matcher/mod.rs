@@ -7,8 +7,10 @@
 //! concept overlap with its best phrasing, the character-level similarity of
 //! the wordings and, with a model, the cosine similarity of the sentence
 //! embeddings ([`crate::embed`]). The score decides the [`Status`]; a stale
-//! entry or a close runner-up with a different answer caps it at `review`,
-//! because a wrong answer sent unreviewed is worse than no answer.
+//! entry, a close runner-up with a different answer, a lead over the
+//! runner-up too small for the score (with a model) or a question with
+//! words the entry lacks (without one) caps it at `review`, because a wrong
+//! answer sent unreviewed is worse than no answer.
 
 mod fx;
 pub mod normalize;
@@ -37,6 +39,17 @@ const EXPANSION_BOOST: f32 = 0.5;
 /// "accessibility" in "accessibility contact phone" moves them less).
 const AMBIGUITY_MARGIN_LEXICAL: f32 = 0.10;
 const AMBIGUITY_MARGIN_SEMANTIC: f32 = 0.05;
+/// With a model, `auto` also needs the best score plus its lead over the
+/// runner-up to reach this: the lower the score, the clearer the lead must
+/// be (a score of 0.70 needs a lead of 0.23). Scores of right and wrong
+/// first candidates overlap, but a wrong one rarely leads by much: the KB
+/// has a neighbour on the same topic. Calibrated with leave-one-
+/// questionnaire-out cross-validation (`eval/README.md`).
+const AUTO_LEAD_TARGET: f32 = 0.93;
+/// Without a model, `auto` also needs this share of the question's
+/// (IDF-weighted) words in the entry: a word matcher cannot tell what a
+/// qualifier it does not find ("accessibility contact email") changes.
+const LEXICAL_AUTO_COVERAGE: f32 = 0.9;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MatchError {
@@ -71,8 +84,9 @@ impl Status {
 /// Matching settings.
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
-    /// Minimum score for `auto`; `None`: the calibrated default of the mode
-    /// (lexical or semantic).
+    /// Minimum score for `auto` (with a model, the lead over the runner-up
+    /// must also be clear enough); `None`: the calibrated default of the
+    /// mode (lexical or semantic).
     pub auto_threshold: Option<f32>,
     /// Minimum score for `review`; `None`: the calibrated default.
     pub review_threshold: Option<f32>,
@@ -93,14 +107,17 @@ impl Default for Options {
     }
 }
 
-/// Calibrated thresholds of lexical-only matching.
+/// Calibrated thresholds of lexical-only matching (`auto` also needs
+/// `LEXICAL_AUTO_COVERAGE`).
 pub const LEXICAL_THRESHOLDS: Thresholds = Thresholds {
-    auto: 0.86,
+    auto: 0.80,
     review: 0.40,
 };
-/// Calibrated thresholds of semantic matching (see `eval/README.md`).
+/// Calibrated thresholds of semantic matching (see `eval/README.md`); the
+/// auto threshold is a floor, above which the lead over the runner-up
+/// decides (`AUTO_LEAD_TARGET`).
 pub const SEMANTIC_THRESHOLDS: Thresholds = Thresholds {
-    auto: 0.74,
+    auto: 0.62,
     review: 0.45,
 };
 
@@ -535,6 +552,23 @@ impl Matcher {
                 reasons.push(format!(
                     "entry `{}` scores almost as high and answers differently",
                     self.entry(second).id
+                ));
+            }
+            let runner_up = candidates.get(1).map_or(0.0, |c| c.score);
+            let lead = best.score - runner_up;
+            if self.is_semantic() && best.score + lead < AUTO_LEAD_TARGET {
+                status = Status::Review;
+                reasons.push(format!(
+                    "the runner-up is too close: a score of {:.2} needs a lead of {:.2}, not {lead:.2}",
+                    best.score,
+                    AUTO_LEAD_TARGET - best.score
+                ));
+            }
+            if !self.is_semantic() && best.parts.coverage < LEXICAL_AUTO_COVERAGE {
+                status = Status::Review;
+                reasons.push(format!(
+                    "entry `{}` lacks some of the question's words",
+                    entry.id
                 ));
             }
         }
