@@ -443,7 +443,12 @@ fn mark_columns_in_the_original_move_the_mark() {
     caiq_v3_questionnaire(&t.path("caiq.xlsx"));
     // `-o draft.xlsx` names the output; with `--format original` it is the
     // questionnaire itself.
-    let (t, r) = fill_with(t, "caiq.xlsx", "kb", &["--overwrite", "--format", "original"]);
+    let (t, r) = fill_with(
+        t,
+        "caiq.xlsx",
+        "kb",
+        &["--overwrite", "--format", "original"],
+    );
     assert_eq!(r["original"]["how"], "patched", "{r}");
     let out = sheet::read(&t.path("draft.xlsx")).unwrap();
     let s = out.sheets.iter().find(|s| s.name == "CAIQ v3.0.1").unwrap();
