@@ -146,15 +146,7 @@ impl Sheet {
 
     /// Sets a cell's value, growing the sheet as needed.
     pub fn set(&mut self, row: u32, col: u32, value: Value) {
-        let (r, c) = (row as usize, col as usize);
-        if self.rows.len() <= r {
-            self.rows.resize_with(r + 1, Vec::new);
-        }
-        let cells = &mut self.rows[r];
-        if cells.len() <= c {
-            cells.resize(c + 1, Value::Empty);
-        }
-        cells[c] = value;
+        put(&mut self.rows, row as usize, col as usize, value);
         self.width = self.width.max(col + 1);
         self.formulas.remove(&(row, col));
     }
@@ -170,6 +162,18 @@ impl Sheet {
         }
         self.formulas.remove(&(row, col));
     }
+}
+
+/// Stores a cell, growing the rows as needed.
+fn put(rows: &mut Vec<Vec<Value>>, r: usize, c: usize, value: Value) {
+    if rows.len() <= r {
+        rows.resize_with(r + 1, Vec::new);
+    }
+    let cells = &mut rows[r];
+    if cells.len() <= c {
+        cells.resize(c + 1, Value::Empty);
+    }
+    cells[c] = value;
 }
 
 /// A questionnaire file, read.
@@ -1033,14 +1037,7 @@ impl<'a> SheetBuilder<'a> {
             self.formulas.insert((row, col));
         }
         if stored {
-            if self.rows.len() <= r {
-                self.rows.resize_with(r + 1, Vec::new);
-            }
-            let cells = &mut self.rows[r];
-            if cells.len() <= c {
-                cells.resize(c + 1, Value::Empty);
-            }
-            cells[c] = value;
+            put(&mut self.rows, r, c, value);
         }
         Ok(())
     }
