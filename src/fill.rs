@@ -48,8 +48,12 @@ impl Filled {
         statuses: &[Status],
         path: &Path,
     ) -> Result<original::Outcome, SheetError> {
-        let edits = original::draft_edits(&self.workbook, &self.layouts, &self.report, statuses);
-        original::write_original(&self.workbook, &self.layouts, bytes, &edits, path)
+        let (edits, not_allowed) =
+            original::draft_edits(&self.workbook, &self.layouts, &self.report, statuses);
+        let mut outcome =
+            original::write_original(&self.workbook, &self.layouts, bytes, &edits, path)?;
+        outcome.skipped.extend(not_allowed);
+        Ok(outcome)
     }
 }
 

@@ -114,6 +114,21 @@ fn text(value: Option<String>, field: &'static str) -> Result<Option<String>, De
     Ok(value)
 }
 
+/// A dropdown takes only its values: an answer becomes the allowed spelling
+/// of the same choice (as the fill step fits drafted answers), or is
+/// refused, whether typed, accepted or taken from another entry.
+fn fit(q: &QuestionReport, answer: String) -> Result<String, DecisionError> {
+    match q.allowed.as_deref().filter(|a| !a.is_empty()) {
+        Some(allowed) => crate::fill::allowed_spelling(&answer, allowed)
+            .map(str::to_string)
+            .ok_or_else(|| DecisionError::NotAllowed {
+                answer,
+                allowed: allowed.to_vec(),
+            }),
+        None => Ok(answer),
+    }
+}
+
 /// Turns a request on `q` into the decision to record. `kb_entry` is the KB
 /// entry named by a `choose` request, when the current KB has it.
 pub fn resolve(
@@ -137,7 +152,7 @@ pub fn resolve(
     match request.action {
         Action::Accept => {
             let answer = q.answer.clone().ok_or(DecisionError::NothingToAccept)?;
-            d.answer = Some(answer);
+            d.answer = Some(fit(q, answer)?);
             d.details = q.details.clone();
             d.entry = q.entry.clone();
             d.evidence = q.evidence.clone();
@@ -145,29 +160,18 @@ pub fn resolve(
         }
         Action::Edit => {
             let answer = text(request.answer, "answer")?.ok_or(DecisionError::EmptyAnswer)?;
-            // A dropdown takes only its values: the allowed spelling of the
-            // same answer (as the fill step fits drafted answers), or nothing.
-            let answer = match q.allowed.as_deref().filter(|a| !a.is_empty()) {
-                Some(allowed) => crate::fill::allowed_spelling(&answer, allowed)
-                    .map(str::to_string)
-                    .ok_or_else(|| DecisionError::NotAllowed {
-                        answer,
-                        allowed: allowed.to_vec(),
-                    })?,
-                None => answer,
-            };
-            d.answer = Some(answer);
+            d.answer = Some(fit(q, answer)?);
             d.details = text(request.details, "details")?;
             d.note = note;
         }
         Action::Choose => {
             let id = text(request.entry, "entry")?.ok_or(DecisionError::NoEntry)?;
             if let Some(e) = kb_entry.filter(|e| e.id == id) {
-                d.answer = Some(e.answer.clone());
+                d.answer = Some(fit(q, e.answer.clone())?);
                 d.details = e.details.clone();
                 d.evidence = e.evidence.clone();
             } else if let Some(c) = q.candidates.iter().find(|c| c.entry == id) {
-                d.answer = Some(c.answer.clone());
+                d.answer = Some(fit(q, c.answer.clone())?);
             } else {
                 return Err(DecisionError::UnknownEntry(id));
             }
@@ -315,6 +319,22 @@ mod tests {
             }
         );
         assert!(e.to_string().contains("Yes, No, N/A"), "{e}");
+    }
+
+    #[test]
+    fn accepted_and_chosen_answers_fit_the_dropdown_too() {
+        let mut q = question(Status::Review, Some("Quarterly"));
+        q.allowed = Some(vec!["Y".into(), "N".into()]);
+        let e = resolve(&q, req(Action::Accept), None, "Ann", "t").unwrap_err();
+        assert!(matches!(e, DecisionError::NotAllowed { .. }), "{e}");
+        // The candidate `e2` answers `No`: chosen, it is spelled `N`.
+        let mut choose = req(Action::Choose);
+        choose.entry = Some("e2".into());
+        let d = resolve(&q, choose, None, "Ann", "t").unwrap();
+        assert_eq!(d.answer.as_deref(), Some("N"));
+        q.answer = Some("Yes".into());
+        let d = resolve(&q, req(Action::Accept), None, "Ann", "t").unwrap();
+        assert_eq!(d.answer.as_deref(), Some("Y"));
     }
 
     #[test]

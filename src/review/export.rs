@@ -58,9 +58,10 @@ pub fn write_finished(
             _ => {}
         }
     }
-    let mut edits = original::draft_edits(&wb, &layouts, &finished, &[Status::Auto]);
+    let (mut edits, not_allowed) = original::draft_edits(&wb, &layouts, &finished, &[Status::Auto]);
     edits.extend(clears);
-    let outcome = original::write_original(&wb, &layouts, &original, &edits, path)?;
+    let mut outcome = original::write_original(&wb, &layouts, &original, &edits, path)?;
+    outcome.skipped.extend(not_allowed);
     Ok((outcome, original::extension(&wb, &original)))
 }
 

@@ -423,8 +423,12 @@ fn hidden_merged_cells_are_left_alone_and_reported() {
         return;
     };
     let skipped = case.report["original"]["skipped"].as_array().unwrap();
-    assert!(!skipped.is_empty());
-    for s in skipped {
+    let merged: Vec<&Value> = skipped
+        .iter()
+        .filter(|s| s["reason"].as_str().unwrap().contains("merged"))
+        .collect();
+    assert!(merged.len() >= 10, "{skipped:?}");
+    for s in merged {
         assert!(
             s["reason"]
                 .as_str()
@@ -434,6 +438,15 @@ fn hidden_merged_cells_are_left_alone_and_reported() {
         );
         // The details column D, under the answer's C:E merge.
         assert!(s["cell"].as_str().unwrap().starts_with('D'), "{s}");
+    }
+    // The other cells left alone are answers its dropdowns do not allow.
+    for s in skipped {
+        let reason = s["reason"].as_str().unwrap();
+        assert!(
+            reason.contains("merged")
+                || reason.contains("not one of the values its dropdown allows"),
+            "{s}"
+        );
     }
 }
 
@@ -893,5 +906,73 @@ fn finish_carries_a_reviewed_draft_into_the_original() {
     assert!(
         run.stderr()
             .contains("is not a draft written by `vetted fill`")
+    );
+}
+
+#[test]
+fn answers_the_dropdown_does_not_allow_are_not_written() {
+    use rust_xlsxwriter::{DataValidation, Workbook};
+    let kb = kb_answers()
+        + "[[entry]]\nid = \"access-review\"\nquestion = \"How often do you review user access rights?\"\nanswer = \"Quarterly\"\n";
+    let t = Test::new().file("knowledge_base/security.toml", kb).args([
+        "fill",
+        "dropdown.xlsx",
+        "--format",
+        "original",
+        "--auto-threshold",
+        "0.3",
+        "--review-threshold",
+        "0.1",
+    ]);
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("Questions").unwrap();
+    for (c, h) in ["ID", "Question", "Answer"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    ws.write_string(1, 0, "Q-1").unwrap();
+    ws.write_string(1, 1, "Do you encrypt customer data at rest?")
+        .unwrap();
+    ws.write_string(2, 0, "Q-2").unwrap();
+    ws.write_string(2, 1, "How often do you review user access rights?")
+        .unwrap();
+    ws.add_data_validation(
+        1,
+        2,
+        2,
+        2,
+        &DataValidation::new()
+            .allow_list_strings(&["Y", "N"])
+            .unwrap(),
+    )
+    .unwrap();
+    wb.save(t.path("dropdown.xlsx")).unwrap();
+    let run = t.run().expect(0);
+    let r = report(&t.path("dropdown.report.json"));
+    let out = sheet::read(&t.path("dropdown.filled.xlsx")).unwrap();
+    let s = sheet_of(&out, "Questions");
+    assert_eq!(
+        s.get(1, 2).display(),
+        "Y",
+        "`Yes` in the dropdown's spelling"
+    );
+    assert_eq!(
+        s.get(2, 2).display(),
+        "",
+        "`Quarterly` is not a value of the dropdown"
+    );
+    let skipped = &r["original"]["skipped"];
+    assert_eq!(skipped[0]["cell"], "C3", "{skipped}");
+    assert!(
+        skipped[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("`Quarterly`"),
+        "{skipped}"
+    );
+    assert!(
+        run.stderr().contains("cell C3 left alone"),
+        "{}",
+        run.stderr()
     );
 }

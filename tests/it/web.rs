@@ -192,7 +192,12 @@ async fn upload_list_get_decide_and_export() {
     assert_eq!(q["questions"][0]["decision"], Value::Null);
 
     // Accept a drafted answer.
-    let drafted = question_where(&q, |x| x["status"] == "review" && x["answer"].is_string());
+    // (One the cell's dropdown allows: accepting any other is a 422.)
+    let drafted = question_where(&q, |x| {
+        x["status"] == "review"
+            && x["answer"].is_string()
+            && (x["allowed"].is_null() || x["allowed"].as_array().unwrap().contains(&x["answer"]))
+    });
     let i = drafted["index"].as_u64().unwrap();
     let url = format!("/api/questionnaires/{id}/questions/{i}/decision");
     let r = app.post_json(&url, json!({"action": "accept"})).await;

@@ -52,6 +52,8 @@ pub enum Skip {
     /// The row or its cells carry no references, so a new cell's place is
     /// ambiguous.
     NoReferences,
+    /// The drafted answer is none of the values the cell's dropdown allows.
+    NotAllowed(String),
 }
 
 impl fmt::Display for Skip {
@@ -64,6 +66,10 @@ impl fmt::Display for Skip {
             Skip::NoReferences => {
                 f.write_str("its row has cells without references, so it cannot be placed")
             }
+            Skip::NotAllowed(answer) => write!(
+                f,
+                "the drafted answer `{answer}` is not one of the values its dropdown allows"
+            ),
         }
     }
 }
@@ -287,14 +293,17 @@ pub fn write_original(
 /// and `review` draft answers), and their details where the questionnaire
 /// has an empty details cell. Mark columns get an `x` in the answer's
 /// column. A sheet without an answer column gets one, with an `Answer`
-/// header (and its details a `Details` column).
+/// header (and its details a `Details` column). An answer the cell's
+/// dropdown does not allow is not written into the customer's file: it is
+/// returned as skipped, with its details.
 pub fn draft_edits(
     wb: &Workbook,
     layouts: &[Layout],
     report: &Report,
     statuses: &[Status],
-) -> Vec<CellEdit> {
+) -> (Vec<CellEdit>, Vec<Skipped>) {
     let mut edits = Vec::new();
+    let mut skipped = Vec::new();
     for q in &report.questions {
         if !(q.status.drafts_answer() && statuses.contains(&q.status)) {
             continue;
@@ -303,6 +312,14 @@ pub fn draft_edits(
         let Some((i, layout)) = layout_of(wb, layouts, &q.sheet) else {
             continue;
         };
+        if q.allowed.as_ref().is_some_and(|a| !a.contains(answer)) {
+            skipped.push(Skipped {
+                sheet: q.sheet.clone(),
+                cell: q.answer_cell.clone(),
+                reason: Skip::NotAllowed(answer.clone()),
+            });
+            continue;
+        }
         let sheet = &wb.sheets[i];
         let row = q.row.saturating_sub(1);
         let edit = |col: u32, value: Option<String>| CellEdit {
@@ -332,7 +349,7 @@ pub fn draft_edits(
         }
     }
     add_headers(wb, layouts, &mut edits);
-    edits
+    (edits, skipped)
 }
 
 /// `Answer` and `Details` headers over columns the fill adds.
