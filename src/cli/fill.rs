@@ -247,13 +247,16 @@ fn fill_one(
     options: &FillOptions,
 ) -> Result<Done, FillOneError> {
     let filled = fill(input, matcher, options)?;
-    let output = match (&target.output, target.format) {
+    // The original writer copies the input's own bytes.
+    let bytes = match target.format {
+        OutputFormat::Draft => None,
+        OutputFormat::Original => Some(read_input(input)?),
+    };
+    let output = match (&target.output, &bytes) {
         (Some(o), _) => o.clone(),
-        (None, OutputFormat::Draft) => {
-            original::output_path(input, target.dir.as_deref(), "draft", "xlsx")
-        }
-        (None, OutputFormat::Original) => {
-            let ext = original::extension(&filled.workbook, &read_input(input)?);
+        (None, None) => original::output_path(input, target.dir.as_deref(), "draft", "xlsx"),
+        (None, Some(bytes)) => {
+            let ext = original::extension(&filled.workbook, bytes);
             original::output_path(input, target.dir.as_deref(), "filled", ext)
         }
     };
@@ -266,15 +269,12 @@ fn fill_one(
             return Err(FillOneError::WouldOverwriteInput(input.to_path_buf()));
         }
     }
-    let original = match target.format {
-        OutputFormat::Draft => {
+    let original = match &bytes {
+        None => {
             filled.write_draft(&output)?;
             None
         }
-        OutputFormat::Original => {
-            let bytes = read_input(input)?;
-            Some(filled.write_original(&bytes, target.statuses, &output)?)
-        }
+        Some(bytes) => Some(filled.write_original(bytes, target.statuses, &output)?),
     };
     let mut report = filled.report;
     report.original = original.as_ref().map(|o| o.to_report(&output));

@@ -7,7 +7,7 @@ use std::path::Path;
 use super::decision::{Action, Decision, apply};
 use crate::report::{Report, Status};
 use crate::sheet::original::{self, CellEdit, Outcome};
-use crate::sheet::{self, Layout, SheetError, Workbook};
+use crate::sheet::{self, SheetError};
 
 /// Writes the original file (`file_name`, content `original`) to `path`
 /// with the answers that are decided: accepted, edited and chosen answers
@@ -29,7 +29,7 @@ pub fn write_finished(
     let mut clears = Vec::new();
     for (q, d) in finished.questions.iter_mut().zip(decisions) {
         let action = d.as_ref().map(|d| d.action);
-        let Some(layout) = layout_of(&wb, &layouts, &q.sheet) else {
+        let Some((_, layout)) = original::layout_of(&wb, &layouts, &q.sheet) else {
             continue;
         };
         let row = q.row.saturating_sub(1);
@@ -78,7 +78,7 @@ pub fn write_finished_draft(
     let (layouts, _) = sheet::detect(&wb, &sheet::Overrides::default())?;
     for (q, d) in report.questions.iter().zip(decisions) {
         let Some(d) = d else { continue };
-        let Some(layout) = layout_of(&wb, &layouts, &q.sheet) else {
+        let Some((_, layout)) = original::layout_of(&wb, &layouts, &q.sheet) else {
             continue;
         };
         let row = q.row.saturating_sub(1);
@@ -98,11 +98,4 @@ pub fn write_finished_draft(
     }
     let finished = apply(report, decisions);
     sheet::write_draft(&wb, &layouts, &finished, path)
-}
-
-/// The layout of the sheet named `sheet`.
-fn layout_of<'a>(wb: &Workbook, layouts: &'a [Layout], sheet: &str) -> Option<&'a Layout> {
-    layouts
-        .iter()
-        .find(|l| wb.sheets.get(l.sheet).is_some_and(|s| s.name == sheet))
 }

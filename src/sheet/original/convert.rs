@@ -14,14 +14,7 @@ pub(super) fn to_xlsx(
     wb: &Workbook,
     edits: &[CellEdit],
 ) -> Result<(Vec<u8>, Outcome), rust_xlsxwriter::XlsxError> {
-    let mut outcome = Outcome {
-        kind: Kind::Converted(wb.format),
-        written: 0,
-        cleared: 0,
-        skipped: Vec::new(),
-        sheets: Vec::new(),
-        neutralised: 0,
-    };
+    let mut outcome = Outcome::new(Kind::Converted(wb.format));
     let mut sheets = wb.sheets.clone();
     for e in edits {
         let Some(sheet) = sheets.iter_mut().find(|s| s.name == e.sheet) else {

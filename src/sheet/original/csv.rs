@@ -11,6 +11,7 @@
 //! the written answers, and the file's own cells, which are counted in
 //! [`Outcome::neutralised`]. Plain numbers such as `-5` are left as they are.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::{CellEdit, Kind, Outcome, Skip, Skipped};
@@ -37,11 +38,11 @@ pub(super) fn patch(
         Some(rest) => (BOM, rest),
         None => (&[][..], bytes),
     };
-    let utf8 = std::str::from_utf8(body).is_ok();
     let text = match std::str::from_utf8(body) {
         Ok(t) => std::borrow::Cow::Borrowed(t),
         Err(_) => std::borrow::Cow::Owned(body.iter().map(|&b| cp1252(b)).collect::<String>()),
     };
+    let utf8 = matches!(text, std::borrow::Cow::Borrowed(_));
     let delimiter = sniff_delimiter(text.trim_start_matches('\u{feff}'));
 
     // Record starts, by the import's reader.
@@ -65,14 +66,15 @@ pub(super) fn patch(
         }
     }
 
-    let mut outcome = Outcome {
-        kind: Kind::Csv,
-        written: 0,
-        cleared: 0,
-        skipped: Vec::new(),
-        sheets: Vec::new(),
-        neutralised: 0,
-    };
+    let mut outcome = Outcome::new(Kind::Csv);
+    // Record → column → value; the last edit of a field wins.
+    let mut by_record: BTreeMap<usize, BTreeMap<usize, Option<&str>>> = BTreeMap::new();
+    for e in edits {
+        by_record
+            .entry(e.row as usize)
+            .or_default()
+            .insert(e.col as usize, e.value.as_deref());
+    }
     let mut out = Vec::with_capacity(bytes.len() + edits.len() * 64);
     out.extend_from_slice(bom);
     let mut cursor = 0;
@@ -86,13 +88,10 @@ pub(super) fn patch(
                 .count();
         let raw = &body[start..end];
         let (fields, content_end) = split(raw, delimiter);
-        let mut changes: Vec<(usize, Option<&str>)> = edits
-            .iter()
-            .filter(|e| e.row as usize == r)
-            .map(|e| (e.col as usize, e.value.as_deref()))
-            .collect();
-        changes.sort_by_key(|c| c.0);
-        changes.dedup_by_key(|c| c.0);
+        let changes: Vec<(usize, Option<&str>)> = by_record
+            .get(&r)
+            .map(|cols| cols.iter().map(|(&c, &v)| (c, v)).collect())
+            .unwrap_or_default();
 
         // Rebuild the record only when something in it changes.
         let mut rebuilt: Vec<u8> = Vec::new();

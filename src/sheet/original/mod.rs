@@ -111,6 +111,18 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// Nothing written yet.
+    pub(super) fn new(kind: Kind) -> Outcome {
+        Outcome {
+            kind,
+            written: 0,
+            cleared: 0,
+            skipped: Vec::new(),
+            sheets: Vec::new(),
+            neutralised: 0,
+        }
+    }
+
     /// A one-line summary: `patched 2 sheets: 120 cells written, 3 left alone`.
     pub fn summary(&self) -> String {
         let mut s = match self.kind {
@@ -238,14 +250,7 @@ pub fn write_original(
                     path: wb.path.clone(),
                     detail,
                 })?;
-            let mut outcome = Outcome {
-                kind: Kind::Patched,
-                written: 0,
-                cleared: 0,
-                skipped: Vec::new(),
-                sheets: Vec::new(),
-                neutralised: 0,
-            };
+            let mut outcome = Outcome::new(Kind::Patched);
             // In workbook order.
             for sheet in &wb.sheets {
                 let Some(p) = patches.get(&sheet.name) else {
@@ -380,7 +385,12 @@ fn add_headers(wb: &Workbook, layouts: &[Layout], edits: &mut Vec<CellEdit>) {
     edits.extend(headers);
 }
 
-fn layout_of<'a>(wb: &Workbook, layouts: &'a [Layout], sheet: &str) -> Option<(usize, &'a Layout)> {
+/// The index and layout of the sheet named `sheet`.
+pub fn layout_of<'a>(
+    wb: &Workbook,
+    layouts: &'a [Layout],
+    sheet: &str,
+) -> Option<(usize, &'a Layout)> {
     let i = wb.sheets.iter().position(|s| s.name == sheet)?;
     Some((i, layouts.iter().find(|l| l.sheet == i)?))
 }

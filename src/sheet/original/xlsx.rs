@@ -23,11 +23,11 @@ use std::collections::BTreeMap;
 use std::io::{Cursor, Read, Write as _};
 
 use quick_xml::Reader;
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::events::Event;
 
 use super::Skip;
 use crate::sheet::column_name;
-use crate::sheet::validation::{self, Area, parse_area, parse_cell};
+use crate::sheet::validation::{self, Area, attr, parse_area, parse_cell};
 
 /// Excel's limit on the text of one cell.
 const MAX_CELL_CHARS: usize = 32_767;
@@ -183,10 +183,6 @@ struct Scan {
     arrays: Vec<Area>,
 }
 
-fn attr(e: &BytesStart<'_>, key: &str) -> Option<String> {
-    validation::attr(e, key)
-}
-
 /// One pass over the worksheet XML, recording what a patch needs.
 fn scan(xml: &[u8]) -> Result<Scan, String> {
     let mut reader = Reader::from_reader(xml);
@@ -202,16 +198,17 @@ fn scan(xml: &[u8]) -> Result<Scan, String> {
             .read_event()
             .map_err(|e| format!("its XML is malformed at byte {start}: {e}"))?;
         let end = reader.buffer_position() as usize;
+        // A self-closing element (`<c .../>`).
+        let closed = matches!(event, Event::Empty(_));
         match event {
             Event::Eof => break,
             Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "sheetData" => {
-                let is_empty = end >= 2 && &xml[end - 2..end] == b"/>";
                 out.prefix = e
                     .name()
                     .prefix()
                     .map(|p| format!("{}:", p.as_ref() as &str))
                     .unwrap_or_default();
-                if is_empty {
+                if closed {
                     out.sheet_data = Some(SheetData::Empty(start, end));
                 } else {
                     in_sheet_data = true;
@@ -227,7 +224,6 @@ fn scan(xml: &[u8]) -> Result<Scan, String> {
             Event::Start(e) | Event::Empty(e)
                 if in_sheet_data && e.local_name().as_ref() == "row" =>
             {
-                let empty = &xml[end - 2..end] == b"/>";
                 let given = attr(&e, "r").and_then(|r| r.trim().parse::<u32>().ok());
                 let num = match given {
                     Some(n) if n >= 1 => n - 1,
@@ -245,12 +241,12 @@ fn scan(xml: &[u8]) -> Result<Scan, String> {
                     open_end: end,
                     close_start: end,
                     end,
-                    empty,
+                    empty: closed,
                     referenced: given.is_some(),
                     style: attr(&e, "s").filter(|_| custom),
                     cells: Vec::new(),
                 };
-                if empty {
+                if closed {
                     out.rows.push(info);
                 } else {
                     row = Some(info);
@@ -278,7 +274,7 @@ fn scan(xml: &[u8]) -> Result<Scan, String> {
                     has_value: false,
                     formula: None,
                 };
-                if &xml[end - 2..end] == b"/>" {
+                if closed {
                     if let Some(r) = row.as_mut() {
                         r.cells.push(info);
                     }
@@ -318,11 +314,8 @@ fn scan(xml: &[u8]) -> Result<Scan, String> {
                     }
                 }
             }
-            Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "dimension" => {
-                let text = String::from_utf8_lossy(&xml[start..end]);
-                if text.ends_with("/>") {
-                    out.dimension = Some((start, end, attr(&e, "ref").unwrap_or_default()));
-                }
+            Event::Empty(e) if e.local_name().as_ref() == "dimension" => {
+                out.dimension = Some((start, end, attr(&e, "ref").unwrap_or_default()));
             }
             Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "col" => {
                 let bound = |k: &str| attr(&e, k).and_then(|v| v.trim().parse::<u32>().ok());
