@@ -49,6 +49,9 @@ pub(super) struct SheetPatch {
     pub written: usize,
     pub cleared: usize,
     pub skipped: Vec<(u32, u32, Skip)>,
+    /// Whether the sheet holds formulas (whose cached values may now be
+    /// stale).
+    pub formulas: bool,
 }
 
 /// Patches the package `bytes`: `changes` maps a sheet name to its cell
@@ -92,6 +95,18 @@ pub(super) fn patch_package(
         outcomes.insert(sheet.clone(), outcome);
     }
 
+    // Formulas that read the answers (a questionnaire's scores) keep their
+    // cached values until the workbook is recalculated: ask for that on open.
+    let formulas = zip.index_for_name("xl/calcChain.xml").is_some()
+        || outcomes.values().any(|o: &SheetPatch| o.formulas);
+    if !patched.is_empty()
+        && formulas
+        && let Some(xml) = recalculate_on_load(workbook.as_bytes())
+            .map_err(|e| format!("its `xl/workbook.xml` {e}"))?
+    {
+        patched.insert("xl/workbook.xml".to_string(), xml);
+    }
+
     let mut out = zip::ZipWriter::new(Cursor::new(Vec::with_capacity(bytes.len() + 4096)));
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
@@ -124,6 +139,107 @@ pub(super) fn patch_package(
         .map_err(|e| format!("finishing the zip archive: {e}"))?
         .into_inner();
     Ok((bytes, outcomes))
+}
+
+/// Elements of a workbook that come after `calcPr` (ECMA-376 part 1,
+/// 18.2.28): a missing `calcPr` goes before the first of them.
+const AFTER_CALC_PR: &[&str] = &[
+    "oleSize",
+    "customWorkbookViews",
+    "pivotCaches",
+    "smartTagPr",
+    "smartTagTypes",
+    "webPublishing",
+    "fileRecoveryPr",
+    "webPublishObjects",
+    "extLst",
+];
+
+/// The workbook XML with `fullCalcOnLoad="1"` on its `calcPr` (added when
+/// missing), so that Excel recalculates every formula when the file is
+/// opened; `None` when it already says so. Only that attribute changes.
+fn recalculate_on_load(xml: &[u8]) -> Result<Option<Vec<u8>>, String> {
+    let mut reader = Reader::from_reader(xml);
+    let mut depth = 0usize;
+    let mut prefix = Vec::new();
+    loop {
+        let start = reader.buffer_position() as usize;
+        let event = reader
+            .read_event()
+            .map_err(|e| format!("is malformed at byte {start}: {e}"))?;
+        let end = reader.buffer_position() as usize;
+        let splice = |at: usize, insert: &[u8]| -> Option<Vec<u8>> {
+            let mut out = Vec::with_capacity(xml.len() + insert.len());
+            out.extend_from_slice(&xml[..at]);
+            out.extend_from_slice(insert);
+            out.extend_from_slice(&xml[at..]);
+            Some(out)
+        };
+        match event {
+            Event::Eof => return Err("has no `workbook` element".into()),
+            Event::Start(e) | Event::Empty(e)
+                if depth == 1 && e.local_name().as_ref() == "calcPr" =>
+            {
+                if let Some(a) = e
+                    .attributes()
+                    .flatten()
+                    .find(|a| a.key.as_ref() == "fullCalcOnLoad")
+                {
+                    if matches!(&*a.value, "1" | "true") {
+                        return Ok(None);
+                    }
+                    // The attribute's value, located in the tag's bytes.
+                    let tag = &xml[start..end];
+                    let key = find(tag, b"fullCalcOnLoad").ok_or("has an unreadable `calcPr`")?;
+                    let quote = tag[key..]
+                        .iter()
+                        .position(|b| matches!(b, b'"' | b'\''))
+                        .map(|q| start + key + q)
+                        .ok_or("has an unreadable `calcPr`")?;
+                    let close = xml[quote + 1..]
+                        .iter()
+                        .position(|&b| b == xml[quote])
+                        .map(|q| quote + 1 + q)
+                        .ok_or("has an unreadable `calcPr`")?;
+                    let mut out = xml[..quote + 1].to_vec();
+                    out.push(b'1');
+                    out.extend_from_slice(&xml[close..]);
+                    return Ok(Some(out));
+                }
+                // Right after the element's name.
+                let name = 1 + e.name().as_ref().len();
+                return Ok(splice(start + name, b" fullCalcOnLoad=\"1\""));
+            }
+            Event::Start(e) | Event::Empty(e)
+                if depth == 1 && AFTER_CALC_PR.contains(&e.local_name().as_ref()) =>
+            {
+                return Ok(splice(start, &calc_pr(&prefix)));
+            }
+            Event::End(e) if depth == 1 && e.local_name().as_ref() == "workbook" => {
+                return Ok(splice(start, &calc_pr(&prefix)));
+            }
+            Event::Start(e) => {
+                if depth == 0 {
+                    prefix = e
+                        .name()
+                        .prefix()
+                        .map(|p| format!("{}:", p.as_ref()).into_bytes())
+                        .unwrap_or_default();
+                }
+                depth += 1;
+            }
+            Event::End(_) => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+}
+
+fn calc_pr(prefix: &[u8]) -> Vec<u8> {
+    [b"<", prefix, b"calcPr fullCalcOnLoad=\"1\"/>"].concat()
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 /// Whether the package is a macro-enabled workbook (xlsm).
@@ -181,6 +297,8 @@ struct Scan {
     cols: Vec<(u32, u32, String)>,
     merges: Vec<Area>,
     arrays: Vec<Area>,
+    /// Whether any cell of the sheet holds a formula.
+    formulas: bool,
 }
 
 /// One pass over the worksheet XML, recording what a patch needs.
@@ -200,6 +318,11 @@ fn scan(xml: &[u8]) -> Result<Scan, String> {
         let end = reader.buffer_position() as usize;
         // A self-closing element (`<c .../>`).
         let closed = matches!(event, Event::Empty(_));
+        if let Event::Start(e) | Event::Empty(e) = &event
+            && e.local_name().as_ref() == "f"
+        {
+            out.formulas = true;
+        }
         match event {
             Event::Eof => break,
             Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "sheetData" => {
@@ -344,7 +467,10 @@ fn scan(xml: &[u8]) -> Result<Scan, String> {
 fn patch_sheet(xml: &[u8], changes: &[CellChange]) -> Result<(Vec<u8>, SheetPatch), String> {
     let scan = scan(xml)?;
     let p = scan.prefix.as_str();
-    let mut outcome = SheetPatch::default();
+    let mut outcome = SheetPatch {
+        formulas: scan.formulas,
+        ..SheetPatch::default()
+    };
     let mut splices: Vec<(usize, usize, Vec<u8>)> = Vec::new();
 
     // The changes by row, then column; the last change of a cell wins.
@@ -843,6 +969,55 @@ mod tests {
         let xml = r#"<worksheet><sheetData><row r="3"/><row r="2"/></sheetData></worksheet>"#;
         let err = patch_sheet(xml.as_bytes(), &[change("A1", Some("a"))]).unwrap_err();
         assert!(err.contains("out of order"), "{err}");
+    }
+
+    #[test]
+    fn workbooks_are_recalculated_on_open() {
+        let recalc = |xml: &str| {
+            recalculate_on_load(xml.as_bytes())
+                .unwrap()
+                .map(|b| String::from_utf8(b).unwrap())
+        };
+        let head = r#"<?xml version="1.0"?><workbook xmlns="m"><bookViews><workbookView><extLst/></workbookView></bookViews><sheets/>"#;
+        // An existing calcPr gains the attribute, and nothing else changes.
+        assert_eq!(
+            recalc(&format!(
+                r#"{head}<calcPr calcId="191029"/><extLst/></workbook>"#
+            ))
+            .unwrap(),
+            format!(r#"{head}<calcPr fullCalcOnLoad="1" calcId="191029"/><extLst/></workbook>"#)
+        );
+        assert_eq!(
+            recalc(&format!(
+                r#"{head}<calcPr fullCalcOnLoad='0' calcId="1"/></workbook>"#
+            ))
+            .unwrap(),
+            format!(r#"{head}<calcPr fullCalcOnLoad='1' calcId="1"/></workbook>"#)
+        );
+        assert_eq!(
+            recalc(&format!(r#"{head}<calcPr fullCalcOnLoad="1"/></workbook>"#)),
+            None
+        );
+        // A missing one goes where the schema wants it: before the first
+        // element that follows it (not one nested deeper), else at the end.
+        assert_eq!(
+            recalc(&format!(
+                r#"{head}<definedNames/><pivotCaches/><extLst/></workbook>"#
+            ))
+            .unwrap(),
+            format!(
+                r#"{head}<definedNames/><calcPr fullCalcOnLoad="1"/><pivotCaches/><extLst/></workbook>"#
+            )
+        );
+        assert_eq!(
+            recalc(&format!("{head}</workbook>")).unwrap(),
+            format!(r#"{head}<calcPr fullCalcOnLoad="1"/></workbook>"#)
+        );
+        assert_eq!(
+            recalc(r#"<x:workbook xmlns:x="m"><x:sheets/></x:workbook>"#).unwrap(),
+            r#"<x:workbook xmlns:x="m"><x:sheets/><x:calcPr fullCalcOnLoad="1"/></x:workbook>"#
+        );
+        assert!(recalculate_on_load(b"<workbook><sheets>").is_err());
     }
 
     #[test]
