@@ -223,7 +223,7 @@ async fn upload_list_get_decide_and_export() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     assert_eq!(r.json()["decision"]["answer"], "No");
 
-    // Nothing to accept, flag without a note, unknown entry: 422.
+    // Flag without a note: 422.
     let r = app
         .post_json(
             &format!("/api/questionnaires/{id}/questions/{j}/decision"),
@@ -232,39 +232,41 @@ async fn upload_list_get_decide_and_export() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.json()["error"].as_str().unwrap().contains("note"));
-    let r = app
-        .post_json(
-            &format!("/api/questionnaires/{id}/questions/{i}/decision"),
+    // Unknown entry: 422. Unknown action, malformed index: a JSON 400.
+    // Unknown question: 404.
+    for (question, body, status) in [
+        (
+            i.to_string(),
             json!({"action": "choose", "entry": "no-such-entry"}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    // Bad JSON, unknown action: 4xx JSON.
-    let r = app
-        .post_json(
-            &format!("/api/questionnaires/{id}/questions/{i}/decision"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            i.to_string(),
             json!({"action": "approve"}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert!(r.json()["error"].is_string());
-    // A malformed index: a JSON 400.
-    let r = app
-        .post_json(
-            &format!("/api/questionnaires/{id}/questions/first/decision"),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "first".to_string(),
             json!({"action": "clear"}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert!(r.json()["error"].is_string());
-    // Unknown question and questionnaire: 404.
-    let r = app
-        .post_json(
-            &format!("/api/questionnaires/{id}/questions/9999/decision"),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "9999".to_string(),
             json!({"action": "clear"}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::NOT_FOUND);
+            StatusCode::NOT_FOUND,
+        ),
+    ] {
+        let r = app
+            .post_json(
+                &format!("/api/questionnaires/{id}/questions/{question}/decision"),
+                body.clone(),
+            )
+            .await;
+        assert_eq!(r.status, status, "{question}: {body}");
+        if status == StatusCode::BAD_REQUEST {
+            assert!(r.json()["error"].is_string(), "{question}: {body}");
+        }
+    }
     assert_eq!(
         app.get("/api/questionnaires/nope").await.status,
         StatusCode::NOT_FOUND

@@ -159,6 +159,14 @@ const AFTER_CALC_PR: &[&str] = &[
 /// missing), so that Excel recalculates every formula when the file is
 /// opened; `None` when it already says so. Only that attribute changes.
 fn recalculate_on_load(xml: &[u8]) -> Result<Option<Vec<u8>>, String> {
+    let Some(splice) = calc_pr_splice(xml)? else {
+        return Ok(None);
+    };
+    apply_splices(xml, vec![splice]).map(Some)
+}
+
+/// The one splice that sets `fullCalcOnLoad="1"`; `None` when it is set.
+fn calc_pr_splice(xml: &[u8]) -> Result<Option<(usize, usize, Vec<u8>)>, String> {
     let mut reader = Reader::from_reader(xml);
     let mut depth = 0usize;
     let mut prefix = Vec::new();
@@ -168,55 +176,47 @@ fn recalculate_on_load(xml: &[u8]) -> Result<Option<Vec<u8>>, String> {
             .read_event()
             .map_err(|e| format!("is malformed at byte {start}: {e}"))?;
         let end = reader.buffer_position() as usize;
-        let splice = |at: usize, insert: &[u8]| -> Option<Vec<u8>> {
-            let mut out = Vec::with_capacity(xml.len() + insert.len());
-            out.extend_from_slice(&xml[..at]);
-            out.extend_from_slice(insert);
-            out.extend_from_slice(&xml[at..]);
-            Some(out)
-        };
         match event {
             Event::Eof => return Err("has no `workbook` element".into()),
             Event::Start(e) | Event::Empty(e)
                 if depth == 1 && e.local_name().as_ref() == "calcPr" =>
             {
-                if let Some(a) = e
+                let Some(a) = e
                     .attributes()
                     .flatten()
                     .find(|a| a.key.as_ref() == "fullCalcOnLoad")
-                {
-                    if matches!(&*a.value, "1" | "true") {
-                        return Ok(None);
-                    }
-                    // The attribute's value, located in the tag's bytes.
-                    let tag = &xml[start..end];
-                    let key = find(tag, b"fullCalcOnLoad").ok_or("has an unreadable `calcPr`")?;
-                    let quote = tag[key..]
+                else {
+                    // Right after the element's name.
+                    let at = start + 1 + e.name().as_ref().len();
+                    return Ok(Some((at, at, b" fullCalcOnLoad=\"1\"".to_vec())));
+                };
+                if matches!(&*a.value, "1" | "true") {
+                    return Ok(None);
+                }
+                // The attribute's value, between its quotes in the tag.
+                let unreadable = || "has an unreadable `calcPr`".to_string();
+                let tag = &xml[start..end];
+                let key = find(tag, b"fullCalcOnLoad").ok_or_else(unreadable)?;
+                let open = key
+                    + tag[key..]
                         .iter()
                         .position(|b| matches!(b, b'"' | b'\''))
-                        .map(|q| start + key + q)
-                        .ok_or("has an unreadable `calcPr`")?;
-                    let close = xml[quote + 1..]
+                        .ok_or_else(unreadable)?;
+                let close = open
+                    + 1
+                    + tag[open + 1..]
                         .iter()
-                        .position(|&b| b == xml[quote])
-                        .map(|q| quote + 1 + q)
-                        .ok_or("has an unreadable `calcPr`")?;
-                    let mut out = xml[..quote + 1].to_vec();
-                    out.push(b'1');
-                    out.extend_from_slice(&xml[close..]);
-                    return Ok(Some(out));
-                }
-                // Right after the element's name.
-                let name = 1 + e.name().as_ref().len();
-                return Ok(splice(start + name, b" fullCalcOnLoad=\"1\""));
+                        .position(|&b| b == tag[open])
+                        .ok_or_else(unreadable)?;
+                return Ok(Some((start + open + 1, start + close, b"1".to_vec())));
             }
             Event::Start(e) | Event::Empty(e)
                 if depth == 1 && AFTER_CALC_PR.contains(&e.local_name().as_ref()) =>
             {
-                return Ok(splice(start, &calc_pr(&prefix)));
+                return Ok(Some((start, start, calc_pr(&prefix))));
             }
             Event::End(e) if depth == 1 && e.local_name().as_ref() == "workbook" => {
-                return Ok(splice(start, &calc_pr(&prefix)));
+                return Ok(Some((start, start, calc_pr(&prefix))));
             }
             Event::Start(e) => {
                 if depth == 0 {
@@ -583,6 +583,12 @@ fn patch_sheet(xml: &[u8], changes: &[CellChange]) -> Result<(Vec<u8>, SheetPatc
     }
 
     outcome.skipped.sort_by_key(|s| (s.0, s.1));
+    Ok((apply_splices(xml, splices)?, outcome))
+}
+
+/// `xml` with each `(start, end, bytes)` range replaced by `bytes` (an
+/// insertion when `start == end`); overlapping ranges are an error.
+fn apply_splices(xml: &[u8], mut splices: Vec<(usize, usize, Vec<u8>)>) -> Result<Vec<u8>, String> {
     // By position; an insertion before a cell sorts before the cell's
     // replacement, and equal positions keep their (column) order.
     splices.sort_by_key(|s| (s.0, s.1));
@@ -598,7 +604,7 @@ fn patch_sheet(xml: &[u8], changes: &[CellChange]) -> Result<(Vec<u8>, SheetPatc
         cursor = end;
     }
     out.extend_from_slice(&xml[cursor..]);
-    Ok((out, outcome))
+    Ok(out)
 }
 
 /// Changes the cells of one existing row.
