@@ -198,3 +198,47 @@ fn fill_with_the_model_drafts_the_sample() {
         r["summary"]
     );
 }
+
+#[test]
+fn a_qualifier_the_entry_does_not_cover_keeps_a_confident_match_at_review() {
+    let Some(model) = model() else { return };
+    let kb = repo().join("eval/kb2/kb").display().to_string();
+    let ask = |q: &str| {
+        ask_json(
+            Test::new()
+                .model(&model)
+                .args(["ask", "--json", "--kb", &kb, q]),
+        )
+    };
+    // Each scores and leads well enough for `auto`, but the question asks
+    // about something narrower than the entry states.
+    for (q, entry) in [
+        (
+            "How do users get their initial passwords?",
+            "iam-password-storage",
+        ),
+        ("How often do you review physical entry logs?", "log-review"),
+    ] {
+        let r = ask(q);
+        assert_eq!(top(&r), entry, "{r}");
+        assert_eq!(r["status"], "review", "{r}");
+        assert!(
+            r["reasons"]
+                .to_string()
+                .contains("says quite what the question asks"),
+            "{r}"
+        );
+    }
+    // Paraphrases of what an entry says stay `auto`.
+    for (q, entry) in [
+        (
+            "Is multi-factor authentication required for all of your employees?",
+            "iam-workforce-mfa",
+        ),
+        ("Do you encrypt customer data at rest?", "crypto-at-rest"),
+    ] {
+        let r = ask(q);
+        assert_eq!(top(&r), entry, "{r}");
+        assert_eq!(r["status"], "auto", "{r}");
+    }
+}
