@@ -167,6 +167,8 @@ pub struct Outcome {
     /// The matcher kept it from `auto` whatever its score (stale, ambiguous,
     /// proposed entry).
     pub capped: bool,
+    /// Why the matcher lowered the status (see [`crate::matcher::Match`]).
+    pub reasons: Vec<String>,
     /// Entry ids and candidates, best first.
     pub candidates: Vec<(String, Candidate)>,
 }
@@ -253,6 +255,7 @@ pub fn evaluate(
             labels: l.entries.clone(),
             status: m.status,
             capped: !m.reasons.is_empty(),
+            reasons: m.reasons.clone(),
             candidates: m
                 .candidates
                 .iter()
@@ -378,6 +381,7 @@ mod tests {
             labels: labels.iter().map(|s| s.to_string()).collect(),
             status,
             capped: false,
+            reasons: Vec::new(),
             candidates: top
                 .iter()
                 .enumerate()

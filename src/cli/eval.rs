@@ -45,7 +45,7 @@ pub struct EvalArgs {
     /// Also print auto precision and coverage for a range of auto thresholds.
     #[arg(long)]
     sweep: bool,
-    /// Write every question's labels and top candidates with their score parts as JSON lines.
+    /// Write every question's labels, the reasons it was kept from `auto`, and its top candidates with their score parts as JSON lines.
     #[arg(long, value_name = "FILE")]
     dump: Option<PathBuf>,
     /// Fail when top-1 accuracy is below this share.
@@ -287,6 +287,7 @@ fn write_dump(path: &std::path::Path, all: &[Outcome]) -> std::io::Result<()> {
             "question": o.question,
             "labels": o.labels,
             "capped": o.capped,
+            "reasons": o.reasons,
             "candidates": o.candidates.iter().map(|(id, c)| serde_json::json!({
                 "entry": id,
                 "score": c.score,

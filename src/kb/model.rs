@@ -30,6 +30,17 @@ impl Entry {
         self.review_by.is_some_and(|by| by < today)
     }
 
+    /// Whether the answer is a yes, no or not-applicable choice, possibly
+    /// qualified ("Yes, quarterly"), rather than a fact ("Annually", "AES-256").
+    pub fn answers_yes_no(&self) -> bool {
+        let a = self.answer.trim_start().to_lowercase();
+        let first = a
+            .split(|c: char| !c.is_alphanumeric() && c != '/')
+            .next()
+            .unwrap_or("");
+        matches!(first, "yes" | "no" | "n/a" | "na") || a.starts_with("not applicable")
+    }
+
     /// The question and its alternate phrasings, question first.
     pub fn phrasings(&self) -> impl Iterator<Item = &str> {
         std::iter::once(self.question.as_str()).chain(self.alternates.iter().map(String::as_str))
@@ -69,5 +80,53 @@ pub struct KnowledgeBase {
 impl KnowledgeBase {
     pub fn root(&self) -> &Path {
         &self.root
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answering(answer: &str) -> Entry {
+        Entry {
+            id: "e".into(),
+            question: "q".into(),
+            alternates: Vec::new(),
+            answer: answer.into(),
+            details: None,
+            evidence: Vec::new(),
+            tags: Vec::new(),
+            owner: None,
+            reviewed: None,
+            review_by: None,
+            location: Location {
+                file: PathBuf::from("kb.toml"),
+                line: 1,
+            },
+            proposed: false,
+        }
+    }
+
+    #[test]
+    fn tells_yes_no_answers_from_facts() {
+        for a in [
+            "Yes",
+            "no.",
+            "Yes, quarterly",
+            "N/A",
+            "NA - no card data",
+            "Not applicable",
+        ] {
+            assert!(answering(a).answers_yes_no(), "{a}");
+        }
+        for a in [
+            "Annually",
+            "None",
+            "Nothing stored",
+            "AES-256",
+            "Notified within 72 hours",
+        ] {
+            assert!(!answering(a).answers_yes_no(), "{a}");
+        }
     }
 }

@@ -54,6 +54,11 @@ const AUTO_LEAD_TARGET: f32 = 0.93;
 /// log review, "initial passwords" against password storage): on a KB
 /// written apart from the labeled questionnaires (`eval/kb2/`) they were
 /// 12 of 70 `auto` answers. Calibrated on both labeled KBs together.
+/// A yes/no question matched to an entry that answers yes, no or N/A is
+/// exempt: each of those errors drafted a fact ("Hashed with Argon2id")
+/// for a question that asked something else, while the yes/no questions on
+/// yes/no entries that only score and lead pass were right 29 times in 30
+/// across both KBs.
 const AUTO_MEANING: f32 = 0.80;
 const AUTO_WORDING: f32 = 0.65;
 /// Without a model, `auto` also needs this share of the question's
@@ -405,7 +410,8 @@ impl Matcher {
             None => vec![None; cores.len()],
         };
         let one = |i: usize| -> Result<Match, MatchError> {
-            let mut found = self.decide(self.score_all(&cores[i], vectors[i].as_deref())?);
+            let candidates = self.score_all(&cores[i], vectors[i].as_deref())?;
+            let mut found = self.decide(&cores[i], candidates);
             found.candidates.truncate(self.options.candidates);
             Ok(found)
         };
@@ -523,7 +529,7 @@ impl Matcher {
         Ok(scored)
     }
 
-    fn decide(&self, candidates: Vec<Candidate>) -> Match {
+    fn decide(&self, core: &str, candidates: Vec<Candidate>) -> Match {
         let t = self.thresholds;
         let mut reasons = Vec::new();
         let Some(best) = candidates.first().copied() else {
@@ -578,6 +584,7 @@ impl Matcher {
                 && meaning < AUTO_MEANING
                 && best.parts.lexical < AUTO_WORDING
                 && !best.parts.verbatim
+                && !(normalize::asks_yes_no(core) && entry.answers_yes_no())
             {
                 status = Status::Review;
                 reasons.push(format!(

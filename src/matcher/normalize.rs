@@ -98,6 +98,23 @@ pub fn core(text: &str) -> String {
     text.to_string()
 }
 
+/// Words that open a question answered with yes or no.
+const YES_NO_OPENERS: &[&str] = &[
+    "do", "does", "did", "is", "are", "was", "were", "can", "could", "have", "has", "had", "will",
+    "would", "should", "shall", "may", "must",
+];
+
+/// Whether a question (its [`core`]) asks for yes or no: it opens with an
+/// auxiliary verb ("Do you ...", "Is MFA required ..."), not with "how",
+/// "which" or a request to describe.
+pub fn asks_yes_no(core: &str) -> bool {
+    let first = core
+        .split(|c: char| !c.is_alphanumeric())
+        .find(|w| !w.is_empty())
+        .unwrap_or("");
+    YES_NO_OPENERS.contains(&first)
+}
+
 /// For long prompts with several sentences, the sentences that ask something.
 fn focus(text: &str) -> &str {
     if text.len() < 200 {
@@ -230,6 +247,27 @@ mod tests {
     fn keeps_words_that_look_like_markers() {
         assert_eq!(core("SOC 2 reports available?"), "soc 2 reports available");
         assert_eq!(core("Is 2FA required?"), "is 2fa required");
+    }
+
+    #[test]
+    fn tells_yes_no_questions_from_open_ones() {
+        for q in [
+            "Do you encrypt data at rest?",
+            "1.2 Is MFA required for all staff?",
+            "Can access be restricted by IP address? If so, describe how.",
+            "Have you conducted a risk analysis?",
+        ] {
+            assert!(asks_yes_no(&core(q)), "{q}");
+        }
+        for q in [
+            "How often do you review logs?",
+            "Please describe whether you encrypt data at rest.",
+            "Which SSO mechanisms do you support?",
+            "Dose of reality",
+            "",
+        ] {
+            assert!(!asks_yes_no(&core(q)), "{q}");
+        }
     }
 
     #[test]

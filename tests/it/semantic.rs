@@ -212,7 +212,9 @@ fn a_qualifier_the_entry_does_not_cover_keeps_a_confident_match_at_review() {
     };
     // The first two score and lead well enough for `auto`, but ask about
     // something narrower than the entry states; paraphrases of what an
-    // entry says stay `auto`.
+    // entry says stay `auto`. A yes/no question on an entry that answers
+    // yes or no needs no such phrasing (no fact can be drafted for a
+    // question it does not answer), one on a fact entry does.
     for (q, entry, status) in [
         (
             "How do users get their initial passwords?",
@@ -233,6 +235,16 @@ fn a_qualifier_the_entry_does_not_cover_keeps_a_confident_match_at_review() {
             "Do you encrypt customer data at rest?",
             "crypto-at-rest",
             "auto",
+        ),
+        (
+            "Do you regularly test your backups?",
+            "bcdr-restore-testing",
+            "auto",
+        ),
+        (
+            "Is cloud data periodically backed up?",
+            "bcdr-backup-frequency",
+            "review",
         ),
     ] {
         let r = ask(q);
