@@ -71,15 +71,12 @@ struct KbArgs {
 /// Which matcher: semantic with a model, or lexical.
 #[derive(Debug, Clone, Args)]
 struct ModelArgs {
-    /// The sentence-embedding model directory (default: the one `vetted model install` installed).
-    #[arg(
-        long,
-        env = "VETTED_MODEL",
-        value_name = "DIR",
-        conflicts_with = "lexical"
-    )]
+    /// The sentence-embedding model directory [default: `VETTED_MODEL`, else the one `vetted model install` installed].
+    // `VETTED_MODEL` is read when the model is looked up, not by clap: a
+    // model set in the environment must not conflict with `--lexical`.
+    #[arg(long, value_name = "DIR", conflicts_with = "lexical")]
     model: Option<PathBuf>,
-    /// Match on words only, even when a model is installed.
+    /// Match on words only, even when a model is installed or `VETTED_MODEL` is set.
     #[arg(long)]
     lexical: bool,
     /// Also match against proposed entries in `_inbox/`.

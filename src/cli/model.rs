@@ -115,8 +115,11 @@ pub(super) fn load_for_matching(
     if args.lexical {
         return Ok(None);
     }
-    let (dir, explicit) = match &args.model {
-        Some(dir) => (dir.clone(), true),
+    let from_env = std::env::var_os("VETTED_MODEL")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from);
+    let (dir, explicit) = match args.model.clone().or(from_env) {
+        Some(dir) => (dir, true),
         None => match embed::default_model_dir().filter(|d| embed::is_model_dir(d)) {
             Some(dir) => (dir, false),
             None => {

@@ -106,6 +106,41 @@ fn an_explicit_model_that_is_not_there_is_an_error() {
 }
 
 #[test]
+fn lexical_wins_over_a_model_set_in_the_environment() {
+    let q = "Do you encrypt data at rest?";
+    let ask = |extra: &[&str]| {
+        Test::new()
+            .env("VETTED_MODEL", "nowhere")
+            .args(["ask", "--kb", &kb()])
+            .args(extra)
+            .args([q])
+            .run()
+    };
+    // `VETTED_MODEL` asks for a model as `--model` does ...
+    let run = ask(&[]).expect(1);
+    assert!(
+        run.stderr().contains("`nowhere` is not a model directory"),
+        "{}",
+        run.stderr()
+    );
+    // ... but `--lexical` on the command line turns it off.
+    let run = ask(&["--lexical"]).expect(0);
+    assert!(
+        run.stdout().contains("encryption-at-rest"),
+        "{}",
+        run.stdout()
+    );
+    assert_eq!(run.stderr(), "");
+    // Both on the command line contradict each other.
+    let run = ask(&["--lexical", "--model", "nowhere"]).expect(2);
+    assert!(
+        run.stderr().contains("cannot be used with"),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
 fn the_model_finds_paraphrases_that_share_no_words() {
     let Some(model) = model() else { return };
     let kb = Test::new().file(
