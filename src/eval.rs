@@ -164,16 +164,20 @@ pub struct Outcome {
     /// Right entries; empty when the KB cannot answer the question.
     pub labels: Vec<String>,
     pub status: Status,
-    /// The matcher kept it from `auto` whatever its score (stale, ambiguous,
-    /// proposed entry).
-    pub capped: bool,
-    /// Why the matcher lowered the status (see [`crate::matcher::Match`]).
+    /// Why the matcher kept it from `auto` whatever its score (stale or
+    /// proposed entry, close runner-up, no agreeing phrasing, ...); empty
+    /// when the score alone decided.
     pub reasons: Vec<String>,
     /// Entry ids and candidates, best first.
     pub candidates: Vec<(String, Candidate)>,
 }
 
 impl Outcome {
+    /// The matcher kept it from `auto` whatever its score.
+    pub fn capped(&self) -> bool {
+        !self.reasons.is_empty()
+    }
+
     pub fn answerable(&self) -> bool {
         !self.labels.is_empty()
     }
@@ -254,7 +258,6 @@ pub fn evaluate(
             question: text.to_owned(),
             labels: l.entries.clone(),
             status: m.status,
-            capped: !m.reasons.is_empty(),
             reasons: m.reasons.clone(),
             candidates: m
                 .candidates
@@ -380,7 +383,6 @@ mod tests {
             question: "q".into(),
             labels: labels.iter().map(|s| s.to_string()).collect(),
             status,
-            capped: false,
             reasons: Vec::new(),
             candidates: top
                 .iter()

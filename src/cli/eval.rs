@@ -177,7 +177,7 @@ fn matcher_defaults(args: &EvalArgs, matcher: &crate::matcher::Matcher) -> (f32,
 }
 
 /// Statuses as the given thresholds would set them; a question the matcher
-/// capped (stale, ambiguous, proposed) never becomes `auto`.
+/// capped (stale, ambiguous, no agreeing phrasing, ...) never becomes `auto`.
 fn with_thresholds(outcomes: Vec<Outcome>, (auto, review): (f32, f32)) -> Vec<Outcome> {
     outcomes
         .into_iter()
@@ -190,7 +190,7 @@ fn with_thresholds(outcomes: Vec<Outcome>, (auto, review): (f32, f32)) -> Vec<Ou
 
 fn status_at(o: &Outcome, auto: f32, review: f32) -> Status {
     let score = o.candidates.first().map_or(0.0, |(_, c)| c.score);
-    if score >= auto && !o.capped {
+    if score >= auto && !o.capped() {
         Status::Auto
     } else if score >= review && !o.candidates.is_empty() {
         Status::Review
@@ -286,7 +286,7 @@ fn write_dump(path: &std::path::Path, all: &[Outcome]) -> std::io::Result<()> {
             "row": o.row,
             "question": o.question,
             "labels": o.labels,
-            "capped": o.capped,
+            "capped": o.capped(),
             "reasons": o.reasons,
             "candidates": o.candidates.iter().map(|(id, c)| serde_json::json!({
                 "entry": id,
