@@ -48,12 +48,15 @@ impl Filled {
         statuses: &[Status],
         path: &Path,
     ) -> Result<original::Outcome, SheetError> {
-        let (edits, not_allowed) =
-            original::draft_edits(&self.workbook, &self.layouts, &self.report, statuses);
-        let mut outcome =
-            original::write_original(&self.workbook, &self.layouts, bytes, &edits, path)?;
-        outcome.skipped.extend(not_allowed);
-        Ok(outcome)
+        original::write_drafted(
+            &self.workbook,
+            &self.layouts,
+            bytes,
+            &self.report,
+            statuses,
+            Vec::new(),
+            path,
+        )
     }
 }
 

@@ -58,10 +58,15 @@ pub fn write_finished(
             _ => {}
         }
     }
-    let (mut edits, not_allowed) = original::draft_edits(&wb, &layouts, &finished, &[Status::Auto]);
-    edits.extend(clears);
-    let mut outcome = original::write_original(&wb, &layouts, &original, &edits, path)?;
-    outcome.skipped.extend(not_allowed);
+    let outcome = original::write_drafted(
+        &wb,
+        &layouts,
+        &original,
+        &finished,
+        &[Status::Auto],
+        clears,
+        path,
+    )?;
     Ok((outcome, original::extension(&wb, &original)))
 }
 

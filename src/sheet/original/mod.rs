@@ -293,6 +293,26 @@ pub fn write_original(
     Ok(outcome)
 }
 
+/// Writes the original (`bytes`) to `path` with the drafted answers of
+/// `report` whose status is one of `statuses` (see `draft_edits`), then
+/// `extra` edits (which win over a drafted one in the same cell). Answers
+/// the cell's dropdown does not allow are reported as skipped.
+pub fn write_drafted(
+    wb: &Workbook,
+    layouts: &[Layout],
+    bytes: &[u8],
+    report: &Report,
+    statuses: &[Status],
+    extra: Vec<CellEdit>,
+    path: &Path,
+) -> Result<Outcome, SheetError> {
+    let (mut edits, not_allowed) = draft_edits(wb, layouts, report, statuses);
+    edits.extend(extra);
+    let mut outcome = write_original(wb, layouts, bytes, &edits, path)?;
+    outcome.skipped.extend(not_allowed);
+    Ok(outcome)
+}
+
 /// The edits that write a fill's drafted answers into the original: the
 /// answers of the questions whose status is one of `statuses` (only `auto`
 /// and `review` draft answers), and their details where the questionnaire
@@ -301,7 +321,7 @@ pub fn write_original(
 /// header (and its details a `Details` column). An answer the cell's
 /// dropdown does not allow is not written into the customer's file: it is
 /// returned as skipped, with its details.
-pub fn draft_edits(
+fn draft_edits(
     wb: &Workbook,
     layouts: &[Layout],
     report: &Report,
