@@ -191,7 +191,15 @@ fn fit_answers(workbook: &Workbook, layouts: &[Layout], questions: &mut [Questio
                 )
                 .map(<[String]>::to_vec)
         };
-        fit_allowed(report);
+        // Where the rest of a qualified answer ("Yes, quarterly") can go:
+        // the questionnaire's own details column, empty on this row.
+        let details_free = !layout.details_is_new
+            && workbook.sheets[layout.sheet]
+                .get(q.row, layout.details_col)
+                .display()
+                .trim()
+                .is_empty();
+        fit_allowed(report, details_free);
         if let Some((col, _)) = layout
             .marks
             .iter()
@@ -203,25 +211,114 @@ fn fit_answers(workbook: &Workbook, layouts: &[Layout], questions: &mut [Questio
 }
 
 /// Spells a drafted short answer as the answer cell's dropdown allows (`Yes`
-/// → `Y`, `N/A` → `Not Applicable`). An answer the dropdown does not allow is
-/// still drafted, but at most as `review`, with the reason.
-fn fit_allowed(q: &mut QuestionReport) {
+/// → `Y`, `N/A` → `Not Applicable`). A qualified choice (`Yes, quarterly`)
+/// whose plain choice the dropdown offers, without graded variants of it,
+/// becomes that choice, and its qualifier opens the details, as a person
+/// filling the form would write it; only where the row has an empty details
+/// cell of the questionnaire's own, so that nothing of the answer is lost.
+/// Any other answer the dropdown does not allow is still drafted, but at
+/// most as `review`, with the reason.
+fn fit_allowed(q: &mut QuestionReport, details_free: bool) {
     let (Some(allowed), Some(answer)) = (&q.allowed, &q.answer) else {
         return;
     };
     if !q.status.drafts_answer() {
         return;
     }
-    match allowed_spelling(answer, allowed) {
-        Some(spelled) => q.answer = Some(spelled.to_string()),
-        None => {
-            q.status = Status::Review;
-            q.reasons.push(format!(
-                "the answer `{answer}` is not one of the values the cell allows ({})",
-                allowed.join(", ")
-            ));
+    if let Some(spelled) = allowed_spelling(answer, allowed) {
+        q.answer = Some(spelled.to_string());
+        return;
+    }
+    let qualified = split_qualified(answer, q.details.as_deref(), allowed);
+    if let Some((spelled, details)) = qualified.as_ref().filter(|_| details_free) {
+        q.answer = Some(spelled.to_string());
+        q.details = Some(details.clone());
+        return;
+    }
+    q.status = Status::Review;
+    let mut reason = format!(
+        "the answer `{answer}` is not one of the values the cell allows ({})",
+        allowed.join(", ")
+    );
+    if let Some((spelled, _)) = qualified {
+        reason.push_str(&format!(
+            "; `{spelled}` would leave out the rest, and the row has no empty details cell for it"
+        ));
+    }
+    q.reasons.push(reason);
+}
+
+/// A qualified choice (`Yes, quarterly`) for a dropdown: the allowed value
+/// and the details with the qualifier as their first sentence.
+pub(crate) fn split_qualified<'a>(
+    answer: &str,
+    details: Option<&str>,
+    allowed: &'a [String],
+) -> Option<(&'a str, String)> {
+    let (spelled, qualifier) = qualified_choice(answer, allowed)?;
+    let details = match details.map(str::trim) {
+        Some(d) if !d.is_empty() => format!("{qualifier} {d}"),
+        _ => qualifier,
+    };
+    Some((spelled, details))
+}
+
+/// A qualified yes / no / not-applicable answer (`Yes, quarterly`, `No -
+/// planned for 2027`, `N/A (no card data)`): the allowed value of its choice
+/// and the qualifier as a sentence (`Quarterly.`). `None` when the answer
+/// does not open with a choice, when the dropdown lacks that choice, or when
+/// it offers graded variants of it (`Yes, for some applications`): then
+/// which one the qualifier means is a judgement.
+fn qualified_choice<'a>(answer: &str, allowed: &'a [String]) -> Option<(&'a str, String)> {
+    let answer = answer.trim();
+    let (kind, rest) = ["not applicable", "n/a", "n.a.", "yes", "no", "na"]
+        .iter()
+        .find_map(|prefix| {
+            let head = answer.get(..prefix.len())?;
+            let rest = &answer[prefix.len()..];
+            // A whole word: `No,` and `No -`, not `None` or `Yesterday`.
+            let whole = rest
+                .chars()
+                .next()
+                .is_some_and(|c| !c.is_alphanumeric() && c != '/');
+            (head.eq_ignore_ascii_case(prefix) && whole).then(|| (choice(prefix), rest))
+        })?;
+    let kind = kind?;
+    let mut rest = rest.trim_start_matches(|c: char| {
+        c.is_whitespace() || matches!(c, ',' | ';' | ':' | '-' | '.' | '\u{2013}' | '\u{2014}')
+    });
+    if let Some(inner) = rest.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
+        rest = inner.trim();
+    }
+    let mut chars = rest.chars();
+    let first = chars.next()?;
+    let mut qualifier: String = first.to_uppercase().chain(chars).collect();
+    if !qualifier.ends_with(['.', '!', '?', ')']) {
+        qualifier.push('.');
+    }
+    let norm = |s: &str| s.trim().trim_matches('"').trim().to_lowercase();
+    let mut spelled = None;
+    for v in allowed {
+        let v_norm = norm(v);
+        match choice(&v_norm) {
+            Some(k) if k == kind => spelled = spelled.or(Some(v.as_str())),
+            Some(_) => {}
+            // A graded variant of the same choice.
+            None if qualified_kind(&v_norm) == Some(kind) => return None,
+            None => {}
         }
     }
+    Some((spelled?, qualifier))
+}
+
+/// The choice a graded value opens with (`yes, for some applications` →
+/// yes).
+fn qualified_kind(text: &str) -> Option<u8> {
+    let word: String = text
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '/')
+        .collect();
+    choice(&word)
 }
 
 /// The allowed value that means `answer`, if any: the same text (ignoring
@@ -285,5 +382,46 @@ mod tests {
         ]);
         assert_eq!(allowed_spelling("Yes", &graded), None);
         assert_eq!(allowed_spelling("Quarterly", &yn), None);
+    }
+
+    #[test]
+    fn a_qualified_choice_splits_into_the_choice_and_a_sentence() {
+        let yn = strings(&["Y", "N", "NA"]);
+        let split = |a: &str, allowed: &[String]| {
+            qualified_choice(a, allowed).map(|(v, q)| (v.to_owned(), q))
+        };
+        let pair = |v: &str, q: &str| Some((v.to_owned(), q.to_owned()));
+        assert_eq!(split("Yes, quarterly", &yn), pair("Y", "Quarterly."));
+        assert_eq!(
+            split("No - planned for 2027", &yn),
+            pair("N", "Planned for 2027.")
+        );
+        assert_eq!(
+            split("N/A (no card data)", &yn),
+            pair("NA", "No card data.")
+        );
+        assert_eq!(
+            split("Not applicable: we hold no card data.", &yn),
+            pair("NA", "We hold no card data.")
+        );
+        assert_eq!(split("YES \u{2014} at hire", &yn), pair("Y", "At hire."));
+        // Not a qualified choice.
+        for a in [
+            "Quarterly",
+            "Yes",
+            "None",
+            "Yesterday's backup",
+            "Nowhere",
+            "No,",
+            "N/Apple",
+        ] {
+            assert_eq!(split(a, &yn), None, "{a}");
+        }
+        // The dropdown lacks the choice.
+        assert_eq!(split("N/A, no cards", &strings(&["Yes", "No"])), None);
+        // Graded variants of the choice: which one is a judgement.
+        let graded = strings(&["No", "Yes, for some applications", "Yes, for all"]);
+        assert_eq!(split("Yes, quarterly", &graded), None);
+        assert_eq!(split("No, never", &graded), pair("No", "Never."));
     }
 }

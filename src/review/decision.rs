@@ -129,6 +129,24 @@ fn fit(q: &QuestionReport, answer: String) -> Result<String, DecisionError> {
     }
 }
 
+/// A chosen entry's answer and details for `q`'s answer cell: as [`fit`],
+/// but a qualified choice (`Yes, quarterly`) becomes the plain choice with
+/// its qualifier opening the details, as the fill step drafts it.
+fn fit_chosen(
+    q: &QuestionReport,
+    answer: String,
+    details: Option<String>,
+) -> Result<(Option<String>, Option<String>), DecisionError> {
+    if let Some(allowed) = q.allowed.as_deref()
+        && crate::fill::allowed_spelling(&answer, allowed).is_none()
+        && let Some((spelled, details)) =
+            crate::fill::split_qualified(&answer, details.as_deref(), allowed)
+    {
+        return Ok((Some(spelled.to_string()), Some(details)));
+    }
+    Ok((Some(fit(q, answer)?), details))
+}
+
 /// Turns a request on `q` into the decision to record. `kb_entry` is the KB
 /// entry named by a `choose` request, when the current KB has it.
 pub fn resolve(
@@ -166,15 +184,15 @@ pub fn resolve(
         }
         Action::Choose => {
             let id = text(request.entry, "entry")?.ok_or(DecisionError::NoEntry)?;
-            if let Some(e) = kb_entry.filter(|e| e.id == id) {
-                d.answer = Some(fit(q, e.answer.clone())?);
-                d.details = e.details.clone();
+            let (answer, details) = if let Some(e) = kb_entry.filter(|e| e.id == id) {
                 d.evidence = e.evidence.clone();
+                (e.answer.clone(), e.details.clone())
             } else if let Some(c) = q.candidates.iter().find(|c| c.entry == id) {
-                d.answer = Some(fit(q, c.answer.clone())?);
+                (c.answer.clone(), None)
             } else {
                 return Err(DecisionError::UnknownEntry(id));
-            }
+            };
+            (d.answer, d.details) = fit_chosen(q, answer, details)?;
             d.entry = Some(id);
             d.note = note;
         }
@@ -335,6 +353,39 @@ mod tests {
         q.answer = Some("Yes".into());
         let d = resolve(&q, req(Action::Accept), None, "Ann", "t").unwrap();
         assert_eq!(d.answer.as_deref(), Some("Y"));
+        // A qualified choice: the plain choice, the qualifier opens the details.
+        q.candidates[0].answer = "No, planned for 2027".into();
+        let mut choose = req(Action::Choose);
+        choose.entry = Some("e2".into());
+        let d = resolve(&q, choose, None, "Ann", "t").unwrap();
+        assert_eq!(d.answer.as_deref(), Some("N"));
+        assert_eq!(d.details.as_deref(), Some("Planned for 2027."));
+        let entry = Entry {
+            id: "e3".into(),
+            question: "Q?".into(),
+            alternates: Vec::new(),
+            answer: "Yes - quarterly".into(),
+            details: Some("Ops restores.".into()),
+            evidence: Vec::new(),
+            tags: Vec::new(),
+            owner: None,
+            reviewed: None,
+            review_by: None,
+            location: crate::kb::Location {
+                file: "kb.toml".into(),
+                line: 1,
+            },
+            proposed: false,
+        };
+        let mut choose = req(Action::Choose);
+        choose.entry = Some("e3".into());
+        let d = resolve(&q, choose, Some(&entry), "Ann", "t").unwrap();
+        assert_eq!(d.answer.as_deref(), Some("Y"));
+        assert_eq!(d.details.as_deref(), Some("Quarterly. Ops restores."));
+        // Typed by the reviewer, it is refused: they say what goes where.
+        let mut edit = req(Action::Edit);
+        edit.answer = Some("Yes, quarterly".into());
+        assert!(resolve(&q, edit, None, "Ann", "t").is_err());
     }
 
     #[test]

@@ -210,6 +210,110 @@ fn drafted_answers_take_the_dropdown_spelling_or_go_to_review() {
     assert_eq!(lists.get(2, 0).display(), "Not Applicable");
 }
 
+/// Two yes/no questions with a `Yes`/`No`/`N/A` dropdown and a Comments
+/// column whose second cell already holds a note.
+fn qualified_questionnaire(path: &Path) {
+    let mut book = Workbook::new();
+    let ws = book.add_worksheet();
+    ws.set_name("Security").unwrap();
+    for (c, h) in ["ID", "Question", "Answer", "Comments"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for (r, q) in [
+        "Do you test backup restores?",
+        "Do you scan container images?",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let r = r as u32 + 1;
+        ws.write_string(r, 0, format!("Q-{r}")).unwrap();
+        ws.write_string(r, 1, *q).unwrap();
+    }
+    // The second row's details cell already holds the customer's note.
+    ws.write_string(2, 3, "Customer note: see appendix B")
+        .unwrap();
+    let dv = DataValidation::new()
+        .allow_list_strings(&["Yes", "No", "N/A"])
+        .unwrap();
+    ws.add_data_validation(1, 2, 2, 2, &dv).unwrap();
+    book.save(path).unwrap();
+}
+
+#[test]
+fn a_qualified_choice_takes_the_dropdown_value_and_its_qualifier_goes_to_the_details() {
+    let kb = format!(
+        "{}\ndetails = \"Operations restores a production backup into staging.\"\n\n{}",
+        entry("restore", "Do you test backup restores?", "Yes, quarterly").trim_end_matches('\n'),
+        entry(
+            "scan",
+            "Do you scan container images?",
+            "Yes, on every build"
+        ),
+    );
+    let setup = || {
+        let t = Test::new().file("kb/k.toml", &kb);
+        qualified_questionnaire(&t.path("q.xlsx"));
+        t
+    };
+    let (t, r) = fill(setup(), "q.xlsx", "kb");
+    let restore = by_ref(&r, "Q-1");
+    assert_eq!(
+        (
+            restore["status"].as_str(),
+            restore["answer"].as_str(),
+            restore["details"].as_str()
+        ),
+        (
+            Some("auto"),
+            Some("Yes"),
+            Some("Quarterly. Operations restores a production backup into staging.")
+        ),
+        "{restore}"
+    );
+    // No free details cell: `Yes` alone would drop "on every build".
+    let scan = by_ref(&r, "Q-2");
+    assert_eq!(
+        (scan["status"].as_str(), scan["answer"].as_str()),
+        (Some("review"), Some("Yes, on every build")),
+        "{scan}"
+    );
+    assert!(
+        strings(&scan["reasons"])
+            .join(" ")
+            .contains("`Yes` would leave out the rest"),
+        "{scan}"
+    );
+    let draft = sheet::read(&t.path("draft.xlsx")).unwrap();
+    let security = draft.sheets.iter().find(|s| s.name == "Security").unwrap();
+    assert_eq!(security.get(1, 2).display(), "Yes");
+    assert!(security.get(1, 3).display().starts_with("Quarterly. "));
+
+    // The customer's own file gets the same two cells.
+    let t = setup().args([
+        "fill",
+        "q.xlsx",
+        "--kb",
+        "kb",
+        "--format",
+        "original",
+        "-o",
+        "filled.xlsx",
+    ]);
+    t.run().expect(0);
+    let filled = sheet::read(&t.path("filled.xlsx")).unwrap();
+    let security = &filled.sheets[0];
+    assert_eq!(security.get(1, 2).display(), "Yes");
+    assert_eq!(
+        security.get(1, 3).display(),
+        "Quarterly. Operations restores a production backup into staging."
+    );
+    assert_eq!(
+        security.get(2, 3).display(),
+        "Customer note: see appendix B"
+    );
+}
+
 #[test]
 fn dropdowns_of_the_real_questionnaires() {
     let Some(dir) = shared() else {
