@@ -10,11 +10,16 @@
 //! ```
 //!
 //! The comment names the questionnaire, relative to the labels file or to the
-//! questionnaires folder. `row` is the 1-based row (the record number for
-//! CSV), as in the report; `labels` lists the entry ids that each answer the
-//! question correctly, separated by `;`, or `NONE` when the KB cannot answer
-//! it. `question` is optional and, when present, must match the question
-//! found on that row (it catches labels that drifted from the import).
+//! questionnaires folder. Without it, the questionnaire is the spreadsheet
+//! named like the labels file (`HECVAT414.labels.csv` or `HECVAT414.csv` →
+//! `HECVAT414.xlsx`, `.xlsm`, `.xlsb`, `.xls`, `.ods` or `.csv`), next to it or
+//! anywhere in the questionnaires folder. Header names ignore case. `row` is
+//! the 1-based row (the record number for CSV), as in the report; `sheet`
+//! may be left empty (or name anything) when the questionnaire has one sheet
+//! of questions. `labels` lists the entry ids that each answer the question
+//! correctly, separated by `;`, or `NONE` when the KB cannot answer it.
+//! `question` is optional and, when present, must match the question found
+//! on that row (it catches labels that drifted from the import).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -59,8 +64,8 @@ pub struct Label {
 #[derive(Debug, Clone)]
 pub struct Labels {
     pub path: PathBuf,
-    /// As written in the `# questionnaire:` line.
-    pub questionnaire: String,
+    /// As written in the `# questionnaire:` line, if the file has one.
+    pub questionnaire: Option<String>,
     pub labels: Vec<Label>,
 }
 
@@ -79,16 +84,31 @@ impl Labels {
         let questionnaire = first
             .trim()
             .strip_prefix('#')
-            .and_then(|c| c.trim().strip_prefix("questionnaire:"))
-            .map(|q| q.trim().to_owned())
-            .filter(|q| !q.is_empty())
-            .ok_or_else(|| invalid("the first line must be `# questionnaire: PATH`"))?;
-        let mut reader = csv::ReaderBuilder::new().from_reader(rest.as_bytes());
+            .map(|c| {
+                c.trim()
+                    .strip_prefix("questionnaire:")
+                    .map(|q| q.trim().to_owned())
+                    .filter(|q| !q.is_empty())
+                    .ok_or_else(|| invalid("a first-line comment must be `# questionnaire: PATH`"))
+            })
+            .transpose()?;
+        // The CSV, and how many lines come before it.
+        let (csv_text, skipped) = match questionnaire {
+            Some(_) => (rest, 1),
+            None => (text.as_str(), 0),
+        };
+        let mut reader = csv::ReaderBuilder::new().from_reader(csv_text.as_bytes());
         let headers = reader
             .headers()
             .map_err(|e| invalid(&e.to_string()))?
             .clone();
-        let col = |name: &str| headers.iter().position(|h| h.trim() == name);
+        let col = |name: &str| {
+            headers.iter().position(|h| {
+                h.trim()
+                    .trim_start_matches('\u{feff}')
+                    .eq_ignore_ascii_case(name)
+            })
+        };
         let (Some(sheet_col), Some(row_col), Some(labels_col)) =
             (col("sheet"), col("row"), col("labels"))
         else {
@@ -98,8 +118,7 @@ impl Labels {
         let mut labels = Vec::new();
         for record in reader.records() {
             let record = record.map_err(|e| invalid(&e.to_string()))?;
-            // +1 for the comment line, +1 for 1-based lines.
-            let line = record.position().map_or(0, |p| p.line() as usize + 1);
+            let line = record.position().map_or(0, |p| p.line() as usize + skipped);
             let err = |message: String| EvalError::Line {
                 path: path.to_owned(),
                 line,
@@ -113,7 +132,7 @@ impl Labels {
             if raw.is_empty() {
                 return Err(err("empty labels: write entry ids or `NONE`".into()));
             }
-            let entries: Vec<String> = if raw == "NONE" {
+            let entries: Vec<String> = if raw.eq_ignore_ascii_case("NONE") {
                 Vec::new()
             } else {
                 raw.split(';')
@@ -138,18 +157,106 @@ impl Labels {
         })
     }
 
-    /// The questionnaire: relative to the labels file if it exists there,
-    /// else relative to `questionnaires`.
-    pub fn questionnaire_path(&self, questionnaires: &Path) -> PathBuf {
-        let own = self
-            .path
-            .parent()
-            .unwrap_or(Path::new("."))
-            .join(&self.questionnaire);
-        if own.exists() {
+    /// The questionnaire: the one the `# questionnaire:` line names,
+    /// relative to the labels file if it exists there, else relative to
+    /// `questionnaires`; without that line, the spreadsheet named like the
+    /// labels file.
+    pub fn questionnaire_path(&self, questionnaires: &Path) -> Result<PathBuf, EvalError> {
+        let here = self.path.parent().unwrap_or(Path::new("."));
+        let Some(named) = &self.questionnaire else {
+            return self.questionnaire_by_name(here, questionnaires);
+        };
+        let own = here.join(named);
+        Ok(if own.exists() {
             own
         } else {
-            questionnaires.join(&self.questionnaire)
+            questionnaires.join(named)
+        })
+    }
+
+    fn questionnaire_by_name(
+        &self,
+        here: &Path,
+        questionnaires: &Path,
+    ) -> Result<PathBuf, EvalError> {
+        let name = self
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let stem = name
+            .strip_suffix(".csv")
+            .or_else(|| name.strip_suffix(".CSV"))
+            .unwrap_or(&name);
+        let stem = [".labels", "-labels", "_labels"]
+            .iter()
+            .find_map(|s| stem.strip_suffix(s))
+            .unwrap_or(stem);
+        let is_questionnaire = |p: &Path| {
+            p.file_stem().is_some_and(|s| s == stem)
+                && p.extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(|e| SPREADSHEETS.contains(&e.to_ascii_lowercase().as_str()))
+                && p.file_name() != self.path.file_name()
+                && p.is_file()
+        };
+        let mut found: Vec<PathBuf> = std::fs::read_dir(here)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| is_questionnaire(p))
+            .collect();
+        if found.is_empty() {
+            walk(questionnaires, 0, &mut |p| {
+                if is_questionnaire(p) {
+                    found.push(p.to_path_buf());
+                }
+            });
+        }
+        found.sort();
+        match found.as_slice() {
+            [one] => Ok(one.clone()),
+            [] => Err(EvalError::Invalid {
+                path: self.path.clone(),
+                message: format!(
+                    "no `# questionnaire: PATH` line, and no questionnaire `{stem}.xlsx` \
+                     (or .xlsm, .xlsb, .xls, .ods, .csv) next to it or in `{}`",
+                    questionnaires.display()
+                ),
+            }),
+            several => Err(EvalError::Invalid {
+                path: self.path.clone(),
+                message: format!(
+                    "no `# questionnaire: PATH` line, and several questionnaires named `{stem}`: {}",
+                    several
+                        .iter()
+                        .map(|p| format!("`{}`", p.display()))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            }),
+        }
+    }
+}
+
+/// The extensions of the files `vetted` reads as questionnaires.
+const SPREADSHEETS: &[&str] = &["xlsx", "xlsm", "xlsb", "xls", "ods", "csv"];
+
+/// Calls `f` on every file under `dir`, a few levels deep, symlinks not
+/// followed.
+fn walk(dir: &Path, depth: usize, f: &mut dyn FnMut(&Path)) {
+    if depth > 4 {
+        return;
+    }
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_dir() {
+            walk(&entry.path(), depth + 1, f);
+        } else if kind.is_file() {
+            f(&entry.path());
         }
     }
 }
@@ -211,10 +318,28 @@ pub fn evaluate(
             found.insert((name, q.row + 1), q.text.as_str());
         }
     }
+    let sheets: Vec<&str> = layouts
+        .iter()
+        .map(|l| workbook.sheets[l.sheet].name.as_str())
+        .collect();
+    // The sheet a label names: as written, else ignoring case and spaces,
+    // else the only sheet with questions.
+    let sheet_of = |named: &str| -> Option<&str> {
+        let norm = |s: &str| s.trim().to_lowercase();
+        sheets
+            .iter()
+            .find(|s| **s == named)
+            .or_else(|| sheets.iter().find(|s| norm(s) == norm(named)))
+            .or(match sheets.as_slice() {
+                [only] => Some(only),
+                _ => None,
+            })
+            .copied()
+    };
     let mut texts = Vec::with_capacity(labels.labels.len());
     for l in &labels.labels {
-        let text = found
-            .get(&(l.sheet.as_str(), l.row))
+        let text = sheet_of(&l.sheet)
+            .and_then(|sheet| found.get(&(sheet, l.row)))
             .ok_or_else(|| EvalError::Line {
                 path: labels.path.clone(),
                 line: l.line,
@@ -421,6 +546,46 @@ mod tests {
     }
 
     #[test]
+    fn without_a_questionnaire_line_the_questionnaire_is_named_like_the_labels() {
+        let dir = tempfile::tempdir().unwrap();
+        let shared = dir.path().join("shared");
+        std::fs::create_dir_all(shared.join("vendor")).unwrap();
+        std::fs::write(shared.join("vendor/HECVAT414.xlsx"), "x").unwrap();
+        let path = dir.path().join("HECVAT414.labels.csv");
+        std::fs::write(&path, "Sheet,Row,Labels\nS,2,a\n,3,none\n").unwrap();
+        let l = Labels::read(&path).unwrap();
+        assert_eq!(l.questionnaire, None);
+        assert_eq!((l.labels[0].line, l.labels[1].line), (2, 3));
+        assert!(l.labels[1].entries.is_empty());
+        // Found in the questionnaires folder...
+        assert_eq!(
+            l.questionnaire_path(&shared).unwrap(),
+            shared.join("vendor/HECVAT414.xlsx")
+        );
+        // ... unless one lies next to the labels file.
+        std::fs::write(dir.path().join("HECVAT414.ods"), "x").unwrap();
+        assert_eq!(
+            l.questionnaire_path(&shared).unwrap(),
+            dir.path().join("HECVAT414.ods")
+        );
+        // Two next to it: which one is not guessed.
+        std::fs::write(dir.path().join("HECVAT414.csv"), "x").unwrap();
+        let e = l.questionnaire_path(&shared).unwrap_err().to_string();
+        assert!(
+            e.contains("several questionnaires named `HECVAT414`"),
+            "{e}"
+        );
+        let other = dir.path().join("other.csv");
+        std::fs::write(&other, "sheet,row,labels\nS,2,a\n").unwrap();
+        let e = Labels::read(&other)
+            .unwrap()
+            .questionnaire_path(&shared)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no questionnaire `other.xlsx`"), "{e}");
+    }
+
+    #[test]
     fn labels_file_is_checked() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("l.csv");
@@ -430,11 +595,11 @@ mod tests {
         )
         .unwrap();
         let l = Labels::read(&path).unwrap();
-        assert_eq!(l.questionnaire, "q.csv");
+        assert_eq!(l.questionnaire.as_deref(), Some("q.csv"));
         assert_eq!(l.labels[0].entries, ["a", "b"]);
         assert!(l.labels[1].entries.is_empty());
         assert_eq!(l.labels[1].line, 4);
-        std::fs::write(&path, "sheet,row,labels\nS,2,a\n").unwrap();
+        std::fs::write(&path, "# questionaire: q.csv\nsheet,row,labels\nS,2,a\n").unwrap();
         assert!(Labels::read(&path).is_err());
         std::fs::write(&path, "# questionnaire: q.csv\nsheet,row,labels\nS,x,a\n").unwrap();
         let e = Labels::read(&path).unwrap_err().to_string();

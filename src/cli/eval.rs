@@ -19,7 +19,7 @@ use crate::matcher::Status;
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// Labels files (CSV: `sheet,row,labels[,question]` after a `# questionnaire: PATH` line).
+    /// Labels files (CSV: `sheet,row,labels[,question]`, after a `# questionnaire: PATH` line or named like the questionnaire).
     #[arg(required = true, value_name = "LABELS.csv")]
     labels: Vec<PathBuf>,
     #[command(flatten)]
@@ -94,7 +94,16 @@ pub fn run(args: EvalArgs, printer: Printer) -> Result<(), Failure> {
                 }
             }
         }
-        let questionnaire = labels.questionnaire_path(&args.questionnaires);
+        let questionnaire = labels
+            .questionnaire_path(&args.questionnaires)
+            .map_err(|e| {
+                printer.error(e);
+                printer.hint(
+                    "name the questionnaire in a first line `# questionnaire: PATH`, \
+                     or pass its folder with `--questionnaires DIR`",
+                );
+                Failure::Reported
+            })?;
         let outcomes = eval::evaluate(&labels, &questionnaire, &matcher).map_err(|e| {
             printer.error(e);
             if !questionnaire.exists() {

@@ -227,3 +227,45 @@ fn a_label_that_no_longer_matches_the_import_is_an_error() {
         .expect(1);
     assert!(run.stderr().contains("l.csv` line 3"), "{}", run.stderr());
 }
+
+#[test]
+fn labels_named_like_their_questionnaire_need_no_questionnaire_line() {
+    let Some(dir) = shared() else { return };
+    // The bundled labels of a VSAQ questionnaire, rewritten in the plainest
+    // form: no `# questionnaire:` line, capitalized header, no sheet.
+    let ours = std::fs::read_to_string(repo().join("eval/labels/vsaq-programs.csv")).unwrap();
+    let mut plain = String::from("Sheet,Row,Labels\n");
+    for line in ours.lines().skip(2) {
+        let mut fields = line.splitn(4, ',');
+        let (_, row, labels) = (
+            fields.next(),
+            fields.next().unwrap(),
+            fields.next().unwrap(),
+        );
+        plain.push_str(&format!(",{row},{labels}\n"));
+    }
+    let run = |name: &str, labels: &str| -> Value {
+        let out = Test::new()
+            .file(name, labels)
+            .args(["eval", "--json", "--lexical", "--kb"])
+            .args([repo().join("knowledge_base").to_str().unwrap()])
+            .args(["--questionnaires", dir.to_str().unwrap(), name])
+            .run()
+            .expect(0);
+        serde_json::from_str(&out.stdout()).unwrap()
+    };
+    let plain = run("security_privacy_programs.questions.labels.csv", &plain);
+    let ours = run("ours.csv", &ours);
+    assert_eq!(plain["overall"], ours["overall"]);
+    assert!(
+        plain["overall"]["questions"].as_u64().unwrap() >= 40,
+        "{plain}"
+    );
+    assert!(
+        plain["files"][0]["questionnaire"]
+            .as_str()
+            .unwrap()
+            .ends_with("google-vsaq/security_privacy_programs.questions.csv"),
+        "{plain}"
+    );
+}
