@@ -130,6 +130,17 @@ fn xls_ods_and_xlsm_import_alike() {
 /// A one-sheet xlsx: header row 1, questions from row 2, with a dropdown of
 /// `list` on the answer cells C2:C3.
 fn dropdown_questionnaire(path: &Path, list: &[&str], questions: &[&str]) {
+    dropdown_questionnaire_with_notes(path, list, questions, &[]);
+}
+
+/// The same, with `notes` in the Comments cells of the first questions
+/// (empty for none).
+fn dropdown_questionnaire_with_notes(
+    path: &Path,
+    list: &[&str],
+    questions: &[&str],
+    notes: &[&str],
+) {
     let mut book = Workbook::new();
     let ws = book.add_worksheet();
     ws.set_name("Security").unwrap();
@@ -140,6 +151,11 @@ fn dropdown_questionnaire(path: &Path, list: &[&str], questions: &[&str]) {
         let r = i as u32 + 1;
         ws.write_string(r, 0, format!("Q-{r}")).unwrap();
         ws.write_string(r, 1, *q).unwrap();
+    }
+    for (i, note) in notes.iter().enumerate() {
+        if !note.is_empty() {
+            ws.write_string(i as u32 + 1, 3, *note).unwrap();
+        }
     }
     let dv = DataValidation::new().allow_list_strings(list).unwrap();
     ws.add_data_validation(1, 2, questions.len() as u32, 2, &dv)
@@ -210,36 +226,6 @@ fn drafted_answers_take_the_dropdown_spelling_or_go_to_review() {
     assert_eq!(lists.get(2, 0).display(), "Not Applicable");
 }
 
-/// Two yes/no questions with a `Yes`/`No`/`N/A` dropdown and a Comments
-/// column whose second cell already holds a note.
-fn qualified_questionnaire(path: &Path) {
-    let mut book = Workbook::new();
-    let ws = book.add_worksheet();
-    ws.set_name("Security").unwrap();
-    for (c, h) in ["ID", "Question", "Answer", "Comments"].iter().enumerate() {
-        ws.write_string(0, c as u16, *h).unwrap();
-    }
-    for (r, q) in [
-        "Do you test backup restores?",
-        "Do you scan container images?",
-    ]
-    .iter()
-    .enumerate()
-    {
-        let r = r as u32 + 1;
-        ws.write_string(r, 0, format!("Q-{r}")).unwrap();
-        ws.write_string(r, 1, *q).unwrap();
-    }
-    // The second row's details cell already holds the customer's note.
-    ws.write_string(2, 3, "Customer note: see appendix B")
-        .unwrap();
-    let dv = DataValidation::new()
-        .allow_list_strings(&["Yes", "No", "N/A"])
-        .unwrap();
-    ws.add_data_validation(1, 2, 2, 2, &dv).unwrap();
-    book.save(path).unwrap();
-}
-
 #[test]
 fn a_qualified_choice_takes_the_dropdown_value_and_its_qualifier_goes_to_the_details() {
     let kb = format!(
@@ -253,7 +239,16 @@ fn a_qualified_choice_takes_the_dropdown_value_and_its_qualifier_goes_to_the_det
     );
     let setup = || {
         let t = Test::new().file("kb/k.toml", &kb);
-        qualified_questionnaire(&t.path("q.xlsx"));
+        // The second row's details cell already holds the customer's note.
+        dropdown_questionnaire_with_notes(
+            &t.path("q.xlsx"),
+            &["Yes", "No", "N/A"],
+            &[
+                "Do you test backup restores?",
+                "Do you scan container images?",
+            ],
+            &["", "Customer note: see appendix B"],
+        );
         t
     };
     let (t, r) = fill(setup(), "q.xlsx", "kb");
