@@ -314,7 +314,7 @@ fn qualified_choice<'a>(answer: &str, allowed: &'a [String]) -> Option<(&'a str,
 /// The choice a graded value opens with (`yes, for some applications` →
 /// yes).
 fn qualified_kind(text: &str) -> Option<u8> {
-    let word: String = text
+    let word: String = unnumbered(text)
         .chars()
         .take_while(|c| c.is_alphanumeric() || *c == '/')
         .collect();
@@ -338,14 +338,17 @@ pub(crate) fn allowed_spelling<'a>(answer: &str, allowed: &'a [String]) -> Optio
         .map(String::as_str)
 }
 
-/// Yes, no or not applicable, from a lowercase answer.
-fn choice(text: &str) -> Option<u8> {
-    // A numbered option: `1) Yes`, `2. No`.
-    let t = match text.find(|c: char| !c.is_ascii_digit()) {
+/// An option without its number: `1) Yes` → `Yes`, `2. No` → `No`.
+fn unnumbered(text: &str) -> &str {
+    match text.find(|c: char| !c.is_ascii_digit()) {
         Some(i) if i > 0 && text[i..].starts_with([')', '.']) => text[i + 1..].trim(),
         _ => text,
-    };
-    let t = t.trim_end_matches('.');
+    }
+}
+
+/// Yes, no or not applicable, from a lowercase answer.
+fn choice(text: &str) -> Option<u8> {
+    let t = unnumbered(text).trim_end_matches('.');
     match t {
         "yes" | "y" | "true" => Some(0),
         "no" | "n" | "false" => Some(1),
@@ -423,5 +426,8 @@ mod tests {
         let graded = strings(&["No", "Yes, for some applications", "Yes, for all"]);
         assert_eq!(split("Yes, quarterly", &graded), None);
         assert_eq!(split("No, never", &graded), pair("No", "Never."));
+        let numbered = strings(&["1) Yes", "2) No", "3) Yes, partially"]);
+        assert_eq!(split("Yes, quarterly", &numbered), None);
+        assert_eq!(split("No, never", &numbered), pair("2) No", "Never."));
     }
 }
