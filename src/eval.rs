@@ -80,7 +80,8 @@ impl Labels {
             path: path.to_owned(),
             message: message.to_owned(),
         };
-        let (first, rest) = text.split_once('\n').unwrap_or((&text, ""));
+        let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+        let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
         let questionnaire = first
             .trim()
             .strip_prefix('#')
@@ -95,7 +96,7 @@ impl Labels {
         // The CSV, and how many lines come before it.
         let (csv_text, skipped) = match questionnaire {
             Some(_) => (rest, 1),
-            None => (text.as_str(), 0),
+            None => (text, 0),
         };
         let mut reader = csv::ReaderBuilder::new().from_reader(csv_text.as_bytes());
         let headers = reader
@@ -103,11 +104,9 @@ impl Labels {
             .map_err(|e| invalid(&e.to_string()))?
             .clone();
         let col = |name: &str| {
-            headers.iter().position(|h| {
-                h.trim()
-                    .trim_start_matches('\u{feff}')
-                    .eq_ignore_ascii_case(name)
-            })
+            headers
+                .iter()
+                .position(|h| h.trim().eq_ignore_ascii_case(name))
         };
         let (Some(sheet_col), Some(row_col), Some(labels_col)) =
             (col("sheet"), col("row"), col("labels"))
@@ -552,7 +551,7 @@ mod tests {
         std::fs::create_dir_all(shared.join("vendor")).unwrap();
         std::fs::write(shared.join("vendor/HECVAT414.xlsx"), "x").unwrap();
         let path = dir.path().join("HECVAT414.labels.csv");
-        std::fs::write(&path, "Sheet,Row,Labels\nS,2,a\n,3,none\n").unwrap();
+        std::fs::write(&path, "\u{feff}Sheet,Row,Labels\nS,2,a\n,3,none\n").unwrap();
         let l = Labels::read(&path).unwrap();
         assert_eq!(l.questionnaire, None);
         assert_eq!((l.labels[0].line, l.labels[1].line), (2, 3));
