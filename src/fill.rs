@@ -210,14 +210,11 @@ fn fit_answers(workbook: &Workbook, layouts: &[Layout], questions: &mut [Questio
     }
 }
 
-/// Spells a drafted short answer as the answer cell's dropdown allows (`Yes`
-/// → `Y`, `N/A` → `Not Applicable`). A qualified choice (`Yes, quarterly`)
-/// whose plain choice the dropdown offers, without graded variants of it,
-/// becomes that choice, and its qualifier opens the details, as a person
-/// filling the form would write it; only where the row has an empty details
-/// cell of the questionnaire's own, so that nothing of the answer is lost.
-/// Any other answer the dropdown does not allow is still drafted, but at
-/// most as `review`, with the reason.
+/// Spells a drafted short answer as the answer cell's dropdown allows (see
+/// [`fit_to_dropdown`]). A qualified choice is split only where the row has
+/// an empty details cell of the questionnaire's own, so that nothing of the
+/// answer is lost. Any other answer the dropdown does not allow is still
+/// drafted, but at most as `review`, with the reason.
 fn fit_allowed(q: &mut QuestionReport, details_free: bool) {
     let (Some(allowed), Some(answer)) = (&q.allowed, &q.answer) else {
         return;
@@ -225,42 +222,65 @@ fn fit_allowed(q: &mut QuestionReport, details_free: bool) {
     if !q.status.drafts_answer() {
         return;
     }
-    if let Some(spelled) = allowed_spelling(answer, allowed) {
-        q.answer = Some(spelled.to_string());
-        return;
-    }
-    let qualified = split_qualified(answer, q.details.as_deref(), allowed);
-    if let Some((spelled, details)) = qualified.as_ref().filter(|_| details_free) {
-        q.answer = Some(spelled.to_string());
-        q.details = Some(details.clone());
-        return;
-    }
+    let split = match fit_to_dropdown(answer, q.details.as_deref(), allowed) {
+        Fitted::Spelled(spelled) => {
+            q.answer = Some(spelled.to_string());
+            return;
+        }
+        Fitted::Split { choice, details } if details_free => {
+            q.answer = Some(choice.to_string());
+            q.details = Some(details);
+            return;
+        }
+        Fitted::Split { choice, .. } => Some(choice),
+        Fitted::Refused => None,
+    };
     q.status = Status::Review;
     let mut reason = format!(
         "the answer `{answer}` is not one of the values the cell allows ({})",
         allowed.join(", ")
     );
-    if let Some((spelled, _)) = qualified {
+    if let Some(choice) = split {
         reason.push_str(&format!(
-            "; `{spelled}` would leave out the rest, and the row has no empty details cell for it"
+            "; `{choice}` would leave out the rest, and the row has no empty details cell for it"
         ));
     }
     q.reasons.push(reason);
 }
 
-/// A qualified choice (`Yes, quarterly`) for a dropdown: the allowed value
-/// and the details with the qualifier as their first sentence.
-pub(crate) fn split_qualified<'a>(
+/// How an answer fits a dropdown.
+#[derive(Debug, PartialEq)]
+pub(crate) enum Fitted<'a> {
+    /// One of the allowed values means the answer.
+    Spelled(&'a str),
+    /// A qualified choice (`Yes, quarterly`): the allowed value of the plain
+    /// choice, and the details with the qualifier as their first sentence,
+    /// as a person filling the form would write it.
+    Split { choice: &'a str, details: String },
+    /// None of the allowed values.
+    Refused,
+}
+
+/// Fits `answer` (with its `details`) to a dropdown of `allowed` values:
+/// the allowed spelling (`Yes` → `Y`, `N/A` → `Not Applicable`), else a
+/// qualified choice whose plain choice the dropdown offers without graded
+/// variants of it, split.
+pub(crate) fn fit_to_dropdown<'a>(
     answer: &str,
     details: Option<&str>,
     allowed: &'a [String],
-) -> Option<(&'a str, String)> {
-    let (spelled, qualifier) = qualified_choice(answer, allowed)?;
+) -> Fitted<'a> {
+    if let Some(spelled) = allowed_spelling(answer, allowed) {
+        return Fitted::Spelled(spelled);
+    }
+    let Some((choice, qualifier)) = qualified_choice(answer, allowed) else {
+        return Fitted::Refused;
+    };
     let details = match details.map(str::trim) {
         Some(d) if !d.is_empty() => format!("{qualifier} {d}"),
         _ => qualifier,
     };
-    Some((spelled, details))
+    Fitted::Split { choice, details }
 }
 
 /// A qualified yes / no / not-applicable answer (`Yes, quarterly`, `No -
@@ -296,10 +316,9 @@ fn qualified_choice<'a>(answer: &str, allowed: &'a [String]) -> Option<(&'a str,
     if !qualifier.ends_with(['.', '!', '?', ')']) {
         qualifier.push('.');
     }
-    let norm = |s: &str| s.trim().trim_matches('"').trim().to_lowercase();
     let mut spelled = None;
     for v in allowed {
-        let v_norm = norm(v);
+        let v_norm = option_text(v);
         match choice(&v_norm) {
             Some(k) if k == kind => spelled = spelled.or(Some(v.as_str())),
             Some(_) => {}
@@ -326,16 +345,20 @@ fn qualified_kind(text: &str) -> Option<u8> {
 /// is spelled (`Y`, `1) Yes`, `"N/A"`, `Not Applicable`). A graded choice
 /// such as `Yes, for some applications` is never taken for a plain `Yes`.
 pub(crate) fn allowed_spelling<'a>(answer: &str, allowed: &'a [String]) -> Option<&'a str> {
-    let norm = |s: &str| s.trim().trim_matches('"').trim().to_lowercase();
-    let a = norm(answer);
-    if let Some(exact) = allowed.iter().find(|v| norm(v) == a) {
+    let a = option_text(answer);
+    if let Some(exact) = allowed.iter().find(|v| option_text(v) == a) {
         return Some(exact);
     }
     let kind = choice(&a)?;
     allowed
         .iter()
-        .find(|v| choice(&norm(v)) == Some(kind))
+        .find(|v| choice(&option_text(v)) == Some(kind))
         .map(String::as_str)
+}
+
+/// An answer or dropdown value as compared: trimmed, unquoted, lowercase.
+fn option_text(s: &str) -> String {
+    s.trim().trim_matches('"').trim().to_lowercase()
 }
 
 /// An option without its number: `1) Yes` → `Yes`, `2. No` → `No`.

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::fill::{Fitted, fit_to_dropdown};
 use crate::kb::{Entry, Evidence};
 use crate::report::{QuestionReport, Report, Status, Summary};
 
@@ -137,14 +138,17 @@ fn fit_chosen(
     answer: String,
     details: Option<String>,
 ) -> Result<(Option<String>, Option<String>), DecisionError> {
-    if let Some(allowed) = q.allowed.as_deref()
-        && crate::fill::allowed_spelling(&answer, allowed).is_none()
-        && let Some((spelled, details)) =
-            crate::fill::split_qualified(&answer, details.as_deref(), allowed)
-    {
-        return Ok((Some(spelled.to_string()), Some(details)));
+    let Some(allowed) = q.allowed.as_deref().filter(|a| !a.is_empty()) else {
+        return Ok((Some(answer), details));
+    };
+    match fit_to_dropdown(&answer, details.as_deref(), allowed) {
+        Fitted::Spelled(spelled) => Ok((Some(spelled.to_string()), details)),
+        Fitted::Split { choice, details } => Ok((Some(choice.to_string()), Some(details))),
+        Fitted::Refused => Err(DecisionError::NotAllowed {
+            answer,
+            allowed: allowed.to_vec(),
+        }),
     }
-    Ok((Some(fit(q, answer)?), details))
 }
 
 /// Turns a request on `q` into the decision to record. `kb_entry` is the KB
