@@ -2,7 +2,10 @@
 //!
 //! `--json` prints one object on stdout:
 //! `{"question": "...", "status": "auto"|"review"|"unmatched", "reasons": [...],
-//!   "candidates": [{"entry", "score", "answer", "question", "details", "evidence", "stale"}]}`.
+//!   "candidates": [{"entry", "score", "parts", "answer", "question", "details", "evidence", "stale"}]}`.
+//! `parts` are the score's parts as `vetted eval --dump` records them
+//! (`lexical`, `coverage`, `retrieval`, `semantic`, `context`, `bridge`,
+//! `verbatim`; see `docs/matching.md`).
 
 use clap::Args;
 
@@ -44,6 +47,7 @@ pub fn run(args: AskArgs, printer: Printer) -> Result<(), Failure> {
                 serde_json::json!({
                     "entry": e.id,
                     "score": (f64::from(c.score) * 1000.0).round() / 1000.0,
+                    "parts": c.parts,
                     "answer": e.answer,
                     "question": e.question,
                     "details": e.details,

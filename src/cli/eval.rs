@@ -146,8 +146,12 @@ pub fn run(args: EvalArgs, printer: Printer) -> Result<(), Failure> {
         println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
     } else {
         let (auto, review) = matcher_defaults(&args, &matcher);
+        let bank = matcher
+            .bank_links()
+            .map(|(linked, all)| format!(", question bank: {linked} of {all} topics linked"))
+            .unwrap_or_default();
         println!(
-            "matching: {mode}, auto ≥ {auto:.2}, review ≥ {review:.2}, {} entries",
+            "matching: {mode}, auto ≥ {auto:.2}, review ≥ {review:.2}, {} entries{bank}",
             matcher.kb().entries.len()
         );
         println!(

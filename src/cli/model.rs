@@ -76,6 +76,27 @@ fn install_model(args: InstallArgs, printer: Printer) -> Result<(), Failure> {
                 "installed the model in `{}`",
                 model.dir().display()
             ));
+            // The question bank is the same for every KB: embed it now, not
+            // in the first fill.
+            if let Some(home) = embed::home_dir() {
+                let cache = embed::Cache::new(&home.join("cache"), &model);
+                match crate::matcher::prepare_bank(&model, &cache) {
+                    Ok(outcome) => match outcome.write_error {
+                        Some(e) => printer.warning(format!(
+                            "{e}; the question bank will be embedded at the first match"
+                        )),
+                        None => printer.info(format!(
+                            "embedded the question bank ({} wordings) into `{}`",
+                            outcome.hits + outcome.misses,
+                            cache.path().display()
+                        )),
+                    },
+                    Err(e) => {
+                        printer.error(e);
+                        return Err(Failure::Reported);
+                    }
+                }
+            }
             Ok(())
         }
         Err(e) => {

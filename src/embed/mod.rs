@@ -60,6 +60,63 @@ pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
+/// Vectors of one dimension as the rows of a matrix, to compare many vectors
+/// with all of them at once (a matrix product instead of a loop of dot
+/// products).
+pub struct Matrix {
+    rows: candle_core::Tensor,
+    len: usize,
+}
+
+impl std::fmt::Debug for Matrix {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Matrix")
+            .field("len", &self.len)
+            .finish_non_exhaustive()
+    }
+}
+
+fn stacked(vectors: &[&[f32]]) -> Result<candle_core::Tensor, EmbedError> {
+    let dim = vectors.first().map_or(0, |v| v.len());
+    if vectors.iter().any(|v| v.len() != dim) {
+        return Err(run_error("vectors of different dimensions"));
+    }
+    let flat: Vec<f32> = vectors.iter().flat_map(|v| v.iter().copied()).collect();
+    candle_core::Tensor::from_vec(flat, (vectors.len(), dim), &candle_core::Device::Cpu)
+        .map_err(run_error)
+}
+
+impl Matrix {
+    pub fn new(rows: &[&[f32]]) -> Result<Matrix, EmbedError> {
+        Ok(Matrix {
+            rows: stacked(rows)?,
+            len: rows.len(),
+        })
+    }
+
+    /// How many vectors the matrix holds.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The dot product (for unit vectors: the cosine) of each of `vectors`
+    /// with each row, `vectors.len()` runs of [`Matrix::len`] values.
+    pub fn similarities(&self, vectors: &[&[f32]]) -> Result<Vec<f32>, EmbedError> {
+        if vectors.is_empty() || self.len == 0 {
+            return Ok(Vec::new());
+        }
+        stacked(vectors)?
+            .matmul(&self.rows.t().map_err(run_error)?)
+            .and_then(|m| m.flatten_all())
+            .and_then(|m| m.to_vec1::<f32>())
+            .map_err(run_error)
+    }
+}
+
 /// A loaded sentence-embedding model.
 pub struct Model {
     bert: bert::Bert,

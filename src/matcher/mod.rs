@@ -12,6 +12,7 @@
 //! words the entry lacks (without one) caps it at `review`, because a wrong
 //! answer sent unreviewed is worse than no answer.
 
+mod bank;
 mod fx;
 pub mod normalize;
 mod score;
@@ -171,6 +172,10 @@ pub struct Parts {
     pub semantic: Option<f32>,
     /// Cosine similarity with the whole entry (question, answer, details).
     pub context: Option<f32>,
+    /// Cosine similarity with the closest wording of a topic of the
+    /// question bank linked to the entry, when a model is loaded and a
+    /// topic is linked.
+    pub bridge: Option<f32>,
     /// The question is worded (nearly) exactly like one of the phrasings,
     /// e.g. one learned from a reviewed questionnaire.
     pub verbatim: bool,
@@ -211,6 +216,8 @@ struct Semantic {
     vectors: Vec<(usize, Vector)>,
     /// Per entry: the vector of its whole text.
     contexts: Vec<Vector>,
+    /// The question bank, linked to the entries.
+    bridge: bank::Bridge,
 }
 
 /// The KB, indexed and ready to match questions.
@@ -318,11 +325,13 @@ impl Matcher {
         cache: Option<&Cache>,
     ) -> Result<(Matcher, CacheOutcome), MatchError> {
         let contexts: Vec<String> = self.kb.entries.iter().map(context_text).collect();
+        let bank = bank_texts();
         let texts: Vec<&str> = self
             .phrasings
             .iter()
             .flat_map(|ps| ps.iter().map(|p| p.core.as_str()))
             .chain(contexts.iter().map(String::as_str))
+            .chain(bank.iter().flatten().map(String::as_str))
             .collect();
         let (vectors, outcome) = match cache {
             Some(cache) => cache.embed(&model, &texts)?,
@@ -341,11 +350,20 @@ impl Matcher {
             .enumerate()
             .flat_map(|(i, ps)| std::iter::repeat_n(i, ps.len()));
         let mut vectors = vectors;
+        let mut bank_vectors =
+            vectors.split_off(vectors.len() - bank.iter().map(Vec::len).sum::<usize>());
         let contexts = vectors.split_off(vectors.len() - contexts.len());
+        let vectors: Vec<(usize, Vector)> = owners.zip(vectors).collect();
+        let wordings: Vec<Vec<Vector>> = bank
+            .iter()
+            .map(|ws| bank_vectors.drain(..ws.len()).collect())
+            .collect();
+        let bridge = bank::Bridge::new(&wordings, &vectors, self.kb.entries.len())?;
         self.semantic = Some(Semantic {
             model,
-            vectors: owners.zip(vectors).collect(),
+            vectors,
             contexts,
+            bridge,
         });
         self.thresholds = thresholds(&self.options, SEMANTIC_THRESHOLDS);
         Ok((self, outcome))
@@ -370,6 +388,14 @@ impl Matcher {
         } else {
             AMBIGUITY_MARGIN_LEXICAL
         }
+    }
+
+    /// With a model: how many topics of the question bank are linked to an
+    /// entry, and how many there are.
+    pub fn bank_links(&self) -> Option<(usize, usize)> {
+        self.semantic
+            .as_ref()
+            .map(|s| (s.bridge.linked_topics(), bank::topics().len()))
     }
 
     /// Whether a model re-ranks the candidates.
@@ -409,8 +435,21 @@ impl Matcher {
             }
             None => vec![None; cores.len()],
         };
+        // Each question's similarity with every wording of the bank.
+        let bank_sims: Vec<f32> = match &self.semantic {
+            Some(s) => s.bridge.similarities(
+                &vectors
+                    .iter()
+                    .flatten()
+                    .map(Vec::as_slice)
+                    .collect::<Vec<_>>(),
+            )?,
+            None => Vec::new(),
+        };
+        let wordings = self.semantic.as_ref().map_or(0, |s| s.bridge.wordings());
         let one = |i: usize| -> Result<Match, MatchError> {
-            let candidates = self.score_all(&cores[i], vectors[i].as_deref())?;
+            let bank = bank_sims.get(i * wordings..(i + 1) * wordings);
+            let candidates = self.score_all(&cores[i], vectors[i].as_deref(), bank)?;
             let mut found = self.decide(&cores[i], candidates);
             found.candidates.truncate(self.options.candidates);
             Ok(found)
@@ -440,7 +479,12 @@ impl Matcher {
     }
 
     /// The candidates, scored, best first.
-    fn score_all(&self, core: &str, vector: Option<&[f32]>) -> Result<Vec<Candidate>, MatchError> {
+    fn score_all(
+        &self,
+        core: &str,
+        vector: Option<&[f32]>,
+        bank: Option<&[f32]>,
+    ) -> Result<Vec<Candidate>, MatchError> {
         let terms = self.index.analyze(core);
         // Entry → BM25 score relative to the best hit.
         let mut pool: HashMap<usize, f32> = HashMap::new();
@@ -469,9 +513,14 @@ impl Matcher {
                 );
             }
         }
-        // Per entry: best cosine over its phrasings, and with the whole entry.
+        // Per entry: best cosine over its phrasings, and with the whole entry;
+        // the best cosine with a wording of the bank linked to it.
         let mut cosines: Vec<(f32, f32)> = Vec::new();
+        let mut bridged: Vec<Option<f32>> = Vec::new();
         if let (Some(s), Some(v)) = (&self.semantic, vector) {
+            if let Some(sims) = bank {
+                bridged = s.bridge.entry_scores(sims);
+            }
             cosines = s
                 .contexts
                 .iter()
@@ -484,7 +533,10 @@ impl Matcher {
             let mut nearest: Vec<(usize, f32)> = cosines
                 .iter()
                 .enumerate()
-                .map(|(e, (phrasing, context))| (e, phrasing.max(*context)))
+                .map(|(e, (phrasing, context))| {
+                    let bridge = bridged.get(e).copied().flatten().unwrap_or(f32::MIN);
+                    (e, phrasing.max(*context).max(bridge))
+                })
                 .collect();
             nearest.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
             for (entry, _) in nearest.into_iter().take(RETRIEVE_DENSE) {
@@ -517,6 +569,7 @@ impl Matcher {
                     retrieval,
                     semantic: cosines.get(entry).map(|c| c.0),
                     context: cosines.get(entry).map(|c| c.1),
+                    bridge: bridged.get(entry).copied().flatten(),
                 };
                 Candidate {
                     entry,
@@ -539,6 +592,15 @@ impl Matcher {
                 reasons,
             };
         };
+        // `auto` rests on the KB's own phrasings: its score and lead leave the
+        // question bank out (it ranks candidates, it does not vouch for one).
+        let own = |c: &Candidate| {
+            score::fuse(&Parts {
+                bridge: None,
+                ..c.parts
+            })
+        };
+        let best_own = own(&best);
         let mut status = if best.score >= t.auto {
             Status::Auto
         } else if best.score >= t.review {
@@ -546,6 +608,15 @@ impl Matcher {
         } else {
             Status::Unmatched
         };
+        if status == Status::Auto && best_own < t.auto {
+            status = Status::Review;
+            reasons.push(format!(
+                "entry `{}` scores {best_own:.2} on its own phrasings, {:.2} with the question bank; auto needs {:.2} without it",
+                self.entry(&best).id,
+                best.score,
+                t.auto
+            ));
+        }
         if status == Status::Auto {
             let entry = self.entry(&best);
             if entry.proposed {
@@ -570,14 +641,13 @@ impl Matcher {
                     self.entry(second).id
                 ));
             }
-            let runner_up = candidates.get(1).map_or(0.0, |c| c.score);
-            let lead = best.score - runner_up;
-            if self.is_semantic() && best.score + lead < AUTO_LEAD_TARGET {
+            let runner_up = candidates[1..].iter().map(own).fold(0.0, f32::max);
+            let lead = best_own - runner_up;
+            if self.is_semantic() && best_own + lead < AUTO_LEAD_TARGET {
                 status = Status::Review;
                 reasons.push(format!(
-                    "the runner-up is too close: a score of {:.2} needs a lead of {:.2}, not {lead:.2}",
-                    best.score,
-                    AUTO_LEAD_TARGET - best.score
+                    "the runner-up is too close: a score of {best_own:.2} needs a lead of {:.2}, not {lead:.2}",
+                    AUTO_LEAD_TARGET - best_own
                 ));
             }
             if let Some(meaning) = best.parts.semantic
@@ -606,6 +676,22 @@ impl Matcher {
             reasons,
         }
     }
+}
+
+/// The wordings of the question bank, as the matcher embeds them.
+fn bank_texts() -> Vec<Vec<String>> {
+    bank::topics()
+        .iter()
+        .map(|t| t.wordings.iter().map(|w| normalize::core(w)).collect())
+        .collect()
+}
+
+/// Embeds the question bank into `cache` ahead of the first match (`vetted
+/// model install` does), so that the first run only embeds the KB.
+pub fn prepare_bank(model: &Model, cache: &Cache) -> Result<CacheOutcome, MatchError> {
+    let bank = bank_texts();
+    let texts: Vec<&str> = bank.iter().flatten().map(String::as_str).collect();
+    Ok(cache.embed(model, &texts)?.1)
 }
 
 /// The text that stands for a whole entry: its question, answer and details.

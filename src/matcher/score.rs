@@ -164,6 +164,8 @@ pub fn fuse(p: &super::Parts) -> f32 {
     let retrieval = p.retrieval * (p.coverage / RETRIEVAL_GATE).min(1.0);
     let score = match (p.semantic, p.context) {
         (Some(semantic), Some(context)) => {
+            // The question bank stands in for a phrasing the entry lacks.
+            let semantic = semantic.max(p.bridge.unwrap_or(f32::MIN));
             let w = SEMANTIC_FUSION;
             w[0] * p.lexical
                 + w[1] * p.coverage

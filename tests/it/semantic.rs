@@ -173,6 +173,46 @@ fn the_model_finds_paraphrases_that_share_no_words() {
 }
 
 #[test]
+fn the_question_bank_ranks_a_paraphrase_but_auto_rests_on_the_kb_own_phrasings() {
+    let Some(model) = model() else { return };
+    // The second labeled KB words its clean desk entry "Is there a clean desk
+    // and clear screen policy?"; the question shares no word with it that
+    // matters, and the model alone finds it no closer than screen locking.
+    let kb = repo().join("eval/kb2/kb").display().to_string();
+    let q = "Must staff lock away confidential papers when they leave their desks?";
+    let found = ask_json(Test::new().model(&model).args([
+        "ask",
+        "--json",
+        "--kb",
+        &kb,
+        "--auto-threshold",
+        "0.75",
+        q,
+    ]));
+    assert_eq!(top(&found), "physical-clean-desk", "{found}");
+    let best = &found["candidates"][0];
+    let parts = &best["parts"];
+    let (semantic, bridge) = (
+        parts["semantic"].as_f64().unwrap(),
+        parts["bridge"].as_f64().unwrap(),
+    );
+    assert!(
+        bridge > semantic + 0.2,
+        "the bank's wording is what is close: {parts}"
+    );
+    // The score with the bank clears the auto threshold; without it, not.
+    assert!(best["score"].as_f64().unwrap() >= 0.75, "{found}");
+    assert_eq!(found["status"], "review", "{found}");
+    assert!(
+        found["reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("with the question bank"),
+        "{found}"
+    );
+}
+
+#[test]
 fn kb_embeddings_are_cached_and_reused() {
     let Some(model) = model() else { return };
     let t = Test::new()
