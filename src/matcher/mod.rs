@@ -6,7 +6,9 @@
 //! then score every candidate in 0..1 ([`score`]) from the IDF-weighted
 //! concept overlap with its best phrasing, the character-level similarity of
 //! the wordings and, with a model, the cosine similarity of the sentence
-//! embeddings ([`crate::embed`]). The score decides the [`Status`]; a stale
+//! embeddings ([`crate::embed`]), with the entry's phrasings or with the
+//! wordings of the question bank linked to it ([`bank`]). The score decides
+//! the [`Status`] (`auto` on the score without the bank); a stale
 //! entry, a close runner-up with a different answer, a lead over the
 //! runner-up too small for the score (with a model) or a question with
 //! words the entry lacks (without one) caps it at `review`, because a wrong
