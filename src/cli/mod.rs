@@ -190,7 +190,7 @@ fn build_matcher(
     let Some(loaded) = model::load_for_matching(model, printer)? else {
         return Ok(lexical);
     };
-    let cache = crate::embed::home_dir().map(|h| Cache::new(&h.join("cache"), &loaded));
+    let cache = Cache::in_home(&loaded);
     let (matcher, outcome) = lexical.with_model(loaded, cache.as_ref()).map_err(|e| {
         printer.error(e);
         Failure::Reported

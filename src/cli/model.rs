@@ -78,8 +78,7 @@ fn install_model(args: InstallArgs, printer: Printer) -> Result<(), Failure> {
             ));
             // The question bank is the same for every KB: embed it now, not
             // in the first fill.
-            if let Some(home) = embed::home_dir() {
-                let cache = embed::Cache::new(&home.join("cache"), &model);
+            if let Some(cache) = embed::Cache::in_home(&model) {
                 match crate::matcher::prepare_bank(&model, &cache) {
                     Ok(outcome) => match outcome.write_error {
                         Some(e) => printer.warning(format!(

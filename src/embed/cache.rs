@@ -45,6 +45,12 @@ impl Cache {
         }
     }
 
+    /// The cache file for `model` in `$VETTED_HOME/cache` (see
+    /// [`super::home_dir`]), when a home can be told.
+    pub fn in_home(model: &Model) -> Option<Cache> {
+        super::home_dir().map(|h| Cache::new(&h.join("cache"), model))
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }

@@ -68,14 +68,6 @@ pub struct Matrix {
     len: usize,
 }
 
-impl std::fmt::Debug for Matrix {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Matrix")
-            .field("len", &self.len)
-            .finish_non_exhaustive()
-    }
-}
-
 fn stacked(vectors: &[&[f32]]) -> Result<candle_core::Tensor, EmbedError> {
     let dim = vectors.first().map_or(0, |v| v.len());
     if vectors.iter().any(|v| v.len() != dim) {
@@ -94,17 +86,8 @@ impl Matrix {
         })
     }
 
-    /// How many vectors the matrix holds.
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
     /// The dot product (for unit vectors: the cosine) of each of `vectors`
-    /// with each row, `vectors.len()` runs of [`Matrix::len`] values.
+    /// with each row: `vectors.len()` runs of one value per row.
     pub fn similarities(&self, vectors: &[&[f32]]) -> Result<Vec<f32>, EmbedError> {
         if vectors.is_empty() || self.len == 0 {
             return Ok(Vec::new());

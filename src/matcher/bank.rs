@@ -18,6 +18,7 @@
 
 use std::sync::OnceLock;
 
+use super::normalize;
 use crate::embed::{EmbedError, Matrix, Vector};
 
 /// A topic is linked to an entry when its wordings resemble the entry's
@@ -48,12 +49,24 @@ struct File {
 }
 
 /// The built-in bank.
-pub fn topics() -> &'static [Topic] {
+fn topics() -> &'static [Topic] {
     static BANK: OnceLock<Vec<Topic>> = OnceLock::new();
     BANK.get_or_init(|| {
         toml::from_str::<File>(include_str!("bank.toml"))
             .expect("the built-in question bank is valid TOML (tested)")
             .topic
+    })
+}
+
+/// Per topic, its wordings as the matcher embeds them ([`normalize::core`]),
+/// made once per process.
+pub fn wordings() -> &'static [Vec<String>] {
+    static WORDINGS: OnceLock<Vec<Vec<String>>> = OnceLock::new();
+    WORDINGS.get_or_init(|| {
+        topics()
+            .iter()
+            .map(|t| t.wordings.iter().map(|w| normalize::core(w)).collect())
+            .collect()
     })
 }
 
@@ -66,15 +79,6 @@ pub struct Bridge {
     /// Per entry: the topics linked to it.
     links: Vec<Vec<u32>>,
     topics: usize,
-}
-
-impl std::fmt::Debug for Bridge {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Bridge")
-            .field("topics", &self.topics)
-            .field("wordings", &self.topic_of.len())
-            .finish_non_exhaustive()
-    }
 }
 
 impl Bridge {
@@ -107,9 +111,9 @@ impl Bridge {
         let mut first = 0;
         while first < topics {
             let mut last = first;
-            let mut rows = 0;
-            while last < topics && (rows < LINK_BATCH || last == first) {
-                rows += wordings[last].len();
+            let mut size = 0;
+            while last < topics && (size < LINK_BATCH || last == first) {
+                size += wordings[last].len();
                 last += 1;
             }
             let group: Vec<&[f32]> = wordings[first..last]

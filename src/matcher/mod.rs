@@ -327,7 +327,7 @@ impl Matcher {
         cache: Option<&Cache>,
     ) -> Result<(Matcher, CacheOutcome), MatchError> {
         let contexts: Vec<String> = self.kb.entries.iter().map(context_text).collect();
-        let bank = bank_texts();
+        let bank = bank::wordings();
         let texts: Vec<&str> = self
             .phrasings
             .iter()
@@ -397,7 +397,7 @@ impl Matcher {
     pub fn bank_links(&self) -> Option<(usize, usize)> {
         self.semantic
             .as_ref()
-            .map(|s| (s.bridge.linked_topics(), bank::topics().len()))
+            .map(|s| (s.bridge.linked_topics(), bank::wordings().len()))
     }
 
     /// Whether a model re-ranks the candidates.
@@ -680,19 +680,14 @@ impl Matcher {
     }
 }
 
-/// The wordings of the question bank, as the matcher embeds them.
-fn bank_texts() -> Vec<Vec<String>> {
-    bank::topics()
-        .iter()
-        .map(|t| t.wordings.iter().map(|w| normalize::core(w)).collect())
-        .collect()
-}
-
 /// Embeds the question bank into `cache` ahead of the first match (`vetted
 /// model install` does), so that the first run only embeds the KB.
 pub fn prepare_bank(model: &Model, cache: &Cache) -> Result<CacheOutcome, MatchError> {
-    let bank = bank_texts();
-    let texts: Vec<&str> = bank.iter().flatten().map(String::as_str).collect();
+    let texts: Vec<&str> = bank::wordings()
+        .iter()
+        .flatten()
+        .map(String::as_str)
+        .collect();
     Ok(cache.embed(model, &texts)?.1)
 }
 
