@@ -4,7 +4,10 @@
 //! (the unit test holds the two to a cosine of 0.9999), arranged for
 //! throughput on a few CPU cores:
 //!
-//! - candle does the matrix products (gemm); everything between them (bias,
+//! - the dense layers' products run in bfloat16 (`bf16.rs`) where the CPU
+//!   has AVX-512 BF16 and [`Precision::Bf16`] is asked for (vectors within a
+//!   cosine of 0.9999 of f32, a unit test), else candle does them in f32;
+//! - candle does the attention products (gemm); everything between them (bias,
 //!   GELU, residual and layer norm, masked softmax, head split) is done here
 //!   on plain slices, fused, in the calling thread. candle's own element-wise
 //!   kernels share one process-wide worker pool behind a lock, so two threads
@@ -19,6 +22,7 @@
 use candle_core::{CpuStorage, CustomOp1, CustomOp2, Device, Layout, Shape, Tensor};
 use candle_transformers::models::bert::{Config, HiddenAct, PositionEmbeddingType};
 
+use super::bf16::Packed;
 use super::safetensors::Weights;
 
 type Result<T> = candle_core::Result<T>;
@@ -63,8 +67,24 @@ impl Norm {
 /// A dense layer: `x · weightᵀ + bias`, the weight `[out, in]` as in the
 /// file.
 struct Dense {
-    weight: Tensor,
+    weight: Weight,
     bias: Vec<f32>,
+}
+
+/// A dense layer's weight, as the products use it.
+enum Weight {
+    /// For candle's f32 products.
+    F32(Tensor),
+    /// For the bfloat16 kernel (`bf16.rs`).
+    Bf16(Packed),
+}
+
+/// The arithmetic of the dense products.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Precision {
+    F32,
+    /// bfloat16 products with f32 sums, where the CPU has AVX-512 BF16.
+    Bf16,
 }
 
 impl Dense {
@@ -76,6 +96,7 @@ impl Dense {
         inputs: usize,
         outputs: usize,
         first_scale: f32,
+        precision: Precision,
     ) -> Result<Dense> {
         let (mut weight, mut bias) = (Vec::new(), Vec::new());
         for (i, name) in names.iter().enumerate() {
@@ -89,15 +110,33 @@ impl Dense {
             }
         }
         let shape = (names.len() * outputs, inputs);
-        Ok(Dense {
-            weight: Tensor::from_vec(weight, shape, &Device::Cpu)?,
-            bias,
-        })
+        let packed = match precision {
+            Precision::Bf16 => Packed::new(&weight, shape.0, shape.1),
+            Precision::F32 => None,
+        };
+        let weight = match packed {
+            Some(packed) => Weight::Bf16(packed),
+            None => Weight::F32(Tensor::from_vec(weight, shape, &Device::Cpu)?),
+        };
+        Ok(Dense { weight, bias })
     }
 
     /// `x · weightᵀ`, without the bias (the ops below add it).
     fn product(&self, x: &Tensor) -> Result<Tensor> {
-        x.matmul(&self.weight.t()?)
+        match &self.weight {
+            Weight::F32(weight) => x.matmul(&weight.t()?),
+            Weight::Bf16(packed) => {
+                let rows = x.dim(0)?;
+                let out = {
+                    let (storage, layout) = x.storage_and_layout();
+                    let candle_core::Storage::Cpu(storage) = &*storage else {
+                        candle_core::bail!("bert: expected a CPU tensor");
+                    };
+                    packed.product(slice(storage, layout)?)
+                };
+                Tensor::from_vec(out, (rows, packed.outputs()), &Device::Cpu)
+            }
+        }
     }
 }
 
@@ -144,7 +183,7 @@ impl Batch<'_> {
 
 impl Bert {
     /// Loads the encoder described by `config` from `w`.
-    pub fn load(w: &mut Weights, config: &Config) -> Result<Bert> {
+    pub fn load(w: &mut Weights, config: &Config, precision: Precision) -> Result<Bert> {
         if config.hidden_act != HiddenAct::Gelu {
             candle_core::bail!("unsupported activation {:?}", config.hidden_act);
         }
@@ -179,17 +218,25 @@ impl Bert {
                 let qkv = ["query", "key", "value"].map(|n| at(&format!("attention.self.{n}")));
                 let qkv: Vec<&str> = qkv.iter().map(String::as_str).collect();
                 Ok(Layer {
-                    qkv: Dense::load(w, &qkv, hidden, hidden, query_scale)?,
+                    qkv: Dense::load(w, &qkv, hidden, hidden, query_scale, precision)?,
                     attention_out: Dense::load(
                         w,
                         &[&at("attention.output.dense")],
                         hidden,
                         hidden,
                         1.0,
+                        precision,
                     )?,
                     attention_norm: Norm::load(w, &at("attention.output.LayerNorm"), hidden, eps)?,
-                    intermediate: Dense::load(w, &[&at("intermediate.dense")], hidden, inner, 1.0)?,
-                    output: Dense::load(w, &[&at("output.dense")], inner, hidden, 1.0)?,
+                    intermediate: Dense::load(
+                        w,
+                        &[&at("intermediate.dense")],
+                        hidden,
+                        inner,
+                        1.0,
+                        precision,
+                    )?,
+                    output: Dense::load(w, &[&at("output.dense")], inner, hidden, 1.0, precision)?,
                     output_norm: Norm::load(w, &at("output.LayerNorm"), hidden, eps)?,
                 })
             })
@@ -542,16 +589,25 @@ mod tests {
         dot / (norm(a) * norm(b))
     }
 
-    /// Same vectors as candle's BERT, on the real model
-    /// (`VETTED_TEST_MODEL`; skipped without it).
-    #[test]
-    fn matches_candles_bert() {
-        let Some(dir) = std::env::var_os("VETTED_TEST_MODEL").map(std::path::PathBuf::from) else {
+    /// The real model's directory (`VETTED_TEST_MODEL`), or `None` after a
+    /// notice that the test is skipped (a failure if `VETTED_REQUIRE_MODEL`).
+    fn test_model(to: &str) -> Option<std::path::PathBuf> {
+        let dir = std::env::var_os("VETTED_TEST_MODEL").map(std::path::PathBuf::from);
+        if dir.is_none() {
             assert!(
                 std::env::var_os("VETTED_REQUIRE_MODEL").is_none(),
                 "VETTED_REQUIRE_MODEL is set but VETTED_TEST_MODEL is not"
             );
-            eprintln!("notice: skipping: set VETTED_TEST_MODEL to compare with candle's BERT");
+            eprintln!("notice: skipping: set VETTED_TEST_MODEL to {to}");
+        }
+        dir
+    }
+
+    /// Same vectors as candle's BERT, on the real model
+    /// (`VETTED_TEST_MODEL`; skipped without it).
+    #[test]
+    fn matches_candles_bert() {
+        let Some(dir) = test_model("compare with candle's BERT") else {
             return;
         };
         let config: Config =
@@ -562,6 +618,7 @@ mod tests {
         let ours = Bert::load(
             &mut Weights::open(&dir.join("model.safetensors")).unwrap(),
             &config,
+            Precision::F32,
         )
         .unwrap();
         let mut tokenizer = tokenizers::Tokenizer::from_file(dir.join("tokenizer.json")).unwrap();
@@ -591,6 +648,61 @@ mod tests {
         // Alone, a sequence embeds as in a batch.
         let alone = ours.pooled(&ids[1..2]).unwrap();
         assert!(cosine(&alone[0], &got[1]) > 0.9999);
+    }
+
+    /// bfloat16 products give the f32 vectors, on the real model
+    /// (`VETTED_TEST_MODEL`; skipped without it or without AVX-512 BF16).
+    #[test]
+    fn bf16_embeds_as_f32() {
+        let Some(dir) = test_model("compare bf16 with f32") else {
+            return;
+        };
+        if !super::super::bf16::available() {
+            eprintln!("notice: skipping: this CPU lacks AVX-512 BF16");
+            return;
+        }
+        let config: Config =
+            serde_json::from_slice(&std::fs::read(dir.join("config.json")).unwrap()).unwrap();
+        let load = |precision| {
+            let mut w = Weights::open(&dir.join("model.safetensors")).unwrap();
+            Bert::load(&mut w, &config, precision).unwrap()
+        };
+        let (exact, fast) = (load(Precision::F32), load(Precision::Bf16));
+        assert!(matches!(fast.layers[0].qkv.weight, Weight::Bf16(_)));
+        let mut tokenizer = tokenizers::Tokenizer::from_file(dir.join("tokenizer.json")).unwrap();
+        tokenizer.with_padding(None);
+        let texts = [
+            "Do you encrypt data at rest?",
+            "mfa",
+            "Are audit and assurance policies, procedures, and standards established, \
+             documented, approved, communicated, applied, evaluated, and maintained?",
+            "Describe how you notify customers of a breach of their data within 72 hours.",
+            "Web Link to Accessibility Statement or VPAT",
+            "Can your employees access customer systems remotely?",
+            "Is the disaster response plan exercised annually?",
+        ];
+        let encodings: Vec<_> = texts
+            .iter()
+            .map(|t| tokenizer.encode(*t, true).unwrap())
+            .collect();
+        let ids: Vec<&[u32]> = encodings.iter().map(|e| e.get_ids()).collect();
+        let (want, got) = (exact.pooled(&ids).unwrap(), fast.pooled(&ids).unwrap());
+        for (text, (w, g)) in texts.iter().zip(want.iter().zip(&got)) {
+            let c = cosine(w, g);
+            assert!(c > 0.9999, "{c} for {text:.40}");
+        }
+        // Similarities between the texts move by a hair, not their order.
+        for i in 0..texts.len() {
+            for j in 0..i {
+                let (a, b) = (cosine(&want[i], &want[j]), cosine(&got[i], &got[j]));
+                assert!(
+                    (a - b).abs() < 0.005,
+                    "{a} vs {b}: {} / {}",
+                    texts[i],
+                    texts[j]
+                );
+            }
+        }
     }
 
     #[test]

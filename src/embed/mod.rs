@@ -9,6 +9,7 @@
 //! `vetted model install` calls.
 
 mod bert;
+mod bf16;
 mod cache;
 pub mod install;
 mod safetensors;
@@ -167,8 +168,16 @@ impl Model {
                     source,
                 }
             })?;
-        let bert =
-            bert::Bert::load(&mut weights, &config).map_err(|e| invalid(&weights_path, e))?;
+        let precision = precision();
+        let bert = bert::Bert::load(&mut weights, &config, precision)
+            .map_err(|e| invalid(&weights_path, e))?;
+        // The two arithmetics give vectors a little apart: each keeps its
+        // own cache, so a question is never compared with a KB phrasing
+        // embedded the other way.
+        let fingerprint = match precision {
+            bert::Precision::Bf16 => format!("{fingerprint}-bf16"),
+            bert::Precision::F32 => fingerprint,
+        };
         Ok(Model {
             bert,
             tokenizer,
@@ -281,6 +290,18 @@ fn normalized(mut v: Vector) -> Vector {
         v.iter_mut().for_each(|x| *x /= norm);
     }
     v
+}
+
+/// The arithmetic of the encoder's dense products: bfloat16 where the CPU
+/// has AVX-512 BF16 (about a third faster whole-process), unless
+/// `VETTED_PRECISION=f32`.
+fn precision() -> bert::Precision {
+    let f32_asked = std::env::var("VETTED_PRECISION").is_ok_and(|v| v.eq_ignore_ascii_case("f32"));
+    if !f32_asked && bf16::available() {
+        bert::Precision::Bf16
+    } else {
+        bert::Precision::F32
+    }
 }
 
 /// Hashes the configuration, the tokenizer and the weights. The weights are
