@@ -83,7 +83,8 @@ enum Weight {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Precision {
     F32,
-    /// bfloat16 products with f32 sums, where the CPU has AVX-512 BF16.
+    /// bfloat16 products with f32 sums. Asked for, it is used where the CPU
+    /// has AVX-512 BF16 and the layer's shape fits the kernel; f32 elsewhere.
     Bf16,
 }
 
@@ -182,7 +183,20 @@ impl Batch<'_> {
 }
 
 impl Bert {
-    /// Loads the encoder described by `config` from `w`.
+    /// The arithmetic the dense products actually run in: `Bf16` if any of
+    /// them does.
+    pub fn precision(&self) -> Precision {
+        let packed = |d: &Dense| matches!(d.weight, Weight::Bf16(_));
+        let any = self.layers.iter().any(|l| {
+            [&l.qkv, &l.attention_out, &l.intermediate, &l.output]
+                .into_iter()
+                .any(packed)
+        });
+        if any { Precision::Bf16 } else { Precision::F32 }
+    }
+
+    /// Loads the encoder described by `config` from `w`, its dense products
+    /// in `precision` where it can.
     pub fn load(w: &mut Weights, config: &Config, precision: Precision) -> Result<Bert> {
         if config.hidden_act != HiddenAct::Gelu {
             candle_core::bail!("unsupported activation {:?}", config.hidden_act);
@@ -668,6 +682,8 @@ mod tests {
             Bert::load(&mut w, &config, precision).unwrap()
         };
         let (exact, fast) = (load(Precision::F32), load(Precision::Bf16));
+        assert_eq!(exact.precision(), Precision::F32);
+        assert_eq!(fast.precision(), Precision::Bf16);
         assert!(matches!(fast.layers[0].qkv.weight, Weight::Bf16(_)));
         let mut tokenizer = tokenizers::Tokenizer::from_file(dir.join("tokenizer.json")).unwrap();
         tokenizer.with_padding(None);

@@ -90,26 +90,30 @@ impl Packed {
     }
 
     /// `x · weightᵀ` for a row-major `[m, k]` input: `[m, n]`, row-major.
+    #[cfg(target_arch = "x86_64")]
     pub fn product(&self, x: &[f32]) -> Vec<f32> {
         assert!(
             x.len().is_multiple_of(self.k),
             "input length is not a multiple of k"
         );
+        assert!(available(), "Packed exists only where the kernel runs");
         let m = x.len() / self.k;
         let mut out = vec![0f32; m * self.n];
-        #[cfg(target_arch = "x86_64")]
-        {
-            let mut pairs = vec![0u32; m * self.k / 2];
-            assert!(available(), "Packed exists only where the kernel runs");
-            // SAFETY: the CPU has the features (checked above); `pairs` holds
-            // `x.len() / 2` values, `out` `m * n`, `data` `n * k / 2`, the
-            // lengths `x86::product` indexes within.
-            unsafe {
-                x86::to_pairs(x, &mut pairs);
-                x86::product(&pairs, m, self.k / 2, &self.data, self.n, &mut out);
-            }
+        let mut pairs = vec![0u32; m * self.k / 2];
+        // SAFETY: the CPU has the features (checked above); `pairs` holds
+        // `x.len() / 2` values, `out` `m * n`, `data` `n * k / 2`, the
+        // lengths `x86::product` indexes within.
+        unsafe {
+            x86::to_pairs(x, &mut pairs);
+            x86::product(&pairs, m, self.k / 2, &self.data, self.n, &mut out);
         }
         out
+    }
+
+    /// Never called: [`Packed::new`] packs nothing off x86-64.
+    #[cfg(not(target_arch = "x86_64"))]
+    pub fn product(&self, _x: &[f32]) -> Vec<f32> {
+        unreachable!("`Packed::new` packs nothing off x86-64")
     }
 }
 
