@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod embed;
 pub mod eval;
+pub mod files;
 pub mod fill;
 pub mod index;
 pub mod kb;

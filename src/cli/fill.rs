@@ -120,6 +120,19 @@ pub fn run(args: FillArgs, printer: Printer) -> Result<(), Failure> {
             "--report takes one input; reports of several inputs go next to their drafts".into(),
         ));
     }
+    if let (Some(o), Some(r)) = (&args.output, &args.report)
+        && (o == r || same_file(o, r))
+    {
+        return Err(Failure::Usage(format!(
+            "--output and --report both name `{}`",
+            o.display()
+        )));
+    }
+    for (i, a) in args.inputs.iter().enumerate() {
+        if args.inputs[..i].iter().any(|b| a == b || same_file(a, b)) {
+            return Err(Failure::Usage(format!("`{}` is given twice", a.display())));
+        }
+    }
     let options = FillOptions {
         overrides: args.layout.overrides(),
         overwrite: args.overwrite,
@@ -142,6 +155,9 @@ pub fn run(args: FillArgs, printer: Printer) -> Result<(), Failure> {
         bar
     });
     let mut failed = 0;
+    // What this run wrote, and for which input: no input overwrites
+    // another's output.
+    let mut written: Vec<(PathBuf, &Path)> = Vec::new();
     for input in &args.inputs {
         if let Some(bar) = &bar {
             bar.set_message(input.display().to_string());
@@ -156,19 +172,25 @@ pub fn run(args: FillArgs, printer: Printer) -> Result<(), Failure> {
             output: args.output.clone(),
             dir: args.out_dir.clone(),
             report: args.report.clone(),
+            inputs: &args.inputs,
+            written: &written,
         };
         match fill_one(input, &target, &matcher, &options) {
-            Ok(done) => line(&|| {
-                printer.info(format!(
-                    "`{}`: {} → `{}`",
-                    input.display(),
-                    done.summary,
-                    done.output.display()
-                ));
-                if let Some(outcome) = &done.original {
-                    tell_original(printer, input, &done.output, outcome);
-                }
-            }),
+            Ok(done) => {
+                line(&|| {
+                    printer.info(format!(
+                        "`{}`: {} → `{}`",
+                        input.display(),
+                        done.summary,
+                        done.output.display()
+                    ));
+                    if let Some(outcome) = &done.original {
+                        tell_original(printer, input, &done.output, outcome);
+                    }
+                });
+                written.push((done.output, input));
+                written.push((done.report, input));
+            }
             Err(e) => {
                 failed += 1;
                 line(&|| {
@@ -204,6 +226,9 @@ fn hint_for(e: &FillOneError) -> Option<&'static str> {
             Some("name the columns with --sheet, --header-row, --question-col and --answer-col")
         }
         FillOneError::Fill(crate::fill::FillError::Sheet(e)) => e.hint(),
+        FillOneError::Collision { .. } => {
+            Some("give the inputs different names, or fill them into different --out-dir folders")
+        }
         _ => None,
     }
 }
@@ -215,12 +240,17 @@ struct Target<'a> {
     output: Option<PathBuf>,
     dir: Option<PathBuf>,
     report: Option<PathBuf>,
+    /// All the inputs of this run.
+    inputs: &'a [PathBuf],
+    /// The files written so far in this run, and their inputs.
+    written: &'a [(PathBuf, &'a Path)],
 }
 
 /// What was written for one input.
 struct Done {
     summary: crate::report::Summary,
     output: PathBuf,
+    report: PathBuf,
     original: Option<original::Outcome>,
 }
 
@@ -230,6 +260,12 @@ enum FillOneError {
     Fill(#[from] crate::fill::FillError),
     #[error("refusing to overwrite the input `{}`", .0.display())]
     WouldOverwriteInput(PathBuf),
+    #[error("`{}` would be written twice: for `{}` and for `{}`", path.display(), first.display(), second.display())]
+    Collision {
+        path: PathBuf,
+        first: PathBuf,
+        second: PathBuf,
+    },
     #[error("cannot write report `{}`: {detail}", path.display())]
     Report { path: PathBuf, detail: String },
 }
@@ -264,11 +300,32 @@ fn fill_one(
         .report
         .clone()
         .unwrap_or_else(|| original::output_path(input, output.parent(), "report", "json"));
+    if output == report_path || same_file(&output, &report_path) {
+        return Err(FillOneError::Collision {
+            path: output,
+            first: input.to_path_buf(),
+            second: input.to_path_buf(),
+        });
+    }
     for out in [&output, &report_path] {
-        if same_file(input, out) {
-            return Err(FillOneError::WouldOverwriteInput(input.to_path_buf()));
+        if let Some(other) = target.inputs.iter().find(|i| same_file(i, out)) {
+            return Err(FillOneError::WouldOverwriteInput(other.clone()));
+        }
+        if let Some((_, first)) = target.written.iter().find(|(w, _)| same_file(w, out)) {
+            return Err(FillOneError::Collision {
+                path: out.clone(),
+                first: first.to_path_buf(),
+                second: input.to_path_buf(),
+            });
         }
     }
+    // The report's directory is known writable before the draft is
+    // written: a run that cannot write its report leaves nothing behind.
+    let report_file =
+        crate::files::Pending::new(&report_path).map_err(|e| FillOneError::Report {
+            path: report_path.clone(),
+            detail: e.to_string(),
+        })?;
     let original = match &bytes {
         None => {
             filled.write_draft(&output)?;
@@ -283,13 +340,16 @@ fn fill_one(
         detail: e.to_string(),
     })?;
     let json = [json.as_slice(), b"\n"].concat();
-    crate::sheet::write_atomic(&report_path, &json).map_err(|e| FillOneError::Report {
-        path: report_path.clone(),
-        detail: e.to_string(),
-    })?;
+    report_file
+        .commit(&json)
+        .map_err(|e| FillOneError::Report {
+            path: report_path.clone(),
+            detail: e.to_string(),
+        })?;
     Ok(Done {
         summary: report.summary,
         output,
+        report: report_path,
         original,
     })
 }

@@ -11,7 +11,6 @@
 //! order and layout survive; every file is replaced atomically.
 
 use std::collections::{HashMap, HashSet};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use toml_edit::{Array, ArrayOfTables, DocumentMut, Item, Table, value};
@@ -182,15 +181,10 @@ fn write_atomic(path: &Path, text: &str) -> Result<(), LearnError> {
         path: path.to_owned(),
         source,
     };
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(error)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".vetted-learn")
-        .tempfile_in(dir)
-        .map_err(error)?;
-    tmp.write_all(text.as_bytes()).map_err(error)?;
-    tmp.persist(path).map_err(|e| error(e.error))?;
-    Ok(())
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(error)?;
+    }
+    crate::files::replace(path, text.as_bytes()).map_err(error)
 }
 
 /// Appends wordings to the `alternates` of entries in one file.

@@ -87,6 +87,10 @@ pub fn detect(
     wb: &Workbook,
     overrides: &Overrides,
 ) -> Result<(Vec<Layout>, Vec<Skipped>), SheetError> {
+    // A draft's own questions would be matched again and its review lost.
+    if wb.sheets.iter().any(|s| s.name == super::draft::MAP_SHEET) {
+        return Err(SheetError::IsADraft(wb.path.clone()));
+    }
     let selected: Vec<usize> = match &overrides.sheet {
         Some(name) => {
             let found = wb.sheets.iter().position(|s| &s.name == name).or_else(|| {

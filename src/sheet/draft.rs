@@ -119,7 +119,7 @@ pub fn write_draft(
     write_map(book.add_worksheet(), wb, layouts, report, &names)
         .map_err(|e| fail(e.to_string()))?;
     let bytes = book.save_to_buffer().map_err(|e| fail(e.to_string()))?;
-    super::write_atomic(path, &bytes).map_err(|e| fail(e.to_string()))
+    crate::files::replace(path, &bytes).map_err(|e| fail(e.to_string()))
 }
 
 /// Valid, unique Excel sheet names for the input sheets (csv files are named

@@ -77,6 +77,8 @@ pub enum SheetError {
     NoQuestions { path: PathBuf, detail: String },
     #[error("`{}` is not a draft written by `vetted fill` (no `vetted map` sheet)", .0.display())]
     NotADraft(PathBuf),
+    #[error("`{}` is a draft written by `vetted fill`, not a questionnaire", .0.display())]
+    IsADraft(PathBuf),
     #[error("`{}` is not a draft of `{}`: {detail}", draft.display(), original.display())]
     NotTheDraftOf {
         draft: PathBuf,
@@ -100,6 +102,9 @@ impl SheetError {
             SheetError::NotASpreadsheet { .. } | SheetError::EmptyFile(_) => {
                 "vetted reads xlsx, xlsm, xlsb, xls, ods and csv files"
             }
+            SheetError::IsADraft(_) => {
+                "after a review, `vetted finish DRAFT --original QUESTIONNAIRE` writes the answers into the questionnaire, and `vetted kb learn DRAFT` learns from it"
+            }
             SheetError::ZipBomb { .. } => {
                 "if the file is genuine, open it in Excel and save it again; limits are in docs/limits.md"
             }
@@ -122,22 +127,6 @@ impl SheetError {
             },
         }
     }
-}
-
-/// Writes `bytes` to `path` atomically: the file appears complete or not at
-/// all, and a file already there is replaced only once the new one is whole.
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write as _;
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".vetted-out")
-        .tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
 }
 
 /// The Excel reference of a 0-based cell: `(11, 2)` → `C12`.

@@ -264,10 +264,43 @@ fn sniff(path: &Path, bytes: &[u8]) -> Result<Format, SheetError> {
     if head.starts_with("<?xml") || head.starts_with('<') {
         return Err(not("an XML document"));
     }
+    // Excel's "Unicode Text" export: tab-separated UTF-16 with a BOM.
+    if utf16_bom(bytes).is_some() {
+        return Ok(Format::Csv);
+    }
     if bytes.iter().take(8192).any(|&b| b == 0) {
         return Err(not("a binary file"));
     }
+    if (head.starts_with('{') || head.starts_with('['))
+        && serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok()
+    {
+        return Err(not("a JSON document"));
+    }
+    // Text is read as a table only under a name that says it is one (or
+    // an xls that is really csv, as some web apps export).
+    let tabular = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .is_none_or(|e| TEXT_TABLES.contains(&e.as_str()));
+    if !tabular {
+        return Err(not(
+            "a text file whose name does not end in .csv, .tsv or .txt",
+        ));
+    }
     Ok(Format::Csv)
+}
+
+/// Extensions under which a text file is read as csv (or tsv).
+const TEXT_TABLES: &[&str] = &["csv", "tsv", "tab", "txt", "xls", "xlsx"];
+
+/// Whether `bytes` open with a UTF-16 byte-order mark: `Some(true)` for
+/// little-endian.
+fn utf16_bom(bytes: &[u8]) -> Option<bool> {
+    match bytes {
+        [0xFF, 0xFE, ..] => Some(true),
+        [0xFE, 0xFF, ..] => Some(false),
+        _ => None,
+    }
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
@@ -434,6 +467,8 @@ fn check_xls(path: &Path, bytes: &[u8]) -> Result<(), SheetError> {
             // BoundSheet8: the sheet's position in the stream.
             0x0085 if data.len() < 8 => return Err(damaged("a sheet record is too short")),
             0x0085 => sheets.push(le_u32(data, 0) as usize),
+            // FilePass: the rest of the stream is encrypted.
+            0x002F => return Err(SheetError::Encrypted(path.to_path_buf())),
             0x000A => break,
             _ => {}
         }
@@ -1154,10 +1189,27 @@ fn excel_serial_to_iso(serial: f64) -> String {
 }
 
 fn read_csv(path: &Path, bytes: &[u8]) -> Result<Sheet, SheetError> {
-    let text = match std::str::from_utf8(bytes) {
-        Ok(t) => std::borrow::Cow::Borrowed(t),
+    let text = match (utf16_bom(bytes), std::str::from_utf8(bytes)) {
+        (Some(little), _) => {
+            let units = bytes[2..].chunks_exact(2).map(|p| {
+                let pair = [p[0], p[1]];
+                if little {
+                    u16::from_le_bytes(pair)
+                } else {
+                    u16::from_be_bytes(pair)
+                }
+            });
+            std::borrow::Cow::Owned(
+                char::decode_utf16(units)
+                    .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+                    .collect::<String>(),
+            )
+        }
+        (None, Ok(t)) => std::borrow::Cow::Borrowed(t),
         // Spreadsheet programs on Windows still export cp1252.
-        Err(_) => std::borrow::Cow::Owned(bytes.iter().map(|&b| cp1252(b)).collect::<String>()),
+        (None, Err(_)) => {
+            std::borrow::Cow::Owned(bytes.iter().map(|&b| cp1252(b)).collect::<String>())
+        }
     };
     let text = text.trim_start_matches('\u{feff}');
     let delimiter = sniff_delimiter(text);

@@ -477,3 +477,190 @@ fn a_broken_kb_stops_fill_with_a_hint() {
     assert!(err.contains("hint: run `vetted kb check --kb kb`"), "{err}");
     assert!(!t.path("v.draft.xlsx").exists());
 }
+
+/// The sample questionnaire at each of `paths`, in a fresh folder.
+fn with_samples(paths: &[&str]) -> Test {
+    paths.iter().fold(Test::new(), |t, p| {
+        t.copy(&repo().join("samples/northwind-vendor-assessment.xlsx"), p)
+    })
+}
+
+#[test]
+fn a_draft_given_as_input_is_refused_and_never_overwritten() {
+    // `vetted fill *.xlsx` in a folder that holds a draft under review.
+    let t = with_samples(&["q.xlsx"]);
+    t.again(["fill", "q.xlsx", "--kb", &kb_arg(), "--lexical"])
+        .expect(0);
+    let reviewed = std::fs::read(t.path("q.draft.xlsx")).unwrap();
+
+    let run = t
+        .again([
+            "fill",
+            "q.draft.xlsx",
+            "q.xlsx",
+            "--kb",
+            &kb_arg(),
+            "--lexical",
+        ])
+        .expect(1);
+    let err = run.stderr();
+    assert!(
+        err.contains("error: `q.draft.xlsx` is a draft written by `vetted fill`, not a questionnaire\nhint: after a review, `vetted finish"),
+        "{err}"
+    );
+    assert!(
+        err.contains("error: refusing to overwrite the input `q.draft.xlsx`"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(t.path("q.draft.xlsx")).unwrap(), reviewed);
+    assert!(!t.path("q.draft.draft.xlsx").exists());
+}
+
+#[test]
+fn two_inputs_never_write_the_same_file() {
+    let t = with_samples(&["a/q.xlsx", "b/q.xlsx"]);
+    let run = t
+        .again([
+            "fill",
+            "a/q.xlsx",
+            "b/q.xlsx",
+            "--out-dir",
+            "out",
+            "--kb",
+            &kb_arg(),
+            "--lexical",
+        ])
+        .expect(1);
+    let err = run.stderr();
+    assert!(
+        err.contains("error: `out/q.draft.xlsx` would be written twice: for `a/q.xlsx` and for `b/q.xlsx`\nhint: "),
+        "{err}"
+    );
+    // The first input's draft and report are whole and its own.
+    let r = report(&t.path("out/q.report.json"));
+    assert!(r["input"].as_str().unwrap().ends_with("a/q.xlsx"), "{r}");
+    assert!(sheet::read(&t.path("out/q.draft.xlsx")).is_ok());
+}
+
+#[test]
+fn clashing_outputs_are_usage_errors() {
+    let t = with_samples(&["q.xlsx"]);
+    let run = t
+        .again(["fill", "q.xlsx", "./q.xlsx", "--kb", &kb_arg(), "--lexical"])
+        .expect(2);
+    assert!(
+        run.stderr().starts_with("error: `./q.xlsx` is given twice"),
+        "{}",
+        run.stderr()
+    );
+    let run = t
+        .again([
+            "fill",
+            "q.xlsx",
+            "-o",
+            "same",
+            "--report",
+            "same",
+            "--kb",
+            &kb_arg(),
+            "--lexical",
+        ])
+        .expect(2);
+    assert!(
+        run.stderr()
+            .starts_with("error: --output and --report both name `same`"),
+        "{}",
+        run.stderr()
+    );
+    assert!(!t.path("same").exists());
+}
+
+#[test]
+fn a_report_that_cannot_be_written_leaves_no_draft() {
+    let t = with_samples(&["q.xlsx"]);
+    let run = t
+        .again([
+            "fill",
+            "q.xlsx",
+            "-o",
+            "d.xlsx",
+            "--report",
+            "missing/r.json",
+            "--kb",
+            &kb_arg(),
+            "--lexical",
+        ])
+        .expect(1);
+    assert_eq!(
+        run.stderr().trim_end(),
+        "error: cannot write report `missing/r.json`: No such file or directory (os error 2)"
+    );
+    assert!(!t.path("d.xlsx").exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn drafts_and_reports_get_the_permissions_of_any_new_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = with_samples(&["q.xlsx"]);
+    t.again(["fill", "q.xlsx", "--kb", &kb_arg(), "--lexical"])
+        .expect(0);
+    std::fs::write(t.path("probe"), b"").unwrap();
+    let mode = |p: &str| std::fs::metadata(t.path(p)).unwrap().permissions().mode() & 0o777;
+    // Whatever the umask: not the 0600 of a temporary file (unless the
+    // umask itself says so).
+    assert_eq!(mode("q.draft.xlsx"), mode("probe"));
+    assert_eq!(mode("q.report.json"), mode("probe"));
+}
+
+#[test]
+fn text_that_is_not_a_table_is_refused_and_excel_unicode_text_is_read() {
+    let t = Test::new()
+        .file(
+            "answers.json",
+            r#"{"questions": ["Do you encrypt data at rest?"]}"#,
+        )
+        .file(
+            "notes.md",
+            "Question,Answer\nDo you encrypt data at rest?,\n",
+        );
+    let run = t
+        .again(["fill", "answers.json", "--kb", &kb_arg(), "--lexical"])
+        .expect(1);
+    assert!(
+        run.stderr()
+            .starts_with("error: `answers.json` is not a spreadsheet: it is a JSON document"),
+        "{}",
+        run.stderr()
+    );
+    let run = t
+        .again(["fill", "notes.md", "--kb", &kb_arg(), "--lexical"])
+        .expect(1);
+    assert!(
+        run.stderr().contains("does not end in .csv, .tsv or .txt"),
+        "{}",
+        run.stderr()
+    );
+
+    // Excel's "Unicode Text": UTF-16LE with a BOM, tab-separated.
+    let text = "Question\tAnswer\nDo you encrypt customer data at rest?\t\nÉtes-vous certifiés ISO 27001 ?\t\n";
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let t = t.file("unicode.txt", bytes);
+    t.again(["fill", "unicode.txt", "--kb", &kb_arg(), "--lexical"])
+        .expect(0);
+    let r = report(&t.path("unicode.report.json"));
+    let questions: Vec<&str> = r["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["question"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        questions,
+        [
+            "Do you encrypt customer data at rest?",
+            "Étes-vous certifiés ISO 27001 ?"
+        ]
+    );
+}

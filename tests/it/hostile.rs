@@ -539,16 +539,35 @@ fn label(row: u16, col: u16, text: &str) -> Vec<u8> {
 /// A legacy xls workbook with one sheet: a DIMENSIONS record (rows first to
 /// last, exclusive; columns likewise) and the given cell records, in an OLE
 /// container (512-byte sectors, the stream padded past the 4 KB mini-stream
-/// cutoff). `dir_loops` makes the directory's sector chain point to itself.
-fn xls(rows: (u32, u32), cols: (u16, u16), cells: &[Vec<u8>], dir_loops: bool) -> Vec<u8> {
+/// cutoff). `dir_loops` makes the directory's sector chain point to itself;
+/// `encrypted` adds the FILEPASS record a password-protected workbook has.
+fn xls(
+    rows: (u32, u32),
+    cols: (u16, u16),
+    cells: &[Vec<u8>],
+    dir_loops: bool,
+    encrypted: bool,
+) -> Vec<u8> {
     let bof = |dt: u16| record(0x0809, &[&[0, 6][..], &dt.to_le_bytes(), &[0; 12]].concat());
     let name = b"Security";
     let mut boundsheet = vec![0u8; 4];
     boundsheet.extend([0, 0, name.len() as u8, 0]);
     boundsheet.extend(name);
-    let globals_len = bof(5).len() + record(0x0085, &boundsheet).len() + 4;
+    // FILEPASS with RC4 encryption: the header only, for the reader to see.
+    let filepass = if encrypted {
+        record(0x002F, &[&[1, 0, 1, 0, 2, 0][..], &[0; 48]].concat())
+    } else {
+        Vec::new()
+    };
+    let globals_len = bof(5).len() + filepass.len() + record(0x0085, &boundsheet).len() + 4;
     boundsheet[..4].copy_from_slice(&(globals_len as u32).to_le_bytes());
-    let mut stream = [bof(5), record(0x0085, &boundsheet), record(0x000A, &[])].concat();
+    let mut stream = [
+        bof(5),
+        filepass,
+        record(0x0085, &boundsheet),
+        record(0x000A, &[]),
+    ]
+    .concat();
     stream.extend(bof(0x10));
     let dims = [
         rows.0.to_le_bytes().as_slice(),
@@ -630,9 +649,22 @@ fn xls_questions() -> Vec<Vec<u8>> {
 #[test]
 fn legacy_xls_is_read() {
     // The control for the crafted xls files below.
-    let (_, run) = fill("legacy.xls", xls((0, 3), (0, 2), &xls_questions(), false));
+    let (_, run) = fill(
+        "legacy.xls",
+        xls((0, 3), (0, 2), &xls_questions(), false, false),
+    );
     let run = run.expect(0);
     assert!(run.stderr().contains("2 questions"), "{}", run.stderr());
+}
+
+#[test]
+fn password_protected_xls_is_called_encrypted() {
+    let stderr = refused(
+        "locked.xls",
+        xls((0, 3), (0, 2), &xls_questions(), false, true),
+        "`locked.xls` is password-protected (encrypted), so it cannot be read",
+    );
+    assert!(stderr.contains("hint: remove the password"), "{stderr}");
 }
 
 #[test]
@@ -640,7 +672,7 @@ fn xls_with_huge_dimensions_is_refused_before_parsing() {
     // calamine would reserve 4 billion rows × 255 columns of cells.
     let stderr = refused(
         "dims.xls",
-        xls((0, u32::MAX), (0, 255), &xls_questions(), false),
+        xls((0, u32::MAX), (0, 255), &xls_questions(), false, false),
         "sheet `sheet 1`: values go past row 100000",
     );
     assert!(stderr.contains("hint: "), "{stderr}");
@@ -652,7 +684,7 @@ fn xls_with_far_apart_cells_is_refused_before_parsing() {
     cells.push(label(60_000, 250, "far"));
     refused(
         "far.xls",
-        xls((0, 3), (0, 2), &cells, false),
+        xls((0, 3), (0, 2), &cells, false, false),
         "sheet `sheet 1`: 15060251 cells exceed the limit of 10000000",
     );
 }
@@ -661,7 +693,7 @@ fn xls_with_far_apart_cells_is_refused_before_parsing() {
 fn xls_with_a_looping_sector_chain_is_damaged() {
     refused(
         "loop.xls",
-        xls((0, 3), (0, 2), &xls_questions(), true),
+        xls((0, 3), (0, 2), &xls_questions(), true, false),
         "is damaged or not a valid workbook: the xls container is damaged (a sector chain loops)",
     );
 }

@@ -107,9 +107,18 @@ impl Test {
     }
 
     pub fn run(&self) -> Run {
+        self.again(&self.args)
+    }
+
+    /// Runs `vetted` again in the same folder, with other arguments.
+    pub fn again<I, S>(&self, args: I) -> Run
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_vetted"));
         cmd.current_dir(self.dir.path())
-            .args(&self.args)
+            .args(args)
             .env_remove("VETTED_KB")
             .env_remove("VETTED_MODEL")
             .env("NO_COLOR", "1");

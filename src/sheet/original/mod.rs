@@ -276,7 +276,7 @@ pub fn write_original(
             convert::to_xlsx(wb, edits).map_err(|e| fail(e.to_string()))?
         }
     };
-    super::write_atomic(path, &out).map_err(|e| fail(e.to_string()))?;
+    crate::files::replace(path, &out).map_err(|e| fail(e.to_string()))?;
     let mut outcome = outcome;
     for layout in layouts {
         let Some(sheet) = wb.sheets.get(layout.sheet) else {
