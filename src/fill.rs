@@ -17,6 +17,12 @@ pub enum FillError {
     Sheet(#[from] SheetError),
     #[error(transparent)]
     Match(#[from] MatchError),
+    #[error("`{}` has {count} questions, more than the {limit} allowed here", path.display())]
+    TooManyQuestions {
+        path: std::path::PathBuf,
+        count: usize,
+        limit: usize,
+    },
 }
 
 #[derive(Debug, Clone, Default)]
@@ -24,6 +30,9 @@ pub struct FillOptions {
     pub overrides: Overrides,
     /// Replace answers the questionnaire already holds.
     pub overwrite: bool,
+    /// Refuse a questionnaire with more questions than this, before
+    /// matching (the web server's bound on one upload's work).
+    pub max_questions: Option<usize>,
 }
 
 /// A questionnaire read and matched, ready to be written.
@@ -73,6 +82,14 @@ pub fn fill_workbook(
     options: &FillOptions,
 ) -> Result<Filled, FillError> {
     let (layouts, skipped) = sheet::detect(&workbook, &options.overrides)?;
+    let count = layouts.iter().map(|l| l.questions.len()).sum::<usize>();
+    if let Some(limit) = options.max_questions.filter(|&limit| count > limit) {
+        return Err(FillError::TooManyQuestions {
+            path: workbook.path.clone(),
+            count,
+            limit,
+        });
+    }
     let texts: Vec<&str> = layouts
         .iter()
         .flat_map(|l| l.questions.iter().map(|q| q.text.as_str()))

@@ -136,6 +136,7 @@ pub fn run(args: FillArgs, printer: Printer) -> Result<(), Failure> {
     let options = FillOptions {
         overrides: args.layout.overrides(),
         overwrite: args.overwrite,
+        max_questions: None,
     };
     let statuses: Vec<Status> = args.statuses.iter().map(|&s| s.into()).collect();
     if let Some(dir) = &args.out_dir {

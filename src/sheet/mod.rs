@@ -17,9 +17,9 @@ use std::path::{Path, PathBuf};
 pub use detect::{Layout, Overrides, Question, Skipped, detect, parse_column};
 pub use draft::write_draft;
 pub use read::{
-    Format, MAX_COMPRESSION_RATIO, MAX_ENTRY_BYTES, MAX_FILE_BYTES, MAX_SHEET_CELLS,
-    MAX_SHEET_ROWS, MAX_TEXT_BYTES, MAX_UNZIPPED_BYTES, MAX_WORKBOOK_CELLS, Sheet, Value, Workbook,
-    read, read_bytes,
+    Format, MAX_CELL_CHARS, MAX_COMPRESSION_RATIO, MAX_ENTRY_BYTES, MAX_FILE_BYTES,
+    MAX_SHEET_CELLS, MAX_SHEET_ROWS, MAX_TEXT_BYTES, MAX_UNZIPPED_BYTES, MAX_WORKBOOK_CELLS, Sheet,
+    Value, Workbook, read, read_bytes,
 };
 pub use review::{Reviewed, read_reviewed};
 pub use validation::Lists;
@@ -67,6 +67,12 @@ pub enum SheetError {
         sheet: String,
         detail: String,
     },
+    #[error("`{}`, sheet `{sheet}`, cell {cell}: holds more than the {} characters a spreadsheet cell can", path.display(), read::MAX_CELL_CHARS)]
+    CellTooLong {
+        path: PathBuf,
+        sheet: String,
+        cell: String,
+    },
     #[error("`{}` has no sheet named `{sheet}` (sheets: {available})", path.display())]
     NoSuchSheet {
         path: PathBuf,
@@ -107,6 +113,9 @@ impl SheetError {
             }
             SheetError::ZipBomb { .. } => {
                 "if the file is genuine, open it in Excel and save it again; limits are in docs/limits.md"
+            }
+            SheetError::CellTooLong { .. } => {
+                "no spreadsheet program writes such a cell: ask for the file again, or delete the cell"
             }
             SheetError::TooLarge { .. }
             | SheetError::SheetTooLarge { .. }

@@ -38,6 +38,9 @@ pub const MAX_SHEET_CELLS: u64 = 20_000_000;
 /// The cells kept in memory for a whole workbook (each row's cells up to its
 /// last value, plus one per row) may not exceed this (about 32 bytes each).
 pub const MAX_WORKBOOK_CELLS: u64 = 10_000_000;
+/// The most characters a cell may hold: Excel's own limit. A longer one is
+/// not a questionnaire's and would ride along into every report and page.
+pub const MAX_CELL_CHARS: usize = 32_767;
 /// The text kept in memory for a whole workbook may not exceed this.
 pub const MAX_TEXT_BYTES: u64 = 256 * 1024 * 1024;
 
@@ -1061,6 +1064,7 @@ impl<'a> SheetBuilder<'a> {
             return Ok(());
         }
         self.extend_to(u64::from(row) + 1, u64::from(col) + 1)?;
+        self.check_length(row, col, &value)?;
         let (r, c) = (row as usize, col as usize);
         let mut added = u64::from(formula);
         if stored {
@@ -1080,10 +1084,28 @@ impl<'a> SheetBuilder<'a> {
     /// Appends a whole row (csv), keeping its empty cells.
     fn push_row(&mut self, row: Vec<Value>) -> Result<(), SheetError> {
         self.extend_to(self.rows.len() as u64 + 1, row.len() as u64)?;
+        for (c, value) in row.iter().enumerate() {
+            self.check_length(self.rows.len() as u32, c as u32, value)?;
+        }
         let text = row.iter().map(text_len).sum();
         self.spend(row.len() as u64 + 1, text)?;
         self.rows.push(row);
         Ok(())
+    }
+
+    /// Refuses a cell longer than [`MAX_CELL_CHARS`].
+    fn check_length(&self, row: u32, col: u32, value: &Value) -> Result<(), SheetError> {
+        let long = |s: &str| s.len() > MAX_CELL_CHARS && s.chars().count() > MAX_CELL_CHARS;
+        match value {
+            Value::Text(s) | Value::Date(s) | Value::Error(s) if long(s) => {
+                Err(SheetError::CellTooLong {
+                    path: self.path.to_path_buf(),
+                    sheet: self.name.clone(),
+                    cell: super::cell_ref(row, col),
+                })
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Grows the used range to at least `height` rows and `width` columns.

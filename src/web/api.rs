@@ -147,6 +147,11 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> AppError {
     }
 }
 
+/// The most questions one upload may have: the longest questionnaires in
+/// use (SIG, full HECVAT) have under 2,000; each question costs a row in
+/// the store and a block on the review page.
+pub const MAX_UPLOAD_QUESTIONS: usize = 5_000;
+
 pub async fn upload(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -186,9 +191,20 @@ pub async fn upload(
     let matcher = state.kb.matcher();
     let fill_name = name.clone();
     let original = bytes.clone();
+    // Reading and matching take a core each: uploads beyond the cores wait
+    // their turn rather than share memory and time with all the others.
+    let _turn = state
+        .drafting
+        .acquire()
+        .await
+        .map_err(|_| AppError::Internal("the drafting queue is closed".into()))?;
     let filled = tokio::task::spawn_blocking(move || {
         let workbook = sheet::read_bytes(FsPath::new(&fill_name), bytes)?;
-        crate::fill::fill_workbook(workbook, &matcher, &FillOptions::default())
+        let options = FillOptions {
+            max_questions: Some(MAX_UPLOAD_QUESTIONS),
+            ..FillOptions::default()
+        };
+        crate::fill::fill_workbook(workbook, &matcher, &options)
     })
     .await
     .map_err(|_| AppError::Unprocessable(format!("`{name}` could not be read: it is damaged")))?
@@ -220,7 +236,9 @@ fn fill_error(e: FillError) -> AppError {
         FillError::Sheet(SheetError::Io { .. } | SheetError::Write { .. }) => {
             AppError::Internal(e.to_string())
         }
-        FillError::Sheet(_) => AppError::Unprocessable(e.to_string()),
+        FillError::Sheet(_) | FillError::TooManyQuestions { .. } => {
+            AppError::Unprocessable(e.to_string())
+        }
         FillError::Match(_) => AppError::Internal(e.to_string()),
     }
 }

@@ -22,6 +22,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
+pub use api::MAX_UPLOAD_QUESTIONS;
 pub use error::AppError;
 pub use kb::{KbHandle, Loader};
 
@@ -47,6 +48,8 @@ pub struct AppState {
     pub(crate) config: Arc<Config>,
     /// One learning run at a time: it edits the KB files.
     pub(crate) learning: Arc<tokio::sync::Mutex<()>>,
+    /// Uploads drafted at once: one per core.
+    pub(crate) drafting: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -58,6 +61,9 @@ impl AppState {
             kb: KbHandle::new(matcher, loader),
             config: Arc::new(config),
             learning: Arc::new(tokio::sync::Mutex::new(())),
+            drafting: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(1, |n| n.get()),
+            )),
         }
     }
 

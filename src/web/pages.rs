@@ -73,9 +73,17 @@ pub struct NextQuery {
 }
 
 /// Only local paths: no `//host` or `/\host` redirects.
+/// A local path to go back to after the login, else `/`. Browsers drop
+/// tabs and line breaks from a URL (`/\t/evil.example` is
+/// `//evil.example`, another site): any control character or space refuses
+/// it.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
+        Some(n)
+            if n.starts_with('/')
+                && !n[1..].starts_with(['/', '\\'])
+                && !n.chars().any(|c| c.is_control() || c.is_whitespace()) =>
+        {
             n.to_string()
         }
         _ => "/".to_string(),

@@ -58,6 +58,16 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
     let path = req.uri().path().to_string();
     let api = path.starts_with("/api/");
     let open = path == "/login" || path.starts_with("/static/");
+    // DNS rebinding: a web page whose name points at 127.0.0.1 reaches
+    // the server under that name. Without a token, only loopback names
+    // are answered.
+    if state.config.token.is_none() && !loopback_host(req.headers(), req.uri().authority()) {
+        return AppError::Forbidden(
+            "this server answers only to localhost, 127.0.0.1 and [::1]; serve with --token to use another name"
+                .into(),
+        )
+        .into_response();
+    }
     if !is_safe(req.method()) && !same_origin(req.headers(), req.uri().authority()) {
         return AppError::Forbidden("cross-origin request refused".into()).into_response();
     }
@@ -119,6 +129,33 @@ pub fn same_origin(h: &HeaderMap, authority: Option<&axum::http::uri::Authority>
         return referer.to_str().is_ok_and(matches);
     }
     true
+}
+
+/// Whether the `Host` (HTTP/2: the authority) is a loopback name, or
+/// absent (no browser sends a request without one).
+pub fn loopback_host(h: &HeaderMap, authority: Option<&axum::http::uri::Authority>) -> bool {
+    let host = match h.get(header::HOST) {
+        Some(v) => match v.to_str() {
+            Ok(v) => v.to_string(),
+            Err(_) => return false,
+        },
+        None => match authority {
+            Some(a) => a.as_str().to_string(),
+            None => return true,
+        },
+    };
+    let Ok(parsed) = url::Url::parse(&format!("http://{host}/")) else {
+        return false;
+    };
+    match parsed.host() {
+        Some(url::Host::Domain(d)) => {
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            d == "localhost" || d.ends_with(".localhost")
+        }
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
 }
 
 fn has_token(h: &HeaderMap, token: &str) -> bool {
@@ -246,6 +283,30 @@ mod tests {
             ]),
             None
         ));
+    }
+
+    #[test]
+    fn only_loopback_names_are_loopback_hosts() {
+        for (host, ok) in [
+            ("localhost:8080", true),
+            ("LOCALHOST", true),
+            ("app.localhost:80", true),
+            ("127.0.0.1:8080", true),
+            ("127.3.2.1", true),
+            ("[::1]:8080", true),
+            ("evil.example:8080", false),
+            ("localhost.evil.example", false),
+            ("10.0.0.5:8080", false),
+            ("[::2]", false),
+            ("", false),
+        ] {
+            assert_eq!(
+                loopback_host(&headers(&[("host", host)]), None),
+                ok,
+                "{host}"
+            );
+        }
+        assert!(loopback_host(&headers(&[]), None), "no Host: not a browser");
     }
 
     #[test]

@@ -442,6 +442,21 @@ async fn hostile_uploads_get_clear_errors() {
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.text());
     assert!(r.json()["error"].is_string());
 
+    // Small, but more questions than a questionnaire has: refused before
+    // any matching.
+    let mut many = String::from("Question,Answer\n");
+    for i in 0..=vetted::web::MAX_UPLOAD_QUESTIONS {
+        many.push_str(&format!(
+            "Do you rotate encryption key number {i} every year?,\n"
+        ));
+    }
+    let r = app.upload("many.csv", many.as_bytes(), None).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert_eq!(
+        r.json()["error"],
+        "`many.csv` has 5001 questions, more than the 5000 allowed here"
+    );
+
     let r = app
         .send(
             App::req("POST", "/api/questionnaires")
@@ -611,6 +626,84 @@ async fn cross_origin_writes_are_refused() {
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn another_host_name_is_refused_without_a_token() {
+    // DNS rebinding: evil.example resolves to 127.0.0.1, and its page
+    // calls the server under its own name, with its own Origin.
+    let app = App::new(None);
+    for (method, uri) in [
+        ("GET", "/api/questionnaires"),
+        ("GET", "/"),
+        ("DELETE", "/api/questionnaires/000000000000000000000000"),
+    ] {
+        let r = app
+            .send(
+                Request::builder()
+                    .method(method)
+                    .uri(uri)
+                    .header(header::HOST, "evil.example:8080")
+                    .header(header::ORIGIN, "http://evil.example:8080")
+                    .header("x-vetted-reviewer", "Mallory")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{method} {uri}");
+    }
+    for host in ["localhost:8080", "[::1]:8080", "127.0.0.1:8080"] {
+        let r = app
+            .send(
+                Request::builder()
+                    .uri("/api/questionnaires")
+                    .header(header::HOST, host)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{host}");
+    }
+    // With a token, any name will do (the token is the guard).
+    let app = App::new(Some(TOKEN));
+    let r = app
+        .send(
+            Request::builder()
+                .uri("/api/questionnaires")
+                .header(header::HOST, "vetted.internal:8080")
+                .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_login_never_redirects_to_another_site() {
+    let app = App::new(None);
+    for next in [
+        "/%09/evil.example",
+        "/%0a/evil.example",
+        "//evil.example",
+        "/%5Cevil.example",
+        "https://evil.example",
+    ] {
+        let r = app
+            .send(
+                Request::builder()
+                    .method("POST")
+                    .uri("/login")
+                    .header(header::HOST, "127.0.0.1:8080")
+                    .header(header::ORIGIN, "http://127.0.0.1:8080")
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .body(Body::from(format!("name=Ann&next={next}")))
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{next}");
+        assert_eq!(r.headers[header::LOCATION], "/", "{next}");
+    }
 }
 
 #[tokio::test]
