@@ -116,7 +116,19 @@ impl Labels {
         let question_col = col("question");
         let mut labels = Vec::new();
         for record in reader.records() {
-            let record = record.map_err(|e| invalid(&e.to_string()))?;
+            let record = record.map_err(|e| match e.position() {
+                Some(p) => EvalError::Line {
+                    path: path.to_owned(),
+                    line: p.line() as usize + skipped,
+                    message: match e.kind() {
+                        csv::ErrorKind::UnequalLengths {
+                            expected_len, len, ..
+                        } => format!("{len} fields where the header has {expected_len}"),
+                        _ => e.to_string(),
+                    },
+                },
+                None => invalid(&e.to_string()),
+            })?;
             let line = record.position().map_or(0, |p| p.line() as usize + skipped);
             let err = |message: String| EvalError::Line {
                 path: path.to_owned(),
@@ -139,8 +151,23 @@ impl Labels {
                     .filter(|s| !s.is_empty())
                     .collect()
             };
+            if entries.iter().any(|e| e.eq_ignore_ascii_case("NONE")) {
+                return Err(err(
+                    "`NONE` stands alone: a question the KB cannot answer has no entry ids".into(),
+                ));
+            }
+            let sheet = field(sheet_col);
+            if let Some(first) = labels
+                .iter()
+                .find(|l: &&Label| l.row == row && l.sheet.eq_ignore_ascii_case(sheet))
+            {
+                return Err(err(format!(
+                    "sheet `{sheet}` row {row} is labeled already on line {}",
+                    first.line
+                )));
+            }
             labels.push(Label {
-                sheet: field(sheet_col).to_owned(),
+                sheet: sheet.to_owned(),
                 row,
                 entries,
                 question: question_col
@@ -148,6 +175,9 @@ impl Labels {
                     .filter(|q| !q.is_empty()),
                 line,
             });
+        }
+        if labels.is_empty() {
+            return Err(invalid("no labeled questions: the header is all there is"));
         }
         Ok(Labels {
             path: path.to_owned(),
@@ -603,5 +633,20 @@ mod tests {
         std::fs::write(&path, "# questionnaire: q.csv\nsheet,row,labels\nS,x,a\n").unwrap();
         let e = Labels::read(&path).unwrap_err().to_string();
         assert!(e.contains("line 3"), "{e}");
+        let refused = |text: &str| {
+            std::fs::write(&path, text).unwrap();
+            Labels::read(&path).unwrap_err().to_string()
+        };
+        let e = refused("sheet,row,labels\nS,2,a\ns,2,NONE\n");
+        assert!(
+            e.ends_with("line 3: sheet `s` row 2 is labeled already on line 2"),
+            "{e}"
+        );
+        let e = refused("sheet,row,labels\nS,2,NONE;a\n");
+        assert!(e.contains("line 2: `NONE` stands alone"), "{e}");
+        let e = refused("# questionnaire: q.csv\nsheet,row,labels\n");
+        assert!(e.contains("no labeled questions"), "{e}");
+        let e = refused("# questionnaire: q.csv\nsheet,row,labels\nS,2,a\nS,3,b,extra\n");
+        assert!(e.contains("line 4: 4 fields where the header has 3"), "{e}");
     }
 }

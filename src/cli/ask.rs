@@ -14,6 +14,7 @@ use super::{Failure, KbArgs, ModelArgs, Printer, ThresholdArgs, load_matcher};
 #[derive(Debug, Args)]
 pub struct AskArgs {
     /// The question, as a questionnaire would ask it.
+    #[arg(value_parser = non_blank)]
     question: String,
     #[command(flatten)]
     kb: KbArgs,
@@ -85,4 +86,12 @@ pub fn run(args: AskArgs, printer: Printer) -> Result<(), Failure> {
         println!("   {}", e.question);
     }
     Ok(())
+}
+
+fn non_blank(s: &str) -> Result<String, String> {
+    if s.trim().is_empty() {
+        Err("the question is empty".into())
+    } else {
+        Ok(s.to_string())
+    }
 }

@@ -49,16 +49,16 @@ pub struct EvalArgs {
     #[arg(long, value_name = "FILE")]
     dump: Option<PathBuf>,
     /// Fail when top-1 accuracy is below this share.
-    #[arg(long, value_name = "SHARE", help_heading = "Floors")]
+    #[arg(long, value_name = "SHARE", help_heading = "Floors", value_parser = parse_share)]
     min_top1: Option<f64>,
     /// Fail when top-3 accuracy is below this share.
-    #[arg(long, value_name = "SHARE", help_heading = "Floors")]
+    #[arg(long, value_name = "SHARE", help_heading = "Floors", value_parser = parse_share)]
     min_top3: Option<f64>,
     /// Fail when auto precision is below this share.
-    #[arg(long, value_name = "SHARE", help_heading = "Floors")]
+    #[arg(long, value_name = "SHARE", help_heading = "Floors", value_parser = parse_share)]
     min_auto_precision: Option<f64>,
     /// Fail when auto coverage is below this share.
-    #[arg(long, value_name = "SHARE", help_heading = "Floors")]
+    #[arg(long, value_name = "SHARE", help_heading = "Floors", value_parser = parse_share)]
     min_auto_coverage: Option<f64>,
     /// Fail when one questionnaire has more unanswerable questions marked auto.
     #[arg(long, value_name = "N", help_heading = "Floors")]
@@ -344,5 +344,15 @@ fn check_floors(args: &EvalArgs, m: &Metrics, printer: Printer) -> Result<(), Fa
         Ok(())
     } else {
         Err(Failure::Reported)
+    }
+}
+
+/// A floor: a share from 0 to 1.
+fn parse_share(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|_| format!("`{s}` is not a number"))?;
+    if (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("`{s}` is not a share between 0 and 1"))
     }
 }

@@ -118,7 +118,7 @@ fn learn_from(args: &LearnArgs, printer: Printer) -> Result<(), Failure> {
             "`{}` has no approved rows: nothing to learn",
             args.draft.display()
         ));
-        printer.hint(format!(
+        printer.tip(format!(
             "mark reviewed rows in the Status column as `approved` (or {})",
             APPROVED[2..].join(", ")
         ));
@@ -166,7 +166,7 @@ fn learn_from(args: &LearnArgs, printer: Printer) -> Result<(), Failure> {
         .trim_end(),
     ));
     if !learned.proposals.is_empty() && !args.dry_run {
-        printer.hint("review the proposals with `git diff`, then move the approved ones into the knowledge base");
+        printer.tip("review the proposals with `git diff`, then move the approved ones into the knowledge base");
     }
     Ok(())
 }

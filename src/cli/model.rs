@@ -145,7 +145,7 @@ pub(super) fn load_for_matching(
             None => {
                 if !NOTICE.swap(true, Ordering::Relaxed) {
                     printer.info("semantic matching is off: no embedding model is installed");
-                    printer.hint(
+                    printer.tip(
                         "run `vetted model install` (or `--from DIR` offline) to enable it, or pass `--lexical`",
                     );
                 }

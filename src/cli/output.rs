@@ -47,6 +47,14 @@ impl Printer {
         self.prefixed("1;36", "hint", &message.to_string());
     }
 
+    /// A suggestion that follows a status line or a warning: hidden by
+    /// `--quiet`, like them.
+    pub fn tip(&self, message: impl std::fmt::Display) {
+        if !self.quiet {
+            self.hint(message);
+        }
+    }
+
     /// A status line, hidden by `--quiet`.
     pub fn info(&self, message: impl std::fmt::Display) {
         if !self.quiet {

@@ -75,3 +75,34 @@ fn bad_thresholds_are_usage_errors() {
         .run()
         .expect(2);
 }
+
+#[test]
+fn a_blank_question_is_a_usage_error() {
+    let kb = repo().join("knowledge_base");
+    let run = Test::new()
+        .args(["ask", "  ", "--kb", kb.to_str().unwrap()])
+        .run()
+        .expect(2);
+    assert!(
+        run.stderr().contains("the question is empty"),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn quiet_hides_the_model_notice_and_its_hint() {
+    let kb = repo().join("knowledge_base");
+    let run = Test::new()
+        .args([
+            "-q",
+            "ask",
+            "Do you encrypt data at rest?",
+            "--kb",
+            kb.to_str().unwrap(),
+        ])
+        .run()
+        .expect(0);
+    assert_eq!(run.stderr(), "");
+    assert!(!run.stdout().is_empty());
+}

@@ -269,3 +269,18 @@ fn labels_named_like_their_questionnaire_need_no_questionnaire_line() {
         "{plain}"
     );
 }
+
+#[test]
+fn floors_are_shares() {
+    for bad in ["1.5", "-1", "NaN"] {
+        let run = Test::new()
+            .args(["eval", "labels.csv", &format!("--min-top1={bad}")])
+            .run()
+            .expect(2);
+        assert!(
+            run.stderr().contains("is not a share between 0 and 1"),
+            "{}",
+            run.stderr()
+        );
+    }
+}
