@@ -43,7 +43,6 @@ impl Pending {
     /// Writes `bytes` and puts the file in place.
     pub fn commit(mut self, bytes: &[u8]) -> std::io::Result<()> {
         self.tmp.write_all(bytes).map_err(plain)?;
-        self.tmp.as_file().flush().map_err(plain)?;
         self.tmp.persist(&self.target).map_err(|e| plain(e.error))?;
         Ok(())
     }

@@ -128,9 +128,18 @@ pub fn run(args: FillArgs, printer: Printer) -> Result<(), Failure> {
             o.display()
         )));
     }
-    for (i, a) in args.inputs.iter().enumerate() {
-        if args.inputs[..i].iter().any(|b| a == b || same_file(a, b)) {
-            return Err(Failure::Usage(format!("`{}` is given twice", a.display())));
+    // Each input as given and as the file it is, resolved once.
+    let inputs: Vec<(PathBuf, &Path)> = args
+        .inputs
+        .iter()
+        .map(|p| (p.canonicalize().unwrap_or_else(|_| p.clone()), p.as_path()))
+        .collect();
+    for (i, (file, given)) in inputs.iter().enumerate() {
+        if inputs[..i].iter().any(|(other, _)| other == file) {
+            return Err(Failure::Usage(format!(
+                "`{}` is given twice",
+                given.display()
+            )));
         }
     }
     let options = FillOptions {
@@ -156,8 +165,8 @@ pub fn run(args: FillArgs, printer: Printer) -> Result<(), Failure> {
         bar
     });
     let mut failed = 0;
-    // What this run wrote, and for which input: no input overwrites
-    // another's output.
+    // What this run wrote (resolved), and for which input: no input
+    // overwrites another's output.
     let mut written: Vec<(PathBuf, &Path)> = Vec::new();
     for input in &args.inputs {
         if let Some(bar) = &bar {
@@ -173,7 +182,7 @@ pub fn run(args: FillArgs, printer: Printer) -> Result<(), Failure> {
             output: args.output.clone(),
             dir: args.out_dir.clone(),
             report: args.report.clone(),
-            inputs: &args.inputs,
+            inputs: &inputs,
             written: &written,
         };
         match fill_one(input, &target, &matcher, &options) {
@@ -189,8 +198,9 @@ pub fn run(args: FillArgs, printer: Printer) -> Result<(), Failure> {
                         tell_original(printer, input, &done.output, outcome);
                     }
                 });
-                written.push((done.output, input));
-                written.push((done.report, input));
+                for file in [done.output, done.report] {
+                    written.push((file.canonicalize().unwrap_or(file), input));
+                }
             }
             Err(e) => {
                 failed += 1;
@@ -241,8 +251,8 @@ struct Target<'a> {
     output: Option<PathBuf>,
     dir: Option<PathBuf>,
     report: Option<PathBuf>,
-    /// All the inputs of this run.
-    inputs: &'a [PathBuf],
+    /// All the inputs of this run: the file each is, and as given.
+    inputs: &'a [(PathBuf, &'a Path)],
     /// The files written so far in this run, and their inputs.
     written: &'a [(PathBuf, &'a Path)],
 }
@@ -309,10 +319,14 @@ fn fill_one(
         });
     }
     for out in [&output, &report_path] {
-        if let Some(other) = target.inputs.iter().find(|i| same_file(i, out)) {
-            return Err(FillOneError::WouldOverwriteInput(other.clone()));
+        // An output not written yet is no input and no earlier output.
+        let Ok(file) = out.canonicalize() else {
+            continue;
+        };
+        if let Some((_, given)) = target.inputs.iter().find(|(i, _)| *i == file) {
+            return Err(FillOneError::WouldOverwriteInput(given.to_path_buf()));
         }
-        if let Some((_, first)) = target.written.iter().find(|(w, _)| same_file(w, out)) {
+        if let Some((_, first)) = target.written.iter().find(|(w, _)| *w == file) {
             return Err(FillOneError::Collision {
                 path: out.clone(),
                 first: first.to_path_buf(),

@@ -478,6 +478,14 @@ fn a_broken_kb_stops_fill_with_a_hint() {
     assert!(!t.path("v.draft.xlsx").exists());
 }
 
+/// `vetted ARGS --kb KB --lexical` (no model notice on stderr).
+fn lexical(args: &[&str]) -> Vec<String> {
+    let kb = kb_arg();
+    let mut all: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    all.extend([String::from("--kb"), kb, String::from("--lexical")]);
+    all
+}
+
 /// The sample questionnaire at each of `paths`, in a fresh folder.
 fn with_samples(paths: &[&str]) -> Test {
     paths.iter().fold(Test::new(), |t, p| {
@@ -489,19 +497,11 @@ fn with_samples(paths: &[&str]) -> Test {
 fn a_draft_given_as_input_is_refused_and_never_overwritten() {
     // `vetted fill *.xlsx` in a folder that holds a draft under review.
     let t = with_samples(&["q.xlsx"]);
-    t.again(["fill", "q.xlsx", "--kb", &kb_arg(), "--lexical"])
-        .expect(0);
+    t.again(lexical(&["fill", "q.xlsx"])).expect(0);
     let reviewed = std::fs::read(t.path("q.draft.xlsx")).unwrap();
 
     let run = t
-        .again([
-            "fill",
-            "q.draft.xlsx",
-            "q.xlsx",
-            "--kb",
-            &kb_arg(),
-            "--lexical",
-        ])
+        .again(lexical(&["fill", "q.draft.xlsx", "q.xlsx"]))
         .expect(1);
     let err = run.stderr();
     assert!(
@@ -520,16 +520,13 @@ fn a_draft_given_as_input_is_refused_and_never_overwritten() {
 fn two_inputs_never_write_the_same_file() {
     let t = with_samples(&["a/q.xlsx", "b/q.xlsx"]);
     let run = t
-        .again([
+        .again(lexical(&[
             "fill",
             "a/q.xlsx",
             "b/q.xlsx",
             "--out-dir",
             "out",
-            "--kb",
-            &kb_arg(),
-            "--lexical",
-        ])
+        ]))
         .expect(1);
     let err = run.stderr();
     assert!(
@@ -545,26 +542,16 @@ fn two_inputs_never_write_the_same_file() {
 #[test]
 fn clashing_outputs_are_usage_errors() {
     let t = with_samples(&["q.xlsx"]);
-    let run = t
-        .again(["fill", "q.xlsx", "./q.xlsx", "--kb", &kb_arg(), "--lexical"])
-        .expect(2);
+    let run = t.again(lexical(&["fill", "q.xlsx", "./q.xlsx"])).expect(2);
     assert!(
         run.stderr().starts_with("error: `./q.xlsx` is given twice"),
         "{}",
         run.stderr()
     );
     let run = t
-        .again([
-            "fill",
-            "q.xlsx",
-            "-o",
-            "same",
-            "--report",
-            "same",
-            "--kb",
-            &kb_arg(),
-            "--lexical",
-        ])
+        .again(lexical(&[
+            "fill", "q.xlsx", "-o", "same", "--report", "same",
+        ]))
         .expect(2);
     assert!(
         run.stderr()
@@ -579,17 +566,14 @@ fn clashing_outputs_are_usage_errors() {
 fn a_report_that_cannot_be_written_leaves_no_draft() {
     let t = with_samples(&["q.xlsx"]);
     let run = t
-        .again([
+        .again(lexical(&[
             "fill",
             "q.xlsx",
             "-o",
             "d.xlsx",
             "--report",
             "missing/r.json",
-            "--kb",
-            &kb_arg(),
-            "--lexical",
-        ])
+        ]))
         .expect(1);
     assert_eq!(
         run.stderr().trim_end(),
@@ -603,8 +587,7 @@ fn a_report_that_cannot_be_written_leaves_no_draft() {
 fn drafts_and_reports_get_the_permissions_of_any_new_file() {
     use std::os::unix::fs::PermissionsExt;
     let t = with_samples(&["q.xlsx"]);
-    t.again(["fill", "q.xlsx", "--kb", &kb_arg(), "--lexical"])
-        .expect(0);
+    t.again(lexical(&["fill", "q.xlsx"])).expect(0);
     std::fs::write(t.path("probe"), b"").unwrap();
     let mode = |p: &str| std::fs::metadata(t.path(p)).unwrap().permissions().mode() & 0o777;
     // Whatever the umask: not the 0600 of a temporary file (unless the
@@ -624,18 +607,14 @@ fn text_that_is_not_a_table_is_refused_and_excel_unicode_text_is_read() {
             "notes.md",
             "Question,Answer\nDo you encrypt data at rest?,\n",
         );
-    let run = t
-        .again(["fill", "answers.json", "--kb", &kb_arg(), "--lexical"])
-        .expect(1);
+    let run = t.again(lexical(&["fill", "answers.json"])).expect(1);
     assert!(
         run.stderr()
             .starts_with("error: `answers.json` is not a spreadsheet: it is a JSON document"),
         "{}",
         run.stderr()
     );
-    let run = t
-        .again(["fill", "notes.md", "--kb", &kb_arg(), "--lexical"])
-        .expect(1);
+    let run = t.again(lexical(&["fill", "notes.md"])).expect(1);
     assert!(
         run.stderr().contains("does not end in .csv, .tsv or .txt"),
         "{}",
@@ -647,8 +626,7 @@ fn text_that_is_not_a_table_is_refused_and_excel_unicode_text_is_read() {
     let mut bytes = vec![0xFF, 0xFE];
     bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
     let t = t.file("unicode.txt", bytes);
-    t.again(["fill", "unicode.txt", "--kb", &kb_arg(), "--lexical"])
-        .expect(0);
+    t.again(lexical(&["fill", "unicode.txt"])).expect(0);
     let r = report(&t.path("unicode.report.json"));
     let questions: Vec<&str> = r["questions"]
         .as_array()
