@@ -56,12 +56,14 @@ fn main() {
                     row,
                     col: 2,
                     value: Some("Yes".into()),
+                    joins: false,
                 },
                 CellEdit {
                     sheet: "Questions".into(),
                     row,
                     col: 3,
                     value: Some("Encrypted with AES-256; keys rotate yearly.".into()),
+                    joins: true,
                 },
             ]
         })

@@ -134,6 +134,7 @@ pub fn fill_workbook(
                     _ => best.map(|e| e.answer.clone()),
                 },
                 allowed: None,
+                allowed_only: true,
                 details: best.and_then(|e| e.details.clone()),
                 evidence: best.map(|e| e.evidence.clone()).unwrap_or_default(),
                 candidates,
@@ -194,19 +195,22 @@ fn fit_answers(workbook: &Workbook, layouts: &[Layout], questions: &mut [Questio
         .iter()
         .flat_map(|l| l.questions.iter().map(move |q| (l, q)));
     for ((layout, q), report) in rows.zip(questions.iter_mut()) {
-        report.allowed = if !layout.marks.is_empty() {
-            Some(layout.marks.iter().map(|(_, v)| v.clone()).collect())
+        (report.allowed, report.allowed_only) = if !layout.marks.is_empty() {
+            (
+                Some(layout.marks.iter().map(|(_, v)| v.clone()).collect()),
+                true,
+            )
         } else if layout.answer_is_new {
-            None
+            (None, true)
         } else {
-            workbook
-                .lists
-                .allowed(
-                    &workbook.sheets[layout.sheet].name,
-                    q.row,
-                    layout.answer_col,
-                )
-                .map(<[String]>::to_vec)
+            match workbook.lists.dropdown(
+                &workbook.sheets[layout.sheet].name,
+                q.row,
+                layout.answer_col,
+            ) {
+                Some(d) => (Some(d.values.to_vec()), d.strict),
+                None => (None, true),
+            }
         };
         // Where the rest of a qualified answer ("Yes, quarterly") can go:
         // the questionnaire's own details column, empty on this row.
@@ -230,8 +234,9 @@ fn fit_answers(workbook: &Workbook, layouts: &[Layout], questions: &mut [Questio
 /// Spells a drafted short answer as the answer cell's dropdown allows (see
 /// [`fit_to_dropdown`]). A qualified choice is split only where the row has
 /// an empty details cell of the questionnaire's own, so that nothing of the
-/// answer is lost. Any other answer the dropdown does not allow is still
-/// drafted, but at most as `review`, with the reason.
+/// answer is lost. Where the list only suggests values, any other answer is
+/// drafted as it is; where it allows nothing else, it is still drafted, but
+/// at most as `review`, with the reason.
 fn fit_allowed(q: &mut QuestionReport, details_free: bool) {
     let (Some(allowed), Some(answer)) = (&q.allowed, &q.answer) else {
         return;
@@ -249,6 +254,7 @@ fn fit_allowed(q: &mut QuestionReport, details_free: bool) {
             q.details = Some(details);
             return;
         }
+        _ if !q.allowed_only => return,
         Fitted::Split { choice, .. } => Some(choice),
         Fitted::Refused => None,
     };

@@ -14,7 +14,8 @@
 //!   "summary": { "questions": 261, "auto": 170, "review": 60, "unmatched": 31, "answered": 0 },
 //!   "original": { "path": "q.filled.xlsx", "how": "patched", "written": 230, "cleared": 0,
 //!                 "sheets": ["Sheet1"], "neutralised": 0,
-//!                 "skipped": [ { "sheet": "Sheet1", "cell": "D4", "reason": "it holds a formula" } ] } }
+//!                 "skipped": [ { "sheet": "Sheet1", "cell": "D4", "reason": "it holds a formula" } ],
+//!                 "joined": [ { "sheet": "Sheet1", "cell": "D9", "into": "C9" } ] } }
 //! ```
 //!
 //! - `row` is 1-based as Excel shows it (csv: the record number); `sheet` is the
@@ -26,15 +27,22 @@
 //!   are null/empty unless the status is `auto` or `review`; `score` is the best
 //!   candidate's score (null when there is no candidate); `candidates` holds up
 //!   to 3, best first, for every status.
-//! - `allowed` lists the values the answer cell's dropdown allows (null when
-//!   it has none); a drafted answer is spelled as one of them, or held at
-//!   `review` with a reason.
+//! - `allowed` lists the values the answer cell's dropdown offers (null when
+//!   it has none). When `allowed_only` is true the cell takes nothing else
+//!   (a dropdown that stops other values, or mark columns): a drafted answer
+//!   is spelled as one of them, or held at `review` with a reason. When it is
+//!   false the list only suggests (Excel warns about, or ignores, other
+//!   values): an answer that means one of them is spelled as it, any other
+//!   is drafted as it is.
 //! - `reasons` says why a status is lower than its score alone would give
 //!   (stale entry, ambiguous match, an answer the dropdown does not allow).
 //! - `original` is present only with `--format original`: where the
 //!   questionnaire with the answers went, how (`patched` xlsx/xlsm, `csv`,
-//!   `converted` from xls/ods/xlsb), and the cells left alone (formulas,
-//!   cells hidden in merged ranges) with the reason.
+//!   `converted` from xls/ods/xlsb), the cells left alone (formulas, cells
+//!   hidden in merged ranges) with the reason, and the cells hidden in a
+//!   merged range whose text was written into its visible cell after that
+//!   cell's own, as one text (`joined`: the details of a free-text answer
+//!   merged across the details column).
 //! - Fields are only ever added within one `version`.
 
 use serde::{Deserialize, Serialize};
@@ -69,6 +77,11 @@ pub struct OriginalReport {
     pub sheets: Vec<String>,
     /// Cells left alone, and why.
     pub skipped: Vec<SkippedCell>,
+    /// Cells hidden inside a merged range whose text (the details under a
+    /// free-text answer merged across both) went into the visible cell,
+    /// after its own text.
+    #[serde(default)]
+    pub joined: Vec<JoinedCell>,
     /// csv: the file's own cells neutralised against formula injection.
     pub neutralised: usize,
 }
@@ -78,6 +91,15 @@ pub struct SkippedCell {
     pub sheet: String,
     pub cell: String,
     pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct JoinedCell {
+    pub sheet: String,
+    /// The hidden cell (`D35`).
+    pub cell: String,
+    /// The visible cell its text went into (`C35`).
+    pub into: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -136,6 +158,10 @@ impl From<crate::matcher::Status> for Status {
     }
 }
 
+fn yes() -> bool {
+    true
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct QuestionReport {
     pub sheet: String,
@@ -151,9 +177,14 @@ pub struct QuestionReport {
     #[serde(serialize_with = "round_opt")]
     pub score: Option<f32>,
     pub answer: Option<String>,
-    /// The values the answer cell's dropdown allows, or `None` when it has
+    /// The values the answer cell's dropdown offers, or `None` when it has
     /// no dropdown (or its list could not be resolved).
     pub allowed: Option<Vec<String>>,
+    /// Whether the answer cell takes only the `allowed` values (true when it
+    /// has none to offer). Reports written before it existed treated every
+    /// dropdown as strict.
+    #[serde(default = "yes")]
+    pub allowed_only: bool,
     pub details: Option<String>,
     pub evidence: Vec<Evidence>,
     pub candidates: Vec<CandidateReport>,

@@ -93,14 +93,32 @@ pub struct LayoutArgs {
 }
 
 impl LayoutArgs {
-    pub fn overrides(&self) -> Overrides {
-        Overrides {
+    /// The overrides, refused when two of them name the same column.
+    pub fn overrides(&self) -> Result<Overrides, Failure> {
+        let named = [
+            ("--question-col", self.question_col),
+            ("--answer-col", self.answer_col),
+            ("--details-col", self.details_col),
+        ];
+        for (i, (a, col_a)) in named.iter().enumerate() {
+            for (b, col_b) in &named[i + 1..] {
+                if let (Some(x), Some(y)) = (col_a, col_b)
+                    && x == y
+                {
+                    return Err(Failure::Usage(format!(
+                        "{a} and {b} both name column {}",
+                        crate::sheet::column_name(*x)
+                    )));
+                }
+            }
+        }
+        Ok(Overrides {
             sheet: self.sheet.clone(),
             question_col: self.question_col,
             answer_col: self.answer_col,
             details_col: self.details_col,
             header_row: self.header_row.map(|r| r - 1),
-        }
+        })
     }
 }
 
@@ -143,7 +161,7 @@ pub fn run(args: FillArgs, printer: Printer) -> Result<(), Failure> {
         }
     }
     let options = FillOptions {
-        overrides: args.layout.overrides(),
+        overrides: args.layout.overrides()?,
         overwrite: args.overwrite,
         max_questions: None,
     };

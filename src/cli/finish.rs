@@ -44,7 +44,7 @@ pub fn run(args: FinishArgs, printer: Printer) -> Result<(), Failure> {
         Failure::Reported
     };
     let wb = sheet::read(&args.original).map_err(report)?;
-    let (layouts, _) = sheet::detect(&wb, &args.layout.overrides()).map_err(report)?;
+    let (layouts, _) = sheet::detect(&wb, &args.layout.overrides()?).map_err(report)?;
     let draft = sheet::read(&args.draft).map_err(report)?;
     let edits = original::reviewed_edits(&wb, &layouts, &draft, &args.draft).map_err(report)?;
     let bytes = std::fs::read(&args.original).map_err(|source| {

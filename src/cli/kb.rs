@@ -133,6 +133,11 @@ fn learn_from(args: &LearnArgs, printer: Printer) -> Result<(), Failure> {
             "{source}: no entry `{id}` in the knowledge base; skipped"
         ));
     }
+    for source in &learned.unanswered {
+        printer.warning(format!(
+            "{source}: approved with an empty answer; nothing to learn"
+        ));
+    }
     let verb = if args.dry_run { "would add" } else { "added" };
     for (id, wording) in &learned.alternates {
         println!("{verb} alternate to `{id}`: {wording}");

@@ -70,6 +70,9 @@ pub struct Learned {
     pub inbox_file: Option<PathBuf>,
     /// Approved rows naming an entry the KB does not have: (source, id).
     pub unknown: Vec<(String, String)>,
+    /// Approved rows with an edited answer that is empty, so there is no
+    /// answer to propose (sources).
+    pub unanswered: Vec<String>,
     /// Files changed.
     pub files: Vec<PathBuf>,
 }
@@ -134,6 +137,8 @@ pub fn learn(
                 learned.duplicates += 1;
             } else if !a.answer.trim().is_empty() {
                 proposals.push((a, entry));
+            } else {
+                learned.unanswered.push(a.source.clone());
             }
             continue;
         };

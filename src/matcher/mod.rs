@@ -664,6 +664,12 @@ impl Matcher {
                     entry.id, best.parts.lexical
                 ));
             }
+            if let Some(list) = normalize::several_asked(core) {
+                status = Status::Review;
+                reasons.push(format!(
+                    "the question asks for several things ({list}), more than one entry may hold"
+                ));
+            }
             if !self.is_semantic() && best.parts.coverage < LEXICAL_AUTO_COVERAGE {
                 status = Status::Review;
                 reasons.push(format!(

@@ -115,6 +115,37 @@ pub fn asks_yes_no(core: &str) -> bool {
     YES_NO_OPENERS.contains(&first)
 }
 
+/// The list, when a question that is not a yes/no one asks for several
+/// things in parentheses: "Name your security contact (name, job title,
+/// email address)". One KB entry rarely holds them all, so such a question
+/// is not filled unreviewed. Examples (`e.g.`, `etc.`) and alternatives
+/// (`Yes or No`) are not lists of things asked for.
+pub fn several_asked(core: &str) -> Option<&str> {
+    if asks_yes_no(core) {
+        return None;
+    }
+    let mut rest = core;
+    while let Some(open) = rest.find('(') {
+        let inner = &rest[open + 1..];
+        let close = inner.find(')')?;
+        let list = inner[..close].trim();
+        rest = &inner[close + 1..];
+        if list.contains("etc") || list.contains(" or ") {
+            continue;
+        }
+        let items: Vec<&str> = list
+            .split([',', ';'])
+            .flat_map(|part| part.split(" and "))
+            .map(str::trim)
+            .filter(|item| !item.is_empty() && *item != "and")
+            .collect();
+        if items.len() >= 3 && items.iter().all(|i| i.split_whitespace().count() <= 4) {
+            return Some(list);
+        }
+    }
+    None
+}
+
 /// For long prompts with several sentences, the sentences that ask something.
 fn focus(text: &str) -> &str {
     if text.len() < 200 {
@@ -217,6 +248,32 @@ fn strip_follow_ups(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_parenthesized_list_of_things_asked_for() {
+        let asked = |q: &str| several_asked(&core(q)).map(str::to_owned);
+        assert_eq!(
+            asked("Name the primary security contact (name, job title, email address)."),
+            Some("name, job title, email address".into())
+        );
+        assert_eq!(
+            asked("Provide your data centers' locations (city; country and provider)"),
+            Some("city; country and provider".into())
+        );
+        for q in [
+            // yes/no: one answer covers the list
+            "Do you encrypt data (at rest, in transit, and in backups)?",
+            // examples and alternatives
+            "Describe your SDLC (e.g. design, build, test, release).",
+            "Which frameworks do you follow (ISO, NIST, CIS, etc.)?",
+            "State your hosting model (SaaS, PaaS or IaaS)",
+            // two things, or long clauses
+            "Provide your security contact (name and email)",
+            "Describe (in your own words, with as much detail as needed, for the reviewers) the design",
+        ] {
+            assert_eq!(asked(q), None, "{q}");
+        }
+    }
 
     #[test]
     fn cleans_invisible_and_typographic_characters() {

@@ -115,17 +115,20 @@ fn text(value: Option<String>, field: &'static str) -> Result<Option<String>, De
     Ok(value)
 }
 
-/// A dropdown takes only its values: an answer becomes the allowed spelling
-/// of the same choice (as the fill step fits drafted answers), or is
-/// refused, whether typed, accepted or taken from another entry.
+/// An answer becomes the dropdown's spelling of the same choice (as the
+/// fill step fits drafted answers). A dropdown that takes only its values
+/// refuses any other answer, whether typed, accepted or taken from another
+/// entry; one that only suggests them takes it as it is.
 fn fit(q: &QuestionReport, answer: String) -> Result<String, DecisionError> {
     match q.allowed.as_deref().filter(|a| !a.is_empty()) {
-        Some(allowed) => crate::fill::allowed_spelling(&answer, allowed)
-            .map(str::to_string)
-            .ok_or_else(|| DecisionError::NotAllowed {
+        Some(allowed) => match crate::fill::allowed_spelling(&answer, allowed) {
+            Some(spelled) => Ok(spelled.to_string()),
+            None if !q.allowed_only => Ok(answer),
+            None => Err(DecisionError::NotAllowed {
                 answer,
                 allowed: allowed.to_vec(),
             }),
+        },
         None => Ok(answer),
     }
 }
@@ -144,6 +147,7 @@ fn fit_chosen(
     match fit_to_dropdown(&answer, details.as_deref(), allowed) {
         Fitted::Spelled(spelled) => Ok((Some(spelled.to_string()), details)),
         Fitted::Split { choice, details } => Ok((Some(choice.to_string()), Some(details))),
+        Fitted::Refused if !q.allowed_only => Ok((Some(answer), details)),
         Fitted::Refused => Err(DecisionError::NotAllowed {
             answer,
             allowed: allowed.to_vec(),
@@ -263,6 +267,7 @@ mod tests {
             score: Some(0.5),
             answer: answer.map(str::to_string),
             allowed: None,
+            allowed_only: true,
             details: Some("drafted".into()),
             evidence: vec![],
             candidates: vec![CandidateReport {
@@ -341,6 +346,23 @@ mod tests {
             }
         );
         assert!(e.to_string().contains("Yes, No, N/A"), "{e}");
+    }
+
+    #[test]
+    fn a_dropdown_that_only_suggests_takes_any_answer() {
+        let mut q = question(Status::Review, Some("Quarterly"));
+        q.allowed = Some(vec!["Y".into(), "N".into()]);
+        q.allowed_only = false;
+        let d = resolve(&q, req(Action::Accept), None, "Ann", "t").unwrap();
+        assert_eq!(d.answer.as_deref(), Some("Quarterly"));
+        let mut edit = req(Action::Edit);
+        edit.answer = Some("Fernbrook Inc.".into());
+        let d = resolve(&q, edit.clone(), None, "Ann", "t").unwrap();
+        assert_eq!(d.answer.as_deref(), Some("Fernbrook Inc."));
+        // What means one of its values is still spelled as the list has it.
+        edit.answer = Some("no".into());
+        let d = resolve(&q, edit, None, "Ann", "t").unwrap();
+        assert_eq!(d.answer.as_deref(), Some("N"));
     }
 
     #[test]

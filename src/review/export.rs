@@ -50,6 +50,7 @@ pub fn write_finished(
                         row,
                         col,
                         value: None,
+                        joins: false,
                     });
                 }
             }

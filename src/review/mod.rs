@@ -577,6 +577,7 @@ mod tests {
                 score: None,
                 answer: (i == 0).then(|| "Yes".to_string()),
                 allowed: None,
+                allowed_only: true,
                 details: None,
                 evidence: vec![],
                 candidates: vec![],

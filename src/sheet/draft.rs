@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use rust_xlsxwriter::{
-    Color, DataValidation, ExcelDateTime, Format, FormatAlign, Formula, Url,
-    Workbook as XlsxWorkbook, Worksheet,
+    Color, DataValidation, DataValidationErrorStyle, ExcelDateTime, Format, FormatAlign, Formula,
+    Url, Workbook as XlsxWorkbook, Worksheet,
 };
 
 use super::SheetError;
@@ -291,8 +291,9 @@ impl DropdownLists {
         }
     }
 
-    /// The validation that offers `allowed`.
-    fn validation(&self, allowed: &[String]) -> Option<DataValidation> {
+    /// The validation that offers `allowed`: one that stops other values,
+    /// or (`strict` false) only warns about them, as the questionnaire's.
+    fn validation(&self, allowed: &[String], strict: bool) -> Option<DataValidation> {
         let col = self.columns.iter().position(|c| c == allowed)?;
         let formula = format!(
             "='{}'!${}$1:${}${}",
@@ -301,7 +302,12 @@ impl DropdownLists {
             super::column_name(col as u32),
             allowed.len().max(1)
         );
-        Some(DataValidation::new().allow_list_formula(Formula::new(formula)))
+        let validation = DataValidation::new().allow_list_formula(Formula::new(formula));
+        Some(if strict {
+            validation
+        } else {
+            validation.set_error_style(DataValidationErrorStyle::Warning)
+        })
     }
 
     fn write(&self, ws: &mut Worksheet) -> XResult {
@@ -364,7 +370,10 @@ fn write_sheet(
         let row = q.row - 1;
         let (plain, wrap) = &f.rows[&q.status];
         if layout.marks.is_empty()
-            && let Some(dv) = q.allowed.as_deref().and_then(|a| lists.validation(a))
+            && let Some(dv) = q
+                .allowed
+                .as_deref()
+                .and_then(|a| lists.validation(a, q.allowed_only))
         {
             let col = layout.answer_col as u16;
             ws.add_data_validation(row, col, row, col, &dv)?;

@@ -10,6 +10,12 @@
 //! sheet-local names first). Anything else (`INDIRECT(...)`, external
 //! workbooks `[1]Values!...`, `#REF!`) is unresolvable: no allowed values.
 //!
+//! A list either stops other values (Excel's default: `showErrorMessage="1"`
+//! with the `stop` error style) or only suggests its values: with the
+//! `warning` or `information` style, or with no error message at all, Excel
+//! takes anything typed into the cell, so an answer outside the list can be
+//! drafted there as it is.
+//!
 //! Reading validations is best effort: a workbook whose validation XML cannot
 //! be parsed is still imported, without allowed values.
 
@@ -48,11 +54,30 @@ impl Area {
     }
 }
 
-/// One list validation: the cells it covers and its values, when resolved.
+/// One list validation: the cells it covers, its values when resolved, and
+/// whether it refuses other values.
 #[derive(Debug, Clone, PartialEq)]
 struct Rule {
     areas: Vec<Area>,
     values: Option<Vec<String>>,
+    strict: bool,
+}
+
+/// A list validation as written: where, its `formula1`, and whether Excel
+/// refuses a value outside the list.
+#[derive(Debug, Clone, PartialEq)]
+struct RawRule {
+    sqref: String,
+    formula: String,
+    strict: bool,
+}
+
+/// The dropdown of one cell.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Dropdown<'a> {
+    pub values: &'a [String],
+    /// Whether the cell takes only `values` (else they are suggestions).
+    pub strict: bool,
 }
 
 /// The list validations of a workbook, by sheet name.
@@ -62,15 +87,24 @@ pub struct Lists {
 }
 
 impl Lists {
-    /// The values a cell's dropdown allows, or `None` when it has none or
-    /// its list could not be resolved.
-    pub fn allowed(&self, sheet: &str, row: u32, col: u32) -> Option<&[String]> {
-        self.by_sheet
+    /// A cell's dropdown, or `None` when it has none or its list could not
+    /// be resolved.
+    pub fn dropdown(&self, sheet: &str, row: u32, col: u32) -> Option<Dropdown<'_>> {
+        let rule = self
+            .by_sheet
             .get(sheet)?
             .iter()
-            .find(|r| r.areas.iter().any(|a| a.contains(row, col)))?
-            .values
-            .as_deref()
+            .find(|r| r.areas.iter().any(|a| a.contains(row, col)))?;
+        Some(Dropdown {
+            values: rule.values.as_deref()?,
+            strict: rule.strict,
+        })
+    }
+
+    /// The values a cell's dropdown offers.
+    #[cfg(test)]
+    fn allowed(&self, sheet: &str, row: u32, col: u32) -> Option<&[String]> {
+        self.dropdown(sheet, row, col).map(|d| d.values)
     }
 
     /// Whether no sheet has a list.
@@ -83,8 +117,8 @@ impl Lists {
 /// The validations as written in the file, before resolving their lists.
 #[derive(Debug, Default)]
 pub struct RawLists {
-    /// Sheet name → (sqref, formula1).
-    sheets: Vec<(String, Vec<(String, String)>)>,
+    /// Sheet name → its list validations.
+    sheets: Vec<(String, Vec<RawRule>)>,
     /// (name lowercased, local sheet name, formula).
     names: Vec<(String, Option<String>, String)>,
 }
@@ -252,8 +286,8 @@ pub(super) fn workbook_parts(xml: &str) -> Option<(SheetRefs, Names)> {
     Some((sheets, names))
 }
 
-/// The list validations of one sheet's XML: (sqref, formula1).
-fn sheet_validations(xml: &str) -> Vec<(String, String)> {
+/// The list validations of one sheet's XML.
+fn sheet_validations(xml: &str) -> Vec<RawRule> {
     #[derive(PartialEq)]
     enum In {
         Nothing,
@@ -263,8 +297,8 @@ fn sheet_validations(xml: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut reader = Reader::from_reader(BufReader::new(xml.as_bytes()));
     let mut buf = Vec::new();
-    // (is a list, sqref, formula1) of the validation being read.
-    let mut current: Option<(bool, String, String)> = None;
+    // Whether it is a list, and the rule, of the validation being read.
+    let mut current: Option<(bool, RawRule)> = None;
     let mut inside = In::Nothing;
     loop {
         let event = reader.read_event_into(&mut buf);
@@ -272,36 +306,45 @@ fn sheet_validations(xml: &str) -> Vec<(String, String)> {
             Ok(Event::Start(e)) => match e.local_name().as_ref() {
                 "dataValidation" => {
                     let list = attr(&e, "type").as_deref() == Some("list");
-                    current = Some((list, attr(&e, "sqref").unwrap_or_default(), String::new()));
+                    let flag = |v: Option<String>| matches!(v.as_deref(), Some("1" | "true"));
+                    let strict = flag(attr(&e, "showErrorMessage"))
+                        && matches!(attr(&e, "errorStyle").as_deref(), None | Some("stop"));
+                    let rule = RawRule {
+                        sqref: attr(&e, "sqref").unwrap_or_default(),
+                        formula: String::new(),
+                        strict,
+                    };
+                    current = Some((list, rule));
                 }
                 "formula1" if current.is_some() => inside = In::Formula,
                 "sqref" if current.is_some() => inside = In::Sqref,
                 _ => {}
             },
             Ok(Event::Text(t)) => {
-                if let Some((_, sqref, formula)) = current.as_mut() {
+                if let Some((_, rule)) = current.as_mut() {
                     match inside {
-                        In::Formula => formula.push_str(&t.xml10_content()),
-                        In::Sqref => sqref.push_str(&t.xml10_content()),
+                        In::Formula => rule.formula.push_str(&t.xml10_content()),
+                        In::Sqref => rule.sqref.push_str(&t.xml10_content()),
                         In::Nothing => {}
                     }
                 }
             }
             Ok(Event::GeneralRef(r)) => {
-                if let Some((_, sqref, formula)) = current.as_mut() {
+                if let Some((_, rule)) = current.as_mut() {
                     match inside {
-                        In::Formula => push_ref(formula, &r.into_inner()),
-                        In::Sqref => push_ref(sqref, &r.into_inner()),
+                        In::Formula => push_ref(&mut rule.formula, &r.into_inner()),
+                        In::Sqref => push_ref(&mut rule.sqref, &r.into_inner()),
                         In::Nothing => {}
                     }
                 }
             }
             Ok(Event::End(e)) => match e.local_name().as_ref() {
                 "dataValidation" => {
-                    if let Some((true, sqref, formula)) = current.take()
-                        && !sqref.trim().is_empty()
+                    if let Some((true, mut rule)) = current.take()
+                        && !rule.sqref.trim().is_empty()
                     {
-                        out.push((sqref, formula.trim().to_string()));
+                        rule.formula = rule.formula.trim().to_string();
+                        out.push(rule);
                     }
                     inside = In::Nothing;
                 }
@@ -322,9 +365,14 @@ pub fn resolve(raw: RawLists, sheets: &[Sheet]) -> Lists {
     for (sheet, rules) in &raw.sheets {
         let resolved: Vec<Rule> = rules
             .iter()
-            .map(|(sqref, formula)| Rule {
-                areas: sqref.split_whitespace().filter_map(parse_area).collect(),
-                values: list_values(formula, sheet, &raw.names, sheets, 0),
+            .map(|raw_rule| Rule {
+                areas: raw_rule
+                    .sqref
+                    .split_whitespace()
+                    .filter_map(parse_area)
+                    .collect(),
+                values: list_values(&raw_rule.formula, sheet, &raw.names, sheets, 0),
+                strict: raw_rule.strict,
             })
             .filter(|r| !r.areas.is_empty())
             .collect();
@@ -506,22 +554,24 @@ mod tests {
     #[test]
     fn classic_and_x14_validations() {
         let xml = r#"<worksheet><dataValidations count="2">
-            <dataValidation type="list" sqref="C3:C5 C9"><formula1>"Yes,No,NA"</formula1></dataValidation>
+            <dataValidation type="list" showErrorMessage="1" sqref="C3:C5 C9"><formula1>"Yes,No,NA"</formula1></dataValidation>
             <dataValidation sqref="D3"><formula1>1</formula1></dataValidation>
-            <dataValidation type="list" sqref="E3"><formula1>yes</formula1></dataValidation>
-            </dataValidations><extLst><ext><x14:dataValidations><x14:dataValidation type="list">
+            <dataValidation type="list" showErrorMessage="1" errorStyle="warning" sqref="E3"><formula1>yes</formula1></dataValidation>
+            </dataValidations><extLst><ext><x14:dataValidations><x14:dataValidation type="list" allowBlank="1">
             <x14:formula1><xm:f>'Auto Responses'!$J$3:$J$5</xm:f></x14:formula1><xm:sqref>F3:F4</xm:sqref>
             </x14:dataValidation></x14:dataValidations></ext></extLst></worksheet>"#;
         let rules = sheet_validations(xml);
+        let rule = |sqref: &str, formula: &str, strict| RawRule {
+            sqref: sqref.into(),
+            formula: formula.into(),
+            strict,
+        };
         assert_eq!(
             rules,
             vec![
-                ("C3:C5 C9".to_string(), "\"Yes,No,NA\"".to_string()),
-                ("E3".to_string(), "yes".to_string()),
-                (
-                    "F3:F4".to_string(),
-                    "'Auto Responses'!$J$3:$J$5".to_string()
-                ),
+                rule("C3:C5 C9", "\"Yes,No,NA\"", true),
+                rule("E3", "yes", false),
+                rule("F3:F4", "'Auto Responses'!$J$3:$J$5", false),
             ]
         );
         let text = |s: &str| Value::Text(s.into());
@@ -568,6 +618,10 @@ mod tests {
         );
         assert_eq!(lists.allowed("Q", 5, 2), None);
         assert_eq!(lists.allowed("Q", 2, 3), None, "not a list");
+        let strict = |row, col| lists.dropdown("Q", row, col).map(|d| d.strict);
+        assert_eq!(strict(8, 2), Some(true), "stops other values");
+        assert_eq!(strict(2, 4), Some(false), "only warns");
+        assert_eq!(strict(3, 5), Some(false), "no error message at all");
         assert!(!lists.is_empty());
     }
 }

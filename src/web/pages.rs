@@ -234,6 +234,8 @@ pub struct QuestionView {
     pub candidates: Vec<CandidateView>,
     pub reasons: Vec<String>,
     pub allowed: Vec<String>,
+    /// Whether the answer cell takes only `allowed` (else they are offered).
+    pub allowed_only: bool,
     /// `accept`, `edit`, ... or empty when undecided.
     pub action: &'static str,
     pub decided: bool,
@@ -324,6 +326,7 @@ pub fn question_view(q: &Questionnaire, index: usize) -> QuestionView {
         entry,
         reasons: r.reasons.clone(),
         allowed: r.allowed.clone().unwrap_or_default(),
+        allowed_only: r.allowed_only,
         action: d.map(|d| d.action.as_str()).unwrap_or_default(),
         decided,
         flagged: d.is_some_and(|d| d.action == Action::Flag),

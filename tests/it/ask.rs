@@ -106,3 +106,34 @@ fn quiet_hides_the_model_notice_and_its_hint() {
     assert_eq!(run.stderr(), "");
     assert!(!run.stdout().is_empty());
 }
+
+/// A question that lists in parentheses several things it asks for is never
+/// `auto`, even on a verbatim phrasing: one entry holds one of them.
+#[test]
+fn a_question_asking_for_several_things_is_reviewed() {
+    let listed = "Name your primary security contact (name, job title, email address)";
+    let entry = crate::support::entry(
+        "contact",
+        "Name your primary security contact",
+        "Dana Whitfield",
+    );
+    let kb = format!("{}\nalternates = [\"{listed}\"]\n", entry.trim_end());
+    let t = Test::new().file("kb/contacts.toml", kb);
+    let ask = |q: &str| -> serde_json::Value {
+        let run = t
+            .again(["ask", q, "--kb", "kb", "--json", "--lexical"])
+            .expect(0);
+        serde_json::from_str(&run.stdout()).unwrap()
+    };
+    let plain = ask("Name your primary security contact");
+    assert_eq!(plain["status"], "auto", "{plain:#}");
+    let several = ask(listed);
+    assert_eq!(several["status"], "review", "{several:#}");
+    assert_eq!(several["candidates"][0]["entry"], "contact");
+    assert!(
+        several["reasons"]
+            .to_string()
+            .contains("the question asks for several things (name, job title, email address)"),
+        "{several:#}"
+    );
+}

@@ -462,6 +462,17 @@ fn usage_errors_exit_2() {
         .args(["fill", "a.csv", "--question-col", "C3"])
         .run()
         .expect(2);
+    let clash = Test::new()
+        .args(["fill", "a.csv", "--question-col", "B", "--answer-col", "2"])
+        .run()
+        .expect(2);
+    assert!(
+        clash
+            .stderr()
+            .contains("--question-col and --answer-col both name column B"),
+        "{}",
+        clash.stderr()
+    );
     Test::new().args(["frobnicate"]).run().expect(2);
 }
 

@@ -226,6 +226,91 @@ fn drafted_answers_take_the_dropdown_spelling_or_go_to_review() {
     assert_eq!(lists.get(2, 0).display(), "Not Applicable");
 }
 
+/// A dropdown that only warns about other values, or says nothing of them,
+/// suggests its values: an answer outside them is drafted as it is, in the
+/// draft and in the customer's own file.
+#[test]
+fn a_dropdown_that_only_suggests_takes_other_answers() {
+    use rust_xlsxwriter::DataValidationErrorStyle;
+    let kb = [
+        entry("enc", "Do you encrypt customer data at rest?", "Yes"),
+        entry("backup", "How often are backups taken?", "Daily"),
+    ]
+    .concat();
+    let t = Test::new().file("kb/k.toml", kb);
+    let mut book = Workbook::new();
+    let ws = book.add_worksheet();
+    ws.set_name("Security").unwrap();
+    for (c, h) in ["ID", "Question", "Answer", "Comments"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    let questions = [
+        "Do you encrypt customer data at rest?",
+        "How often are backups taken?",
+        "How often are backups taken?",
+    ];
+    for (i, q) in questions.iter().enumerate() {
+        let r = i as u32 + 1;
+        ws.write_string(r, 0, format!("Q-{r}")).unwrap();
+        ws.write_string(r, 1, *q).unwrap();
+    }
+    let list = DataValidation::new()
+        .allow_list_strings(&["Y", "N"])
+        .unwrap();
+    let warning = list
+        .clone()
+        .set_error_style(DataValidationErrorStyle::Warning);
+    ws.add_data_validation(1, 2, 2, 2, &warning).unwrap();
+    let silent = list.show_error_message(false);
+    ws.add_data_validation(3, 2, 3, 2, &silent).unwrap();
+    book.save(t.path("q.xlsx")).unwrap();
+
+    let (t, r) = fill(t, "q.xlsx", "kb");
+    let enc = by_ref(&r, "Q-1");
+    assert_eq!(
+        (enc["answer"].as_str(), enc["allowed_only"].as_bool()),
+        (Some("Y"), Some(false)),
+        "what means a listed value is spelled as it: {enc}"
+    );
+    for q in ["Q-2", "Q-3"] {
+        let backup = by_ref(&r, q);
+        assert_eq!(strings(&backup["allowed"]), ["Y", "N"]);
+        assert_eq!(
+            (backup["status"].as_str(), backup["answer"].as_str()),
+            (Some("auto"), Some("Daily")),
+            "{backup}"
+        );
+        assert!(backup["reasons"].as_array().unwrap().is_empty(), "{backup}");
+    }
+    // The draft keeps a dropdown there that only warns.
+    let xml = sheet_xml(&t.path("draft.xlsx"), 2);
+    assert!(xml.contains("errorStyle=\"warning\""), "{xml}");
+    // The customer's file gets the answers, nothing skipped.
+    t.again([
+        "fill",
+        "q.xlsx",
+        "--kb",
+        "kb",
+        "--format",
+        "original",
+        "-o",
+        "filled.xlsx",
+        "--report",
+        "original.json",
+    ])
+    .expect(0);
+    let r = report(&t.path("original.json"));
+    assert!(
+        r["original"]["skipped"].as_array().unwrap().is_empty(),
+        "{}",
+        r["original"]
+    );
+    let filled = sheet::read(&t.path("filled.xlsx")).unwrap();
+    let security = filled.sheets.iter().find(|s| s.name == "Security").unwrap();
+    let answers: Vec<String> = (1..=3).map(|r| security.get(r, 2).display()).collect();
+    assert_eq!(answers, ["Y", "Daily", "Daily"]);
+}
+
 #[test]
 fn a_qualified_choice_takes_the_dropdown_value_and_its_qualifier_goes_to_the_details() {
     let kb = format!(

@@ -174,6 +174,13 @@ fn edited_answers_become_proposals_in_the_inbox_not_edits() {
     let mut changes = HashMap::new();
     changes.insert((edited[0].clone(), edited[5].clone()), "ok".to_owned());
     changes.insert((edited[0].clone(), edited[3].clone()), "No".to_owned());
+    // Another approved with its answer cleared: nothing to propose, said so.
+    let cleared = rows
+        .iter()
+        .find(|r| r[7] == "auto" && !r[3].is_empty() && r[1] != edited[1])
+        .expect("an auto row");
+    changes.insert((cleared[0].clone(), cleared[5].clone()), "ok".to_owned());
+    changes.insert((cleared[0].clone(), cleared[3].clone()), " ".to_owned());
     review(&draft, &t.path("reviewed.xlsx"), &changes);
     let kb_files = |t: &Test| -> Vec<(String, String)> {
         let mut v: Vec<(String, String)> = std::fs::read_dir(t.path("kb"))
@@ -201,6 +208,14 @@ fn edited_answers_become_proposals_in_the_inbox_not_edits() {
         out.stdout()
     );
     assert_eq!(kb_files(&t), before, "approved entries are never rewritten");
+    assert!(
+        out.stderr().contains(&format!(
+            "`reviewed.xlsx`, sheet `{}`, row {}: approved with an empty answer; nothing to learn",
+            cleared[0], cleared[1]
+        )),
+        "{}",
+        out.stderr()
+    );
     let inbox: Vec<_> = std::fs::read_dir(t.path("kb/_inbox")).unwrap().collect();
     assert_eq!(inbox.len(), 1);
     let text = std::fs::read_to_string(inbox[0].as_ref().unwrap().path()).unwrap();

@@ -97,9 +97,24 @@ fn cell(at: &str) -> (u32, u32) {
     (at[split..].parse::<u32>().unwrap() - 1, col)
 }
 
+/// The (sheet, hidden cell) → visible cell pairs of `joined`: details whose
+/// cell is hidden under the answer's merged range, written after the answer.
+fn joined(r: &Value) -> HashMap<(String, String), String> {
+    r["original"]["joined"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| {
+            let s = |k: &str| j[k].as_str().unwrap().to_string();
+            ((s("sheet"), s("cell")), s("into"))
+        })
+        .collect()
+}
+
 /// The cells the fill meant to write: (sheet, cell) → text.
 fn expected_answers(r: &Value) -> HashMap<(String, String), String> {
     let skipped = skipped(r);
+    let joined = joined(r);
     let answer_column: HashMap<&str, &str> = r["sheets"]
         .as_array()
         .unwrap()
@@ -119,7 +134,20 @@ fn expected_answers(r: &Value) -> HashMap<(String, String), String> {
         }
         // In mark columns the answer is an `x` under its value.
         let column = &at[..at.find(|c: char| c.is_ascii_digit()).unwrap()];
-        let text = if answer_column.get(sheet.as_str()) == Some(&column) {
+        let details = q["details"].as_str().unwrap_or_default();
+        let into = joined.get(&(
+            sheet.clone(),
+            q["details_cell"].as_str().unwrap().to_string(),
+        ));
+        let text = if into == Some(&at) {
+            // One text, as sentences.
+            let sep = if answer.ends_with(['.', '!', '?', ':', ';']) {
+                " "
+            } else {
+                ". "
+            };
+            format!("{answer}{sep}{details}")
+        } else if answer_column.get(sheet.as_str()) == Some(&column) {
             answer.to_string()
         } else {
             "x".to_string()
@@ -446,27 +474,74 @@ fn the_xlsm_stays_macro_enabled() {
     assert!(String::from_utf8_lossy(&types).contains("macroEnabled"));
 }
 
+/// HECVAT 3 merges some answer cells across the details column: the
+/// details of a question join its answer there, as one text; the value of
+/// a form field (`Vendor Name`, `Date`) stays alone, its details left out
+/// and reported.
 #[test]
-fn hidden_merged_cells_are_left_alone_and_reported() {
+fn details_hidden_under_a_merged_answer_join_it_unless_the_row_is_a_field() {
     let Some(case) = cases().iter().find(|c| c.name == "HECVAT-Full-v3.06.xlsx") else {
         return;
     };
-    let skipped = case.report["original"]["skipped"].as_array().unwrap();
+    let r = &case.report;
+    let question_at = |sheet: &str, cell: &str| {
+        r["questions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|q| q["sheet"] == sheet && q["details_cell"] == cell)
+            .unwrap_or_else(|| panic!("no question with details at {cell}"))
+            .clone()
+    };
+    let after = sheet::read(&case.output).unwrap();
+    let joined = r["original"]["joined"].as_array().unwrap();
+    assert!(joined.len() >= 8, "{joined:?}");
+    for j in joined {
+        let (sheet_name, hidden, into) = (
+            j["sheet"].as_str().unwrap(),
+            j["cell"].as_str().unwrap(),
+            j["into"].as_str().unwrap(),
+        );
+        assert_eq!((&hidden[..1], &hidden[1..]), ("D", &into[1..]), "{j}");
+        let q = question_at(sheet_name, hidden);
+        assert!(
+            q["question"].as_str().unwrap().len() > 40,
+            "a question, not a field: {q}"
+        );
+        let (row, col) = cell(into);
+        let text = sheet_of(&after, sheet_name).get(row, col).display();
+        let (answer, details) = (
+            q["answer"].as_str().unwrap(),
+            q["details"].as_str().unwrap(),
+        );
+        assert!(
+            text.starts_with(answer) && text.ends_with(details),
+            "{text:?}: {q}"
+        );
+    }
+    let skipped = r["original"]["skipped"].as_array().unwrap();
     let merged: Vec<&Value> = skipped
         .iter()
         .filter(|s| s["reason"].as_str().unwrap().contains("merged"))
         .collect();
-    assert!(merged.len() >= 10, "{skipped:?}");
+    assert!(merged.len() >= 5, "{skipped:?}");
     for s in merged {
+        let reason = s["reason"].as_str().unwrap();
         assert!(
-            s["reason"]
-                .as_str()
-                .unwrap()
-                .starts_with("it is hidden inside the merged range C"),
+            reason.starts_with("it is hidden inside the merged range C"),
             "{s}"
         );
-        // The details column D, under the answer's C:E merge.
-        assert!(s["cell"].as_str().unwrap().starts_with('D'), "{s}");
+        let hidden = s["cell"].as_str().unwrap();
+        let q = question_at(s["sheet"].as_str().unwrap(), hidden);
+        assert!(
+            !q["question"].as_str().unwrap().contains('?'),
+            "a field: {q}"
+        );
+        let (row, col) = cell(q["answer_cell"].as_str().unwrap());
+        let text = sheet_of(&after, s["sheet"].as_str().unwrap())
+            .get(row, col)
+            .display();
+        assert_eq!(text, q["answer"].as_str().unwrap(), "{q}");
     }
     // The other cells left alone are answers its dropdowns do not allow.
     for s in skipped {
@@ -536,7 +611,7 @@ fn tricky_workbook(path: &Path) {
 }
 
 #[test]
-fn formulas_shared_formulas_and_merged_cells_are_left_alone_and_reported() {
+fn formulas_and_shared_formulas_are_left_alone_and_merged_details_join_the_answer() {
     let t = Test::new()
         .file("knowledge_base/security.toml", kb_answers())
         .args([
@@ -576,12 +651,11 @@ fn formulas_shared_formulas_and_merged_cells_are_left_alone_and_reported() {
             "{skipped:?}"
         );
     }
-    assert!(
-        skipped.contains(&(
-            "D3".into(),
-            "it is hidden inside the merged range C3:D3".into()
-        )),
-        "{skipped:?}"
+    // The details under the merged answer C3:D3 join the answer.
+    assert!(!skipped.iter().any(|(c, _)| c == "D3"), "{skipped:?}");
+    assert_eq!(
+        r["original"]["joined"],
+        serde_json::json!([{ "sheet": "Questions", "cell": "D3", "into": "C3" }])
     );
     assert!(
         run.stderr()
@@ -602,7 +676,14 @@ fn formulas_shared_formulas_and_merged_cells_are_left_alone_and_reported() {
     assert!(xml.contains(r#"<c r="C5"><f t="shared" si="0"/><v>2</v></c>"#));
     let wb = sheet::read(&t.path("tricky.filled.xlsx")).unwrap();
     let s = sheet_of(&wb, "Questions");
-    assert_eq!(s.get(2, 2).display(), "Yes");
+    let mfa = r["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["row"] == 3)
+        .unwrap();
+    let details = mfa["details"].as_str().unwrap();
+    assert_eq!(s.get(2, 2).display(), format!("Yes. {details}"));
     assert_eq!(s.get(5, 2).display(), "Yes");
     assert_eq!(s.get(5, 3).display(), "TLS 1.2 or later everywhere.");
 }
@@ -853,6 +934,7 @@ fn finish_carries_a_reviewed_draft_into_the_original() {
             row,
             col: col.unwrap_or(c),
             value: value.map(str::to_string),
+            joins: false,
         }
     };
     let edits = vec![

@@ -926,13 +926,34 @@ async fn concurrent_decisions_are_all_kept() {
 #[tokio::test]
 async fn edits_must_fit_the_answer_cells_dropdown() {
     let app = App::new(None);
-    let (id, _) = app.upload_sample().await;
+    // Excel's default dropdown, which stops any other value.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    for (c, h) in ["ID", "Question", "Answer", "Comments"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for (r, q) in [
+        "Do you encrypt customer data at rest?",
+        "Do you enforce multi-factor authentication for employees?",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string(r as u32 + 1, 0, format!("Q-{}", r + 1))
+            .unwrap();
+        ws.write_string(r as u32 + 1, 1, *q).unwrap();
+    }
+    let list = rust_xlsxwriter::DataValidation::new()
+        .allow_list_strings(&["Yes", "No", "N/A"])
+        .unwrap();
+    ws.add_data_validation(1, 2, 2, 2, &list).unwrap();
+    let r = app
+        .upload("strict.xlsx", &book.save_to_buffer().unwrap(), None)
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let id = r.json()["id"].as_str().unwrap().to_string();
     let q = app.get(&format!("/api/questionnaires/{id}")).await.json();
-    let question = question_where(&q, |x| {
-        x["allowed"]
-            .as_array()
-            .is_some_and(|a| a.iter().any(|v| v == "Yes"))
-    });
+    let question = question_where(&q, |x| x["allowed_only"] == true && x["allowed"].is_array());
     let index = question["index"].as_u64().unwrap();
     let allowed: Vec<String> = question["allowed"]
         .as_array()
@@ -959,6 +980,36 @@ async fn edits_must_fit_the_answer_cells_dropdown() {
     assert!(q["questions"][index as usize]["decision"].is_null());
 
     // Another spelling of an allowed value is recorded as the allowed one.
+    let r = app
+        .post_json(&uri, json!({"action": "edit", "answer": " yes "}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["decision"]["answer"], "Yes");
+}
+
+/// The sample's dropdowns only warn about other values (or say nothing):
+/// any answer is taken there, a listed one in its listed spelling.
+#[tokio::test]
+async fn a_dropdown_that_only_suggests_takes_any_edit() {
+    let app = App::new(None);
+    let (id, _) = app.upload_sample().await;
+    let q = app.get(&format!("/api/questionnaires/{id}")).await.json();
+    let question = question_where(&q, |x| {
+        x["allowed_only"] == false
+            && x["allowed"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|v| v == "Yes"))
+    });
+    let index = question["index"].as_u64().unwrap();
+    let uri = format!("/api/questionnaires/{id}/questions/{index}/decision");
+    let r = app
+        .post_json(
+            &uri,
+            json!({"action": "edit", "answer": "Northwind Health"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["decision"]["answer"], "Northwind Health");
     let r = app
         .post_json(&uri, json!({"action": "edit", "answer": " yes "}))
         .await;

@@ -281,6 +281,7 @@ mod tests {
             row,
             col,
             value: value.map(str::to_string),
+            joins: false,
         }
     }
 

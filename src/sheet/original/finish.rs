@@ -85,6 +85,7 @@ pub fn reviewed_edits(
                     row,
                     col,
                     value: (!now.is_empty()).then_some(now),
+                    joins: col == layout.details_col && super::asks(&asked),
                 });
             }
         }

@@ -28,7 +28,7 @@ use super::detect::Layout;
 use super::read::{Format, Workbook};
 use super::validation::parse_cell;
 use super::{SheetError, cell_ref};
-use crate::report::{OriginalReport, Report, SkippedCell, Status};
+use crate::report::{JoinedCell, OriginalReport, Report, SkippedCell, Status};
 
 /// One cell to change in the original.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +39,52 @@ pub struct CellEdit {
     pub col: u32,
     /// The text to write; `None` empties the cell.
     pub value: Option<String>,
+    /// Whether the text may join the visible cell of a merged range that
+    /// hides this cell, when that cell is written too: the details of a
+    /// question whose answer cell is merged across the details column.
+    pub joins: bool,
+}
+
+/// Words that open a request for an answer (`Describe ...`).
+const REQUESTS: [&str; 20] = [
+    "describe",
+    "provide",
+    "explain",
+    "list",
+    "state",
+    "identify",
+    "detail",
+    "specify",
+    "outline",
+    "indicate",
+    "summarize",
+    "summarise",
+    "give",
+    "share",
+    "attach",
+    "include",
+    "please",
+    "define",
+    "confirm",
+    "elaborate",
+];
+
+/// Whether a question's text asks something (a question, or a request such
+/// as `Describe your backups` or `Use this area to ...`) rather than naming a value, as a form's
+/// label does (`Vendor Name`, `Date`): details belong with the answer to the
+/// former, not in a name or date field.
+pub(crate) fn asks(text: &str) -> bool {
+    let t = text.trim();
+    let lower = t.to_lowercase();
+    if t.contains('?') || lower.starts_with("use this") {
+        return true;
+    }
+    let first = lower
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .trim_matches(|c: char| !c.is_alphanumeric());
+    REQUESTS.contains(&first)
 }
 
 /// Why a cell was left as it is.
@@ -102,6 +148,10 @@ pub struct Outcome {
     pub written: usize,
     pub cleared: usize,
     pub skipped: Vec<Skipped>,
+    /// Text for cells hidden inside a merged range, written into the
+    /// range's visible cell after its own (a details cell under a free-text
+    /// answer merged across both): (sheet, hidden cell, visible cell).
+    pub joined: Vec<(String, String, String)>,
     /// The sheets whose XML was patched (xlsx/xlsm).
     pub sheets: Vec<String>,
     /// csv: the customer's cells prefixed with `'` so that no spreadsheet
@@ -118,6 +168,7 @@ impl Outcome {
             written: 0,
             cleared: 0,
             skipped: Vec::new(),
+            joined: Vec::new(),
             sheets: Vec::new(),
             neutralised: 0,
         }
@@ -143,6 +194,12 @@ impl Outcome {
         };
         if self.cleared > 0 {
             s.push_str(&format!(", {} emptied", self.cleared));
+        }
+        if !self.joined.is_empty() {
+            s.push_str(&format!(
+                ", {} joined into a merged cell",
+                self.joined.len()
+            ));
         }
         if !self.skipped.is_empty() {
             s.push_str(&format!(", {} left alone", self.skipped.len()));
@@ -179,6 +236,15 @@ impl Outcome {
                     sheet: s.sheet.clone(),
                     cell: s.cell.clone(),
                     reason: s.reason.to_string(),
+                })
+                .collect(),
+            joined: self
+                .joined
+                .iter()
+                .map(|(sheet, cell, into)| JoinedCell {
+                    sheet: sheet.clone(),
+                    cell: cell.clone(),
+                    into: into.clone(),
                 })
                 .collect(),
             neutralised: self.neutralised,
@@ -243,6 +309,7 @@ pub fn write_original(
                         row: e.row,
                         col: e.col,
                         value: e.value.clone(),
+                        joins: e.joins,
                     });
             }
             let (out, patches) =
@@ -268,6 +335,11 @@ pub fn write_original(
                         cell: cell_ref(*r, *c),
                         reason: why.clone(),
                     }));
+                outcome.joined.extend(
+                    p.joined.iter().map(|&(r, c, into)| {
+                        (sheet.name.clone(), cell_ref(r, c), cell_ref(r, into))
+                    }),
+                );
             }
             (out, outcome)
         }
@@ -319,8 +391,8 @@ pub fn write_drafted(
 /// has an empty details cell. Mark columns get an `x` in the answer's
 /// column. A sheet without an answer column gets one, with an `Answer`
 /// header (and its details a `Details` column). An answer the cell's
-/// dropdown does not allow is not written into the customer's file: it is
-/// returned as skipped, with its details.
+/// dropdown does not allow (one that takes only its values) is not written
+/// into the customer's file: it is returned as skipped, with its details.
 fn draft_edits(
     wb: &Workbook,
     layouts: &[Layout],
@@ -337,7 +409,7 @@ fn draft_edits(
         let Some((i, layout)) = layout_of(wb, layouts, &q.sheet) else {
             continue;
         };
-        if q.allowed.as_ref().is_some_and(|a| !a.contains(answer)) {
+        if q.allowed_only && q.allowed.as_ref().is_some_and(|a| !a.contains(answer)) {
             skipped.push(Skipped {
                 sheet: q.sheet.clone(),
                 cell: q.answer_cell.clone(),
@@ -352,6 +424,7 @@ fn draft_edits(
             row,
             col,
             value,
+            joins: false,
         };
         if layout.marks.is_empty() {
             if let Some((_, col)) = parse_cell(&q.answer_cell) {
@@ -370,7 +443,10 @@ fn draft_edits(
             && details_col
             && sheet.get(row, layout.details_col).is_empty()
         {
-            edits.push(edit(layout.details_col, Some(details.clone())));
+            edits.push(CellEdit {
+                joins: asks(&q.question),
+                ..edit(layout.details_col, Some(details.clone()))
+            });
         }
     }
     add_headers(wb, layouts, &mut edits);
@@ -398,6 +474,7 @@ fn add_headers(wb: &Workbook, layouts: &[Layout], edits: &mut Vec<CellEdit>) {
                     row: h,
                     col,
                     value: Some(title.to_string()),
+                    joins: false,
                 });
             }
         }
@@ -426,5 +503,31 @@ pub fn output_path(input: &Path, dir: Option<&Path>, suffix: &str, ext: &str) ->
     match dir {
         Some(d) => d.join(name),
         None => input.with_file_name(name),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::asks;
+
+    #[test]
+    fn questions_and_requests_ask_labels_do_not() {
+        for text in [
+            "Do you encrypt data at rest?",
+            "Describe your organization's ownership structure.",
+            "Please provide your SOC 2 report",
+            "Use this area to share information about your environment.",
+            "  list all subprocessors",
+        ] {
+            assert!(asks(text), "{text}");
+        }
+        for text in [
+            "Vendor Name",
+            "Date",
+            "Product Name and Version Information",
+            "",
+        ] {
+            assert!(!asks(text), "{text}");
+        }
     }
 }

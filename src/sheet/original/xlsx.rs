@@ -41,6 +41,8 @@ pub(super) struct CellChange {
     pub row: u32,
     pub col: u32,
     pub value: Option<String>,
+    /// See [`super::CellEdit::joins`].
+    pub joins: bool,
 }
 
 /// What patching one worksheet did.
@@ -49,6 +51,9 @@ pub(super) struct SheetPatch {
     pub written: usize,
     pub cleared: usize,
     pub skipped: Vec<(u32, u32, Skip)>,
+    /// Cells hidden inside a merged range whose text went into the range's
+    /// visible cell: (row, col, visible col).
+    pub joined: Vec<(u32, u32, u32)>,
     /// Whether the sheet holds formulas (whose cached values may now be
     /// stale).
     pub formulas: bool,
@@ -463,6 +468,16 @@ fn scan(xml: &[u8]) -> Result<Scan, String> {
     Ok(out)
 }
 
+/// `first` and then `second` in one cell, as sentences.
+fn join_sentences(first: &str, second: &str) -> String {
+    let first = first.trim_end();
+    if first.ends_with(['.', '!', '?', ':', ';']) {
+        format!("{first} {}", second.trim_start())
+    } else {
+        format!("{first}. {}", second.trim_start())
+    }
+}
+
 /// Patches one worksheet's XML.
 fn patch_sheet(xml: &[u8], changes: &[CellChange]) -> Result<(Vec<u8>, SheetPatch), String> {
     let scan = scan(xml)?;
@@ -475,11 +490,15 @@ fn patch_sheet(xml: &[u8], changes: &[CellChange]) -> Result<(Vec<u8>, SheetPatc
 
     // The changes by row, then column; the last change of a cell wins.
     let mut by_row: BTreeMap<u32, BTreeMap<u32, Option<&str>>> = BTreeMap::new();
+    let mut joining: std::collections::HashSet<(u32, u32)> = Default::default();
     for c in changes {
         by_row
             .entry(c.row)
             .or_default()
             .insert(c.col, c.value.as_deref());
+        if c.joins {
+            joining.insert((c.row, c.col));
+        }
     }
     let col_style = |col: u32| -> Option<&str> {
         scan.cols
@@ -491,21 +510,46 @@ fn patch_sheet(xml: &[u8], changes: &[CellChange]) -> Result<(Vec<u8>, SheetPatc
     let mut bounds: Option<Area> = None;
 
     for (&row_num, cols) in &by_row {
+        let hidden_in = |col: u32| {
+            scan.merges
+                .iter()
+                .find(|m| m.contains(row_num, col) && (m.first_row, m.first_col) != (row_num, col))
+        };
+        // Text for a cell hidden inside a merged range goes into the range's
+        // visible cell when that cell is written too: a free-text answer
+        // merged over its details column (HECVAT 3) keeps its details.
+        let mut joined: BTreeMap<u32, String> = BTreeMap::new();
+        for (&col, &value) in cols {
+            if let (Some(m), Some(text)) = (hidden_in(col), value)
+                && m.first_row == row_num
+                && joining.contains(&(row_num, col))
+                && let Some(Some(visible)) = cols.get(&m.first_col)
+            {
+                let so_far = joined
+                    .entry(m.first_col)
+                    .or_insert_with(|| (*visible).to_string());
+                *so_far = join_sentences(so_far, text);
+            }
+        }
         // Cells that may not be written, whatever the row holds.
         let mut wanted: Vec<(u32, Option<&str>)> = Vec::new();
         for (&col, &value) in cols {
-            if let Some(m) = scan
-                .merges
-                .iter()
-                .find(|m| m.contains(row_num, col) && (m.first_row, m.first_col) != (row_num, col))
-            {
-                outcome
-                    .skipped
-                    .push((row_num, col, Skip::Merged(area_text(m))));
+            if let Some(m) = hidden_in(col) {
+                if value.is_some()
+                    && m.first_row == row_num
+                    && joining.contains(&(row_num, col))
+                    && joined.contains_key(&m.first_col)
+                {
+                    outcome.joined.push((row_num, col, m.first_col));
+                } else {
+                    outcome
+                        .skipped
+                        .push((row_num, col, Skip::Merged(area_text(m))));
+                }
             } else if scan.arrays.iter().any(|a| a.contains(row_num, col)) {
                 outcome.skipped.push((row_num, col, Skip::ArrayFormula));
             } else {
-                wanted.push((col, value));
+                wanted.push((col, joined.get(&col).map(String::as_str).or(value)));
             }
         }
         let found = scan
@@ -825,6 +869,7 @@ mod tests {
             row,
             col,
             value: value.map(str::to_string),
+            joins: false,
         }
     }
 
@@ -870,12 +915,36 @@ mod tests {
     }
 
     #[test]
+    fn text_for_a_hidden_merged_cell_joins_the_visible_one() {
+        let (out, o) = patch(
+            SHEET,
+            &[
+                change("D1", Some("Yes")),
+                CellChange {
+                    joins: true,
+                    ..change("E1", Some("Keys rotate yearly."))
+                },
+            ],
+        );
+        assert_eq!((o.written, o.skipped.len()), (1, 0), "{out}");
+        assert_eq!(o.joined, [(0, 4, 3)]);
+        assert!(
+            out.contains(r#"<c r="D1" t="inlineStr"><is><t xml:space="preserve">Yes. Keys rotate yearly.</t></is></c>"#),
+            "{out}"
+        );
+        assert_eq!(
+            join_sentences("Annually: ", "by the CISO"),
+            "Annually: by the CISO"
+        );
+    }
+
+    #[test]
     fn formulas_and_hidden_merged_cells_are_left_alone() {
         let (out, o) = patch(
             SHEET,
             &[
                 change("B3", Some("x")),
-                change("E1", Some("x")),
+                change("E1", None),
                 change("D1", Some("top-left")),
             ],
         );
