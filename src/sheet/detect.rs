@@ -756,23 +756,46 @@ fn is_footer(text: &str) -> bool {
         || lower == "end table data"
 }
 
-/// The rows of blocks the requester fills in: from a note such as "GNRL-11
+/// A form field the requester fills in about itself: a label, not a
+/// question, that names the institution ("Institution Department Contact
+/// Name" in HECVAT Triage), whose value the vendor's KB does not hold.
+fn is_requester_field(text: &str) -> bool {
+    let t = clean(text).to_lowercase();
+    let words = t.split_whitespace().count();
+    !t.contains('?')
+        && words <= 8
+        && [
+            "institution ",
+            "institution's ",
+            "campus ",
+            "requester ",
+            "requestor ",
+        ]
+        .iter()
+        .any(|w| t.starts_with(w))
+}
+
+/// The rows the requester fills in: the blocks from a note such as "GNRL-11
 /// and GNRL-12; populated by Institution's Security Office" to the next note
-/// or section header.
+/// or section header, and, outside a block the notes give to the vendor,
+/// the fields about the institution itself ([`is_requester_field`]).
 fn requester_rows(
     sheet: &Sheet,
     headers: &[u32],
     question_col: u32,
 ) -> std::collections::HashSet<u32> {
     let mut out = std::collections::HashSet::new();
-    let mut inside = false;
+    // Who the last note said populates the rows below: the requester
+    // (`Some(true)`), the vendor, or no note yet.
+    let mut block: Option<bool> = None;
     for r in 0..sheet.height() {
         if headers.contains(&r) {
-            inside = false;
+            block = None;
             continue;
         }
         // A note row, not a question that mentions who fills a field.
-        let is_note = sheet.get(r, question_col).is_empty();
+        let asked = sheet.get(r, question_col);
+        let is_note = asked.is_empty();
         let note = sheet
             .row(r)
             .iter()
@@ -785,12 +808,15 @@ fn requester_rows(
                 let who = who.strip_prefix("the ").unwrap_or(who);
                 Some(who.starts_with("institution") || who.starts_with("campus"))
             });
-        match note {
-            Some(by_requester) => inside = by_requester,
-            None if inside => {
+        match (note, block) {
+            (Some(by_requester), _) => block = Some(by_requester),
+            (None, Some(true)) => {
                 out.insert(r);
             }
-            None => {}
+            (None, None) if asked.as_text().is_some_and(is_requester_field) => {
+                out.insert(r);
+            }
+            (None, _) => {}
         }
     }
     out
@@ -1150,6 +1176,26 @@ mod tests {
             ("Vendor hosting regions: US", "Vendor Hosting Regions"),
         ] {
             assert!(!is_placeholder(answer, label), "{answer}");
+        }
+    }
+
+    #[test]
+    fn requester_fields() {
+        for label in [
+            "Institution Department",
+            "Institution Department Contact Phone Number",
+            "Institution's Security Office Contact",
+            "Requestor Name",
+        ] {
+            assert!(is_requester_field(label), "{label}");
+        }
+        for text in [
+            "Vendor Name",
+            "Institutional data types",
+            "Will the institution's data be stored outside the United States?",
+            "Institution data will be encrypted at rest with keys the vendor manages and rotates every year",
+        ] {
+            assert!(!is_requester_field(text), "{text}");
         }
     }
 

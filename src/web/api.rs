@@ -3,7 +3,7 @@
 use std::path::Path as FsPath;
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequestParts, Multipart, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -40,11 +40,8 @@ where
     }
 }
 
-pub async fn method_not_allowed() -> Response {
-    let mut res =
-        AppError::BadRequest("this endpoint does not take that method".into()).into_response();
-    *res.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
-    res
+pub async fn method_not_allowed() -> AppError {
+    AppError::MethodNotAllowed("this endpoint does not take that method".into())
 }
 
 pub async fn not_found() -> AppError {
@@ -489,8 +486,10 @@ fn attachment(name: &str, content_type: &'static str, bytes: Vec<u8>) -> Respons
 pub async fn export(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    Query(query): Query<ExportQuery>,
+    query: Result<Query<ExportQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
+    let Query(query) =
+        query.map_err(|e| AppError::BadRequest(format!("bad query: {}", e.body_text())))?;
     let (name, content_type, bytes) = finished(&state, id, query.format).await?;
     Ok(attachment(&name, content_type, bytes))
 }

@@ -125,6 +125,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/app.js", get(pages::js))
         .nest("/api", api)
         .fallback(pages::not_found)
+        .method_not_allowed_fallback(pages::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             security::guard,

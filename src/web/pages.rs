@@ -3,6 +3,7 @@
 
 use askama::Template;
 use axum::Form;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -31,6 +32,12 @@ pub struct ErrorPage {
 
 pub async fn not_found() -> PageError {
     PageError(AppError::NotFound("no such page".into()))
+}
+
+pub async fn method_not_allowed() -> PageError {
+    PageError(AppError::MethodNotAllowed(
+        "this page does not take that method".into(),
+    ))
 }
 
 pub async fn css() -> Response {
@@ -93,8 +100,9 @@ fn safe_next(next: Option<&str>) -> String {
 pub async fn login_form(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(q): Query<NextQuery>,
+    q: Result<Query<NextQuery>, QueryRejection>,
 ) -> Result<Html<String>, PageError> {
+    let Query(q) = q.map_err(|e| AppError::BadRequest(format!("bad query: {}", e.body_text())))?;
     html(&LoginPage {
         next: safe_next(q.next.as_deref()),
         name: reviewer(&headers).unwrap_or_default(),

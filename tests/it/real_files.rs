@@ -236,9 +236,11 @@ struct Expected {
 ///   not the vendor's questions. Lite: DATE-01 + GNRL-01..10 + 61 = 72
 ///   (SOURCES: 73 = 61 + GNRL-01..12). K-12: DATE-01 + 10 + 63 = 74, all
 ///   answered (SOURCES: 75 + DATE-01).
-/// - Triage v2.10 is an institution-side intake form; its 37 items plus
-///   DATE-01 import as questions, all placeholders, none answered. The
-///   "Shared Data" table (row 53 on) has no IDs and asks nothing.
+/// - Triage v2.10 is an institution-side intake form; of its 37 items plus
+///   DATE-01, the six fields about the institution itself (GNRL-01..06,
+///   "Institution Department ...") are the requester's, the other 32 import
+///   as questions, all placeholders, none answered. The "Shared Data" table
+///   (row 53 on) has no IDs and asks nothing.
 /// - OpenDSA (HECVAT 3.00): DATE-01 + 15 GNRL + 241 = 257 rows with an ID;
 ///   180 hold an answer in C, DATE-01 and 11 GNRL fields included (SOURCES'
 ///   "175" leaves some of those out).
@@ -285,10 +287,10 @@ const EXPECTED: &[Expected] = &[
     },
     Expected {
         file: "educause-hecvat-v3/HECVAT-Triage-v2.10.xlsx",
-        questions: 38,
+        questions: 32,
         answered: 0,
         answer_column: "C",
-        used: &[("HECVAT - Triage", 38)],
+        used: &[("HECVAT - Triage", 32)],
         requester: &[],
         hidden: &["Values"],
     },

@@ -536,6 +536,25 @@ async fn pages_render_with_security_headers() {
     let r = app.get("/api/nothing-here").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert!(r.json()["error"].is_string());
+    // A bad query is a JSON error too, naming what is wrong.
+    let r = app
+        .get(&format!("/api/questionnaires/{id}/export?format=bogus"))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let message = r.json()["error"].as_str().unwrap().to_string();
+    assert!(message.contains("unknown variant `bogus`"), "{message}");
+    // Pages answer a wrong method with an HTML page.
+    let r = app
+        .send(App::req("DELETE", "/").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(
+        r.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html"),
+    );
+    assert!(r.text().contains("this page does not take that method"));
 }
 
 #[tokio::test]
