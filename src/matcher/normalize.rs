@@ -2,12 +2,16 @@
 
 /// Cleans spreadsheet text: odd spaces and invisible characters become plain
 /// spaces, typographic quotes become ASCII, runs of white space collapse.
+/// Bidirectional embeddings, overrides and isolates (U+202A..U+202E,
+/// U+2066..U+2069) are dropped: they can make a question read otherwise than
+/// it is written ("Trojan Source"), in the review UI and in the draft.
 pub fn clean(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut space = false;
     for c in text.chars() {
         let c = match c {
             '\u{FEFF}' | '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{AD}' => continue,
+            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => continue,
             '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{2032}' => '\'',
             '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{2033}' => '"',
             '\u{2010}'..='\u{2015}' | '\u{2212}' => '-',
@@ -280,6 +284,10 @@ mod tests {
         assert_eq!(
             clean("\u{FEFF}Do\u{A0}you  use “TLS”?\n"),
             "Do you use \"TLS\"?"
+        );
+        assert_eq!(
+            clean("Do you \u{202E}ton\u{202C} log access? \u{2067}x\u{2069}"),
+            "Do you ton log access? x"
         );
     }
 

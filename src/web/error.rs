@@ -23,6 +23,8 @@ pub enum AppError {
     #[error("{0}")]
     TooLarge(String),
     #[error("{0}")]
+    TooManyRequests(String),
+    #[error("{0}")]
     Unprocessable(String),
     /// A 422 whose JSON also lists the values the answer cell allows.
     #[error("{message}")]
@@ -44,6 +46,7 @@ impl AppError {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unprocessable(_) | AppError::NotAllowed { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }

@@ -13,6 +13,7 @@ mod error;
 mod kb;
 mod pages;
 mod security;
+mod throttle;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -50,6 +51,8 @@ pub struct AppState {
     pub(crate) learning: Arc<tokio::sync::Mutex<()>>,
     /// Uploads drafted at once: one per core.
     pub(crate) drafting: Arc<tokio::sync::Semaphore>,
+    /// Wrong access tokens per client address.
+    pub(crate) throttle: Arc<throttle::Throttle>,
 }
 
 impl AppState {
@@ -61,6 +64,7 @@ impl AppState {
             kb: KbHandle::new(matcher, loader),
             config: Arc::new(config),
             learning: Arc::new(tokio::sync::Mutex::new(())),
+            throttle: Arc::new(throttle::Throttle::default()),
             drafting: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(1, |n| n.get()),
             )),
@@ -167,7 +171,8 @@ pub fn run(
         let bound = listener.local_addr().unwrap_or(addr);
         tokio::spawn(kb::watch(state.kb.clone(), state.config.kb_dir.clone()));
         ready(bound);
-        axum::serve(listener, router(state))
+        let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(listener, app)
             .with_graceful_shutdown(shutdown())
             .await
             .map_err(ServeError::Serve)

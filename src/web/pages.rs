@@ -2,11 +2,11 @@
 //! and the static CSS and JS.
 
 use askama::Template;
-use axum::Form;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
 use serde::Deserialize;
 
 use super::error::PageError;
@@ -14,6 +14,7 @@ use super::security::{
     REVIEWER_COOKIE, TOKEN_COOKIE, clean_name, clear_cookie, constant_time_eq, is_https, reviewer,
     set_cookie,
 };
+use super::throttle::ClientAddr;
 use super::{AppError, AppState};
 use crate::review::{Action, Counts, Decision, Listing, Questionnaire};
 
@@ -122,6 +123,7 @@ pub struct LoginForm {
 
 pub async fn login(
     State(state): State<AppState>,
+    Extension(client): Extension<ClientAddr>,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, PageError> {
@@ -136,9 +138,13 @@ pub async fn login(
         })?;
         Ok((status, page).into_response())
     };
+    if needs_token && let Some(wait) = state.throttle.blocked(client) {
+        return Err(super::security::too_many(wait).into());
+    }
     if let Some(token) = &state.config.token
         && !constant_time_eq(form.token.trim().as_bytes(), token.as_bytes())
     {
+        state.throttle.failed(client);
         return fail(StatusCode::UNAUTHORIZED, "Wrong access token.");
     }
     let Some(name) = clean_name(&form.name) else {

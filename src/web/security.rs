@@ -3,7 +3,8 @@
 //! - **Access token.** When the server has a token (always when it is not
 //!   bound to loopback), every request but `/login` and `/static/` carries
 //!   it: the `vetted_token` cookie set by the login form, or
-//!   `Authorization: Bearer TOKEN` for scripts.
+//!   `Authorization: Bearer TOKEN` for scripts. An address that sends too
+//!   many wrong tokens is held off for a while (`throttle.rs`).
 //! - **Reviewer.** Pages need a reviewer name (the `vetted_reviewer`
 //!   cookie, set once by the login form); API calls that decide take it from
 //!   that cookie or the `X-Vetted-Reviewer` header.
@@ -15,11 +16,14 @@
 //!   `frame-ancestors 'none'`, no referrer to other sites.
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
+use super::throttle::ClientAddr;
 use super::{AppError, AppState};
 
 pub const TOKEN_COOKIE: &str = "vetted_token";
@@ -54,7 +58,13 @@ pub async fn headers(req: Request, next: Next) -> Response {
 }
 
 /// The access check, then the CSRF check.
-pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let client = ClientAddr(
+        req.extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip()),
+    );
+    req.extensions_mut().insert(client);
     let path = req.uri().path().to_string();
     let api = path.starts_with("/api/");
     let open = path == "/login" || path.starts_with("/static/");
@@ -73,15 +83,23 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
     }
     if let Some(token) = &state.config.token
         && !open
-        && !has_token(req.headers(), token)
     {
-        if api || !is_safe(req.method()) {
-            return AppError::Unauthorized(
-                "missing or wrong access token: send `Authorization: Bearer TOKEN`".into(),
-            )
-            .into_response();
+        let offered = offers_token(req.headers());
+        if offered && let Some(wait) = state.throttle.blocked(client) {
+            return too_many(wait).into_response();
         }
-        return to_login(&req);
+        if !has_token(req.headers(), token) {
+            if offered {
+                state.throttle.failed(client);
+            }
+            if api || !is_safe(req.method()) {
+                return AppError::Unauthorized(
+                    "missing or wrong access token: send `Authorization: Bearer TOKEN`".into(),
+                )
+                .into_response();
+            }
+            return to_login(&req);
+        }
     }
     if !api && !open && is_safe(req.method()) && reviewer(req.headers()).is_none() {
         return to_login(&req);
@@ -156,6 +174,19 @@ pub fn loopback_host(h: &HeaderMap, authority: Option<&axum::http::uri::Authorit
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
         None => false,
     }
+}
+
+/// The answer to an address that sent too many wrong tokens.
+pub fn too_many(wait: std::time::Duration) -> AppError {
+    AppError::TooManyRequests(format!(
+        "too many wrong access tokens from this address; try again in {} minutes",
+        wait.as_secs().div_ceil(60).max(1)
+    ))
+}
+
+/// Whether the request carries a token at all (right or wrong).
+fn offers_token(h: &HeaderMap) -> bool {
+    h.contains_key(header::AUTHORIZATION) || cookie(h, TOKEN_COOKIE).is_some()
 }
 
 fn has_token(h: &HeaderMap, token: &str) -> bool {

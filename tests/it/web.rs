@@ -475,7 +475,7 @@ async fn hostile_uploads_get_clear_errors() {
 #[tokio::test]
 async fn questionnaire_text_is_escaped() {
     let app = App::new(None);
-    let csv = "ID,Question,Answer\nQ-1,<script>alert(1)</script> Do you encrypt data at rest?,\nQ-2,\"Do you have a firewall? <img src=x onerror=alert(2)>\",\n";
+    let csv = "ID,Question,Answer\nQ-1,<script>alert(1)</script> Do you encrypt data at rest?,\nQ-2,\"Do you have a firewall? <img src=x onerror=alert(2)>\",\nQ-3,Do you \u{202E}ton\u{202C} keep access logs?,\n";
     let r = app
         .upload("<b>evil</b>.csv", csv.as_bytes(), Some("<i>Acme</i>"))
         .await;
@@ -490,6 +490,9 @@ async fn questionnaire_text_is_escaped() {
     );
     assert!(!html.contains("<script>alert"));
     assert!(!html.contains("<img src=x"));
+    // A direction override would show the question reversed: dropped.
+    assert!(html.contains("Do you ton keep access logs?"), "{html}");
+    assert!(!html.contains('\u{202E}'));
     let home = app.get("/").await.text();
     assert!(home.contains("&#60;i&#62;Acme&#60;/i&#62;"), "{home}");
     assert!(!home.contains("<i>Acme"));
@@ -723,6 +726,50 @@ async fn the_login_never_redirects_to_another_site() {
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{next}");
         assert_eq!(r.headers[header::LOCATION], "/", "{next}");
     }
+}
+
+/// An address that sends too many wrong tokens is held off, whether the
+/// tokens come through the API or the login form, even with the right one;
+/// other addresses are not.
+#[tokio::test]
+async fn wrong_tokens_are_throttled_per_address() {
+    use axum::extract::ConnectInfo;
+    let app = App::new(Some(TOKEN));
+    let from = |ip: &str, token: &str| {
+        let mut req = App::req("GET", "/api/questionnaires")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap();
+        let addr: std::net::SocketAddr = format!("{ip}:40000").parse().unwrap();
+        req.extensions_mut().insert(ConnectInfo(addr));
+        req
+    };
+    for i in 0..10 {
+        let r = app
+            .send(from("192.0.2.7", &format!("guess-number-{i}")))
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "guess {i}");
+    }
+    let r = app.send(from("192.0.2.7", TOKEN)).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    let message = r.json()["error"].as_str().unwrap().to_string();
+    assert!(
+        message.contains("too many wrong access tokens from this address; try again in 15 minutes"),
+        "{message}"
+    );
+    let mut login = App::req("POST", "/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!("name=Ann&token={TOKEN}")))
+        .unwrap();
+    login.extensions_mut().insert(ConnectInfo(
+        "192.0.2.7:40001".parse::<std::net::SocketAddr>().unwrap(),
+    ));
+    let r = app.send(login).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.text().contains("too many wrong access tokens"));
+    // Another address is not affected.
+    let r = app.send(from("192.0.2.8", TOKEN)).await;
+    assert_eq!(r.status, StatusCode::OK);
 }
 
 #[tokio::test]
