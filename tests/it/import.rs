@@ -8,7 +8,7 @@ use rust_xlsxwriter::{DataValidation, Workbook};
 use serde_json::Value as Json;
 use vetted::sheet;
 
-use crate::support::{Test, entry, repo, report, shared};
+use crate::support::{Test, dropdown_workbook, entry, repo, report, shared};
 
 fn kb_arg() -> String {
     repo().join("knowledge_base").display().to_string()
@@ -141,26 +141,9 @@ fn dropdown_questionnaire_with_notes(
     questions: &[&str],
     notes: &[&str],
 ) {
-    let mut book = Workbook::new();
-    let ws = book.add_worksheet();
-    ws.set_name("Security").unwrap();
-    for (c, h) in ["ID", "Question", "Answer", "Comments"].iter().enumerate() {
-        ws.write_string(0, c as u16, *h).unwrap();
-    }
-    for (i, q) in questions.iter().enumerate() {
-        let r = i as u32 + 1;
-        ws.write_string(r, 0, format!("Q-{r}")).unwrap();
-        ws.write_string(r, 1, *q).unwrap();
-    }
-    for (i, note) in notes.iter().enumerate() {
-        if !note.is_empty() {
-            ws.write_string(i as u32 + 1, 3, *note).unwrap();
-        }
-    }
     let dv = DataValidation::new().allow_list_strings(list).unwrap();
-    ws.add_data_validation(1, 2, questions.len() as u32, 2, &dv)
-        .unwrap();
-    book.save(path).unwrap();
+    let n = questions.len() as u32;
+    std::fs::write(path, dropdown_workbook(questions, notes, &[(1, n, &dv)])).unwrap();
 }
 
 #[test]
@@ -238,32 +221,20 @@ fn a_dropdown_that_only_suggests_takes_other_answers() {
     ]
     .concat();
     let t = Test::new().file("kb/k.toml", kb);
-    let mut book = Workbook::new();
-    let ws = book.add_worksheet();
-    ws.set_name("Security").unwrap();
-    for (c, h) in ["ID", "Question", "Answer", "Comments"].iter().enumerate() {
-        ws.write_string(0, c as u16, *h).unwrap();
-    }
     let questions = [
         "Do you encrypt customer data at rest?",
         "How often are backups taken?",
         "How often are backups taken?",
     ];
-    for (i, q) in questions.iter().enumerate() {
-        let r = i as u32 + 1;
-        ws.write_string(r, 0, format!("Q-{r}")).unwrap();
-        ws.write_string(r, 1, *q).unwrap();
-    }
     let list = DataValidation::new()
         .allow_list_strings(&["Y", "N"])
         .unwrap();
     let warning = list
         .clone()
         .set_error_style(DataValidationErrorStyle::Warning);
-    ws.add_data_validation(1, 2, 2, 2, &warning).unwrap();
     let silent = list.show_error_message(false);
-    ws.add_data_validation(3, 2, 3, 2, &silent).unwrap();
-    book.save(t.path("q.xlsx")).unwrap();
+    let book = dropdown_workbook(&questions, &[], &[(1, 2, &warning), (3, 3, &silent)]);
+    std::fs::write(t.path("q.xlsx"), book).unwrap();
 
     let (t, r) = fill(t, "q.xlsx", "kb");
     let enc = by_ref(&r, "Q-1");

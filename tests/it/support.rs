@@ -170,6 +170,37 @@ pub fn entry(id: &str, question: &str, answer: &str) -> String {
     format!("[[entry]]\nid = \"{id}\"\nquestion = \"{question}\"\nanswer = \"{answer}\"\n\n")
 }
 
+/// A questionnaire workbook with one sheet, `Security` (ID, Question,
+/// Answer, Comments): `questions` as `Q-1`, `Q-2`, ..., `notes` in the
+/// Comments cells of the first ones (empty for none), and each dropdown on
+/// the answer cells of questions `first..=last` (1-based).
+pub fn dropdown_workbook(
+    questions: &[&str],
+    notes: &[&str],
+    dropdowns: &[(u32, u32, &rust_xlsxwriter::DataValidation)],
+) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    ws.set_name("Security").unwrap();
+    for (c, h) in ["ID", "Question", "Answer", "Comments"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for (i, q) in questions.iter().enumerate() {
+        let r = i as u32 + 1;
+        ws.write_string(r, 0, format!("Q-{r}")).unwrap();
+        ws.write_string(r, 1, *q).unwrap();
+    }
+    for (i, note) in notes.iter().enumerate() {
+        if !note.is_empty() {
+            ws.write_string(i as u32 + 1, 3, *note).unwrap();
+        }
+    }
+    for (first, last, dv) in dropdowns {
+        ws.add_data_validation(*first, 2, *last, 2, dv).unwrap();
+    }
+    book.save_to_buffer().unwrap()
+}
+
 /// Reads a JSON report.
 pub fn report(path: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));

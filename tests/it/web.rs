@@ -993,29 +993,18 @@ async fn concurrent_decisions_are_all_kept() {
 async fn edits_must_fit_the_answer_cells_dropdown() {
     let app = App::new(None);
     // Excel's default dropdown, which stops any other value.
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let ws = book.add_worksheet();
-    for (c, h) in ["ID", "Question", "Answer", "Comments"].iter().enumerate() {
-        ws.write_string(0, c as u16, *h).unwrap();
-    }
-    for (r, q) in [
-        "Do you encrypt customer data at rest?",
-        "Do you enforce multi-factor authentication for employees?",
-    ]
-    .iter()
-    .enumerate()
-    {
-        ws.write_string(r as u32 + 1, 0, format!("Q-{}", r + 1))
-            .unwrap();
-        ws.write_string(r as u32 + 1, 1, *q).unwrap();
-    }
     let list = rust_xlsxwriter::DataValidation::new()
         .allow_list_strings(&["Yes", "No", "N/A"])
         .unwrap();
-    ws.add_data_validation(1, 2, 2, 2, &list).unwrap();
-    let r = app
-        .upload("strict.xlsx", &book.save_to_buffer().unwrap(), None)
-        .await;
+    let book = crate::support::dropdown_workbook(
+        &[
+            "Do you encrypt customer data at rest?",
+            "Do you enforce multi-factor authentication for employees?",
+        ],
+        &[],
+        &[(1, 2, &list)],
+    );
+    let r = app.upload("strict.xlsx", &book, None).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     let id = r.json()["id"].as_str().unwrap().to_string();
     let q = app.get(&format!("/api/questionnaires/{id}")).await.json();
