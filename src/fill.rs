@@ -214,13 +214,30 @@ fn fit_answers(workbook: &Workbook, layouts: &[Layout], questions: &mut [Questio
         };
         // Where the rest of a qualified answer ("Yes, quarterly") can go:
         // the questionnaire's own details column, empty on this row.
-        let details_free = !layout.details_is_new
-            && workbook.sheets[layout.sheet]
+        let existing_details = if layout.details_is_new {
+            String::new()
+        } else {
+            workbook.sheets[layout.sheet]
                 .get(q.row, layout.details_col)
                 .display()
                 .trim()
-                .is_empty();
+                .to_string()
+        };
+        let details_free = !layout.details_is_new && existing_details.is_empty();
         fit_allowed(report, details_free);
+        // Someone already wrote beside the empty answer cell ("NA"): the
+        // drafted answer may contradict it.
+        if !existing_details.is_empty()
+            && q.existing_answer.is_none()
+            && report.status.drafts_answer()
+        {
+            report.status = Status::Review;
+            report.reasons.push(format!(
+                "the row's details cell {} already holds `{}`; check that the answer agrees with it",
+                report.details_cell,
+                crate::sheet::one_line(&existing_details)
+            ));
+        }
         if let Some((col, _)) = layout
             .marks
             .iter()

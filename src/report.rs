@@ -35,7 +35,8 @@
 //!   values): an answer that means one of them is spelled as it, any other
 //!   is drafted as it is.
 //! - `reasons` says why a status is lower than its score alone would give
-//!   (stale entry, ambiguous match, an answer the dropdown does not allow).
+//!   (stale entry, ambiguous match, an answer the dropdown does not allow,
+//!   text already in the row's details cell).
 //! - `original` is present only with `--format original`: where the
 //!   questionnaire with the answers went, how (`patched` xlsx/xlsm, `csv`,
 //!   `converted` from xls/ods/xlsb), the cells left alone (formulas, cells

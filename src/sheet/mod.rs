@@ -144,6 +144,16 @@ pub fn cell_ref(row: u32, col: u32) -> String {
 }
 
 /// The Excel name of a 0-based column: 0 → `A`, 27 → `AB`.
+/// A cell's text on one line, cut at 60 characters, for messages.
+pub fn one_line(text: &str) -> String {
+    let t: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if t.chars().count() > 60 {
+        format!("{}…", t.chars().take(60).collect::<String>())
+    } else {
+        t
+    }
+}
+
 pub fn column_name(col: u32) -> String {
     let mut n = col + 1;
     let mut name = Vec::new();

@@ -209,6 +209,30 @@ fn drafted_answers_take_the_dropdown_spelling_or_go_to_review() {
     assert_eq!(lists.get(2, 0).display(), "Not Applicable");
 }
 
+/// A row whose answer cell is empty but whose details cell holds text (a
+/// vendor's "NA" left from an earlier round) is not filled unreviewed: the
+/// drafted answer might contradict it.
+#[test]
+fn text_beside_an_empty_answer_holds_the_row_for_review() {
+    let kb = entry("enc", "Do you encrypt customer data at rest?", "Yes");
+    let t = Test::new().file("kb/k.toml", kb);
+    let question = "Do you encrypt customer data at rest?";
+    dropdown_questionnaire_with_notes(
+        &t.path("q.xlsx"),
+        &["Yes", "No"],
+        &[question, question],
+        &["NA"],
+    );
+    let (_t, r) = fill(t, "q.xlsx", "kb");
+    let noted = by_ref(&r, "Q-1");
+    assert_eq!(noted["status"], "review", "{noted}");
+    assert_eq!(
+        strings(&noted["reasons"]),
+        ["the row's details cell D2 already holds `NA`; check that the answer agrees with it"]
+    );
+    assert_eq!(by_ref(&r, "Q-2")["status"], "auto");
+}
+
 /// A dropdown that only warns about other values, or says nothing of them,
 /// suggests its values: an answer outside them is drafted as it is, in the
 /// draft and in the customer's own file.
@@ -329,10 +353,13 @@ fn a_qualified_choice_takes_the_dropdown_value_and_its_qualifier_goes_to_the_det
         (Some("review"), Some("Yes, on every build")),
         "{scan}"
     );
+    let reasons = strings(&scan["reasons"]).join(" ");
+    assert!(reasons.contains("`Yes` would leave out the rest"), "{scan}");
+    // Someone wrote beside the answer cell: the draft says so.
     assert!(
-        strings(&scan["reasons"])
-            .join(" ")
-            .contains("`Yes` would leave out the rest"),
+        reasons.contains(
+            "the row's details cell D3 already holds `Customer note: see appendix B`; check that the answer agrees with it"
+        ),
         "{scan}"
     );
     let draft = sheet::read(&t.path("draft.xlsx")).unwrap();

@@ -58,7 +58,7 @@ pub fn reviewed_edits(
             return Err(mismatch(format!(
                 "sheet `{name}` row {} asks `{}` in the original",
                 q.row,
-                one_line(&asked)
+                crate::sheet::one_line(&asked)
             )));
         }
         if REJECTED.contains(&q.status.trim().to_lowercase().as_str()) {
@@ -104,13 +104,4 @@ fn comparable(text: &str) -> String {
         .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_lowercase)
         .collect()
-}
-
-fn one_line(text: &str) -> String {
-    let t: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if t.chars().count() > 60 {
-        format!("{}…", t.chars().take(60).collect::<String>())
-    } else {
-        t
-    }
 }
