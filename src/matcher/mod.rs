@@ -664,7 +664,9 @@ impl Matcher {
                     entry.id, best.parts.lexical
                 ));
             }
-            if let Some(list) = normalize::several_asked(core) {
+            // A wording the KB holds verbatim (one a reviewer approved for
+            // this entry) says the entry answers it, list and all.
+            if let Some(list) = normalize::several_asked(core).filter(|_| !best.parts.verbatim) {
                 status = Status::Review;
                 reasons.push(format!(
                     "the question asks for several things ({list}), more than one entry may hold"

@@ -107,33 +107,36 @@ fn quiet_hides_the_model_notice_and_its_hint() {
     assert!(!run.stdout().is_empty());
 }
 
-/// A question that lists in parentheses several things it asks for is never
-/// `auto`, even on a verbatim phrasing: one entry holds one of them.
+/// A question that lists in parentheses several things it asks for is not
+/// `auto`: one entry holds one of them. Once the KB holds that wording
+/// verbatim (a reviewer approved the entry for it), it is.
 #[test]
-fn a_question_asking_for_several_things_is_reviewed() {
+fn a_question_asking_for_several_things_is_reviewed_until_learned() {
     let listed = "Name your primary security contact (name, job title, email address)";
     let entry = crate::support::entry(
         "contact",
         "Name your primary security contact",
         "Dana Whitfield",
     );
-    let kb = format!("{}\nalternates = [\"{listed}\"]\n", entry.trim_end());
-    let t = Test::new().file("kb/contacts.toml", kb);
-    let ask = |q: &str| -> serde_json::Value {
+    let t = Test::new().file("kb/contacts.toml", &entry).file(
+        "learned/contacts.toml",
+        format!("{}\nalternates = [\"{listed}\"]\n", entry.trim_end()),
+    );
+    let ask = |kb: &str| -> serde_json::Value {
         let run = t
-            .again(["ask", q, "--kb", "kb", "--json", "--lexical"])
+            .again(["ask", listed, "--kb", kb, "--json", "--lexical"])
             .expect(0);
         serde_json::from_str(&run.stdout()).unwrap()
     };
-    let plain = ask("Name your primary security contact");
-    assert_eq!(plain["status"], "auto", "{plain:#}");
-    let several = ask(listed);
-    assert_eq!(several["status"], "review", "{several:#}");
-    assert_eq!(several["candidates"][0]["entry"], "contact");
+    let cold = ask("kb");
+    assert_eq!(cold["status"], "review", "{cold:#}");
+    assert_eq!(cold["candidates"][0]["entry"], "contact");
     assert!(
-        several["reasons"]
+        cold["reasons"]
             .to_string()
             .contains("the question asks for several things (name, job title, email address)"),
-        "{several:#}"
+        "{cold:#}"
     );
+    let learned = ask("learned");
+    assert_eq!(learned["status"], "auto", "{learned:#}");
 }
