@@ -182,19 +182,21 @@ fn check(args: &KbArgs, printer: Printer) -> Result<(), Failure> {
         Failure::Reported
     })?;
     let mut errors = 0;
-    let mut stale = 0;
     for d in &scan.diagnostics {
         match d.severity {
             Severity::Error => {
                 errors += 1;
                 printer.error(d);
             }
-            Severity::Warning => {
-                stale += 1;
-                printer.warning(d);
-            }
+            Severity::Warning => printer.warning(d),
         }
     }
+    let stale = scan
+        .kb
+        .entries
+        .iter()
+        .filter(|e| !e.proposed && e.is_stale(Date::today()))
+        .count();
     let approved = scan.kb.entries.iter().filter(|e| !e.proposed).count();
     let summary = format!(
         "`{}`: {} entries in {} files, {} synonym groups: {errors} error{}, {stale} stale",

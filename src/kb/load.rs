@@ -418,6 +418,36 @@ fn validate(
     {
         return None;
     }
+    // Phrasings that add nothing: empty, or the same words as the question
+    // or an earlier alternate. Harmless, but a sign of a slip.
+    let words = |s: &str| -> String {
+        s.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut seen = vec![words(&raw.question)];
+    for alternate in &raw.alternates {
+        let w = words(alternate);
+        let message = if w.is_empty() {
+            "an empty alternate is ignored".to_string()
+        } else if seen.contains(&w) {
+            format!(
+                "the alternate `{}` repeats the question or another alternate",
+                alternate.trim()
+            )
+        } else {
+            seen.push(w);
+            continue;
+        };
+        let line = sink.key_line(span, "alternates");
+        sink.warning(Some(line), format!("entry `{id}`: {message}"));
+    }
+    if raw.tags.iter().any(|t| t.trim().is_empty()) {
+        let line = sink.key_line(span, "tags");
+        sink.warning(Some(line), format!("entry `{id}`: an empty tag is ignored"));
+    }
     let clean = |v: Vec<String>| -> Vec<String> {
         v.into_iter()
             .map(|s| s.trim().to_string())

@@ -154,3 +154,23 @@ fn missing_kb_is_a_clear_error() {
         Some("error: knowledge base `nowhere` does not exist")
     );
 }
+
+#[test]
+fn phrasings_that_add_nothing_are_warnings() {
+    let kb = "[[entry]]\nid = \"sso\"\nquestion = \"Do you support SSO?\"\nalternates = [\"SAML single sign-on\", \"\", \"do you support sso\", \"SAML single-sign-on?\"]\nanswer = \"Yes\"\ntags = [\"iam\", \" \"]\n";
+    let run = Test::new()
+        .file("kb/k.toml", kb)
+        .args(["kb", "check", "--kb", "kb"])
+        .run()
+        .expect(0);
+    let err = run.stderr();
+    for line in [
+        "warning: `kb/k.toml`:4: entry `sso`: an empty alternate is ignored",
+        "warning: `kb/k.toml`:4: entry `sso`: the alternate `do you support sso` repeats the question or another alternate",
+        "warning: `kb/k.toml`:4: entry `sso`: the alternate `SAML single-sign-on?` repeats the question or another alternate",
+        "warning: `kb/k.toml`:6: entry `sso`: an empty tag is ignored",
+        "1 entries in 1 files, 0 synonym groups: 0 errors, 0 stale",
+    ] {
+        assert!(err.contains(line), "{line}\n{err}");
+    }
+}
