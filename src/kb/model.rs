@@ -41,6 +41,16 @@ impl Entry {
         matches!(first, "yes" | "no" | "n/a" | "na") || a.starts_with("not applicable")
     }
 
+    /// Whether the answer is nothing but yes, no or not applicable.
+    pub fn answers_only_yes_no(&self) -> bool {
+        let a = self
+            .answer
+            .trim()
+            .trim_end_matches(['.', '!'])
+            .to_lowercase();
+        matches!(a.as_str(), "yes" | "no" | "n/a" | "na" | "not applicable")
+    }
+
     /// The question and its alternate phrasings, question first.
     pub fn phrasings(&self) -> impl Iterator<Item = &str> {
         std::iter::once(self.question.as_str()).chain(self.alternates.iter().map(String::as_str))

@@ -664,6 +664,18 @@ impl Matcher {
                     entry.id, best.parts.lexical
                 ));
             }
+            // "How often ...?" is not answered by "Yes" alone.
+            if let Some(open) = normalize::asks_open(core)
+                && !best.parts.verbatim
+                && entry.answers_only_yes_no()
+            {
+                status = Status::Review;
+                reasons.push(format!(
+                    "the question asks `{open}`, and entry `{}` answers only `{}`",
+                    entry.id,
+                    entry.answer.trim()
+                ));
+            }
             // A wording the KB holds verbatim (one a reviewer approved for
             // this entry) says the entry answers it, list and all.
             if let Some(list) = normalize::several_asked(core).filter(|_| !best.parts.verbatim) {

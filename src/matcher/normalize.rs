@@ -150,6 +150,19 @@ pub fn several_asked(core: &str) -> Option<&str> {
     None
 }
 
+/// The word that opens a question asking for a fact rather than yes or no
+/// ("how often ...", "which ...", "who ..."), if it is one.
+pub fn asks_open(core: &str) -> Option<&'static str> {
+    const OPEN: [&str; 9] = [
+        "how", "what", "which", "when", "where", "who", "whom", "whose", "why",
+    ];
+    let first = core
+        .split(|c: char| !c.is_alphanumeric())
+        .find(|w| !w.is_empty())?
+        .to_lowercase();
+    OPEN.into_iter().find(|w| *w == first)
+}
+
 /// For long prompts with several sentences, the sentences that ask something.
 fn focus(text: &str) -> &str {
     if text.len() < 200 {
@@ -252,6 +265,20 @@ fn strip_follow_ups(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn open_questions() {
+        assert_eq!(
+            asks_open(&core("How often do you scan for vulnerabilities?")),
+            Some("how")
+        );
+        assert_eq!(
+            asks_open(&core("Which regions host our data?")),
+            Some("which")
+        );
+        assert_eq!(asks_open(&core("Do you scan for vulnerabilities?")), None);
+        assert_eq!(asks_open(&core("Describe your DR plan.")), None);
+    }
 
     #[test]
     fn a_parenthesized_list_of_things_asked_for() {

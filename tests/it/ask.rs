@@ -140,3 +140,35 @@ fn a_question_asking_for_several_things_is_reviewed_until_learned() {
     let learned = ask("learned");
     assert_eq!(learned["status"], "auto", "{learned:#}");
 }
+
+/// "How often ...?" is not answered by a bare "Yes": such a match is held
+/// for review, with the reason.
+#[test]
+fn an_open_question_is_not_auto_answered_with_a_bare_yes() {
+    let t = Test::new().file(
+        "kb/k.toml",
+        crate::support::entry(
+            "scan",
+            "Do you regularly scan your infrastructure for vulnerabilities?",
+            "Yes",
+        ),
+    );
+    let run = t
+        .again([
+            "ask",
+            "How regularly do you scan your infrastructure for vulnerabilities?",
+            "--kb",
+            "kb",
+            "--json",
+            "--lexical",
+        ])
+        .expect(0);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
+    assert_eq!(json["status"], "review", "{json:#}");
+    assert!(
+        json["reasons"]
+            .to_string()
+            .contains("the question asks `how`, and entry `scan` answers only `Yes`"),
+        "{json:#}"
+    );
+}
