@@ -96,6 +96,8 @@ pub fn fill_workbook(
         .collect();
     let mut matches = matcher.match_questions(&texts)?.into_iter();
     let mut questions = Vec::new();
+    // Per question, the choice a reviewer made for its wording and entry.
+    let mut choices: Vec<Option<String>> = Vec::new();
     for layout in &layouts {
         let sheet_name = &workbook.sheets[layout.sheet].name;
         for q in &layout.questions {
@@ -118,6 +120,7 @@ pub fn fill_workbook(
                 status = Status::Answered;
                 best = None;
             }
+            choices.push(best.and_then(|e| e.choice_for(&q.text)).map(str::to_string));
             questions.push(QuestionReport {
                 sheet: sheet_name.clone(),
                 row: q.row + 1,
@@ -146,7 +149,7 @@ pub fn fill_workbook(
             });
         }
     }
-    fit_answers(&workbook, &layouts, &mut questions);
+    fit_answers(&workbook, &layouts, &mut questions, &choices);
     let sheets: Vec<SheetInfo> = workbook
         .sheets
         .iter()
@@ -188,13 +191,19 @@ pub fn fill_workbook(
     })
 }
 /// After matching: each question's allowed values (the dropdown, or the
-/// values of its mark columns), the drafted answer spelled as allowed, and
-/// for mark columns the cell of the answer's value.
-fn fit_answers(workbook: &Workbook, layouts: &[Layout], questions: &mut [QuestionReport]) {
+/// values of its mark columns), the drafted answer spelled as allowed (or
+/// as a reviewer chose for its wording, `choices`), and for mark columns the
+/// cell of the answer's value.
+fn fit_answers(
+    workbook: &Workbook,
+    layouts: &[Layout],
+    questions: &mut [QuestionReport],
+    choices: &[Option<String>],
+) {
     let rows = layouts
         .iter()
         .flat_map(|l| l.questions.iter().map(move |q| (l, q)));
-    for ((layout, q), report) in rows.zip(questions.iter_mut()) {
+    for (((layout, q), report), choice) in rows.zip(questions.iter_mut()).zip(choices) {
         (report.allowed, report.allowed_only) = if !layout.marks.is_empty() {
             (
                 Some(layout.marks.iter().map(|(_, v)| v.clone()).collect()),
@@ -224,7 +233,7 @@ fn fit_answers(workbook: &Workbook, layouts: &[Layout], questions: &mut [Questio
                 .to_string()
         };
         let details_free = !layout.details_is_new && existing_details.is_empty();
-        fit_allowed(report, details_free);
+        fit_allowed(report, details_free, choice.as_deref());
         // Someone already wrote beside the empty answer cell ("NA"): the
         // drafted answer may contradict it.
         if !existing_details.is_empty()
@@ -252,9 +261,11 @@ fn fit_answers(workbook: &Workbook, layouts: &[Layout], questions: &mut [Questio
 /// [`fit_to_dropdown`]). A qualified choice is split only where the row has
 /// an empty details cell of the questionnaire's own, so that nothing of the
 /// answer is lost. Where the list only suggests values, any other answer is
-/// drafted as it is; where it allows nothing else, it is still drafted, but
-/// at most as `review`, with the reason.
-fn fit_allowed(q: &mut QuestionReport, details_free: bool) {
+/// drafted as it is. Where it allows nothing else, a reviewer's earlier
+/// choice for this wording (`Yes` for an entry that answers `Annually`)
+/// is drafted with the entry's answer opening the details; any other answer
+/// is still drafted, but at most as `review`, with the reason.
+fn fit_allowed(q: &mut QuestionReport, details_free: bool, learned: Option<&str>) {
     let (Some(allowed), Some(answer)) = (&q.allowed, &q.answer) else {
         return;
     };
@@ -272,6 +283,17 @@ fn fit_allowed(q: &mut QuestionReport, details_free: bool) {
             return;
         }
         _ if !q.allowed_only => return,
+        _ if details_free
+            && let Some(spelled) = learned.and_then(|c| allowed_spelling(c, allowed)) =>
+        {
+            let first = answer.trim().trim_end_matches('.');
+            q.details = Some(match q.details.as_deref().map(str::trim) {
+                Some(d) if !d.is_empty() => format!("{first}. {d}"),
+                _ => format!("{first}."),
+            });
+            q.answer = Some(spelled.to_string());
+            return;
+        }
         Fitted::Split { choice, .. } => Some(choice),
         Fitted::Refused => None,
     };
@@ -286,6 +308,43 @@ fn fit_allowed(q: &mut QuestionReport, details_free: bool) {
         ));
     }
     q.reasons.push(reason);
+}
+
+/// The value a reviewer chose, when they approved `answer` (with
+/// `details`) for a question drafted from `entry` in a cell that takes only
+/// `allowed`, where the entry's own answer is none of those values: a
+/// `Yes` in a `Yes`/`No` cell for an entry that answers `Annually`. Only
+/// when `answer` is one of the values and the details still say what the
+/// entry says (left as drafted, cleared, or the entry's answer put before
+/// them); anything else is an edit.
+pub(crate) fn reviewer_choice(
+    answer: &str,
+    details: &str,
+    entry: &crate::kb::Entry,
+    allowed: &[String],
+) -> Option<String> {
+    if fit_to_dropdown(&entry.answer, None, allowed) != Fitted::Refused {
+        return None;
+    }
+    let spelled = allowed_spelling(answer, allowed)?;
+    let words = |s: &str| -> String {
+        s.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let given = words(details);
+    let own = words(&format!(
+        "{} {}",
+        entry.answer,
+        entry.details.as_deref().unwrap_or("")
+    ));
+    let kept = given.is_empty()
+        || own.ends_with(&given)
+        || given == own
+        || words(entry.details.as_deref().unwrap_or("")) == given;
+    kept.then(|| spelled.to_string())
 }
 
 /// How an answer fits a dropdown.
@@ -426,6 +485,28 @@ mod tests {
 
     fn strings(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_reviewer_choice_is_a_listed_value_for_an_answer_the_list_does_not_take() {
+        let entry = crate::kb::Entry {
+            details: Some("Every September.".into()),
+            ..crate::kb::test_entry("dr", "Annually")
+        };
+        let yn = vec!["Y".to_string(), "N".to_string()];
+        let choice = |answer: &str, details: &str| reviewer_choice(answer, details, &entry, &yn);
+        assert_eq!(choice("Yes", ""), Some("Y".into()));
+        assert_eq!(choice("y", "Every September."), Some("Y".into()));
+        assert_eq!(choice("N", "Annually. Every September."), Some("N".into()));
+        // Other details, or a value the list does not take, are edits.
+        assert_eq!(choice("Yes", "Only in odd years."), None);
+        assert_eq!(choice("Quarterly", ""), None);
+        // An entry whose answer the list takes needs no choice.
+        let yes = crate::kb::Entry {
+            answer: "Yes".into(),
+            ..entry.clone()
+        };
+        assert_eq!(reviewer_choice("No", "", &yes, &yn), None);
     }
 
     #[test]

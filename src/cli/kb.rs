@@ -72,21 +72,29 @@ fn approved(row: &Reviewed, label: &str, kb: &KnowledgeBase) -> Approved {
         .answer
         .clone()
         .unwrap_or_else(|| row.drafted_answer.clone());
-    let edited = match entry.as_deref() {
-        Some(id) if id == row.drafted_entry => {
-            !same(&answer, &row.drafted_answer)
-                || !(row.details.is_empty() || same(&row.details, &row.drafted_details))
-        }
-        Some(id) => match kb.entries.iter().find(|e| e.id == id) {
-            Some(e) => {
-                !same(&answer, &e.answer)
-                    || !(row.details.is_empty()
-                        || same(&row.details, e.details.as_deref().unwrap_or("")))
-            }
-            None => false,
-        },
-        None => true,
+    let chosen = entry
+        .as_deref()
+        .and_then(|id| kb.entries.iter().find(|e| e.id == id && !e.proposed));
+    let choice = match (chosen, &row.allowed) {
+        (Some(e), Some(allowed)) => crate::fill::reviewer_choice(&answer, &row.details, e, allowed),
+        _ => None,
     };
+    let edited = choice.is_none()
+        && match entry.as_deref() {
+            Some(id) if id == row.drafted_entry => {
+                !same(&answer, &row.drafted_answer)
+                    || !(row.details.is_empty() || same(&row.details, &row.drafted_details))
+            }
+            Some(id) => match kb.entries.iter().find(|e| e.id == id) {
+                Some(e) => {
+                    !same(&answer, &e.answer)
+                        || !(row.details.is_empty()
+                            || same(&row.details, e.details.as_deref().unwrap_or("")))
+                }
+                None => false,
+            },
+            None => true,
+        };
     Approved {
         source: format!("`{label}`, sheet `{}`, row {}", row.sheet, row.row),
         question: row.question.clone(),
@@ -94,6 +102,7 @@ fn approved(row: &Reviewed, label: &str, kb: &KnowledgeBase) -> Approved {
         answer,
         details: row.details.clone(),
         edited,
+        choice,
     }
 }
 
@@ -142,6 +151,9 @@ fn learn_from(args: &LearnArgs, printer: Printer) -> Result<(), Failure> {
     for (id, wording) in &learned.alternates {
         println!("{verb} alternate to `{id}`: {wording}");
     }
+    for (id, wording, choice) in &learned.choices {
+        println!("{verb} choice `{choice}` to `{id}` for: {wording}");
+    }
     for (id, base) in &learned.proposals {
         match base {
             Some(b) => println!("{verb} proposed entry `{id}` (edits `{b}`)"),
@@ -149,13 +161,22 @@ fn learn_from(args: &LearnArgs, printer: Printer) -> Result<(), Failure> {
         }
     }
     printer.info(format!(
-        "{} approved: {} alternate{} {verb}, {} already known, {} proposed entr{} {}",
+        "{} approved: {} alternate{} {verb}{}, {} already known, {} proposed entr{} {}",
         approved.len(),
         learned.alternates.len(),
         if learned.alternates.len() == 1 {
             ""
         } else {
             "s"
+        },
+        if learned.choices.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", {} choice{} {verb}",
+                learned.choices.len(),
+                if learned.choices.len() == 1 { "" } else { "s" }
+            )
         },
         learned.duplicates,
         learned.proposals.len(),

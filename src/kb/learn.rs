@@ -54,6 +54,17 @@ pub struct Approved {
     pub details: String,
     /// Whether the reviewer changed the drafted answer or details.
     pub edited: bool,
+    /// The dropdown value the reviewer chose where the cell does not take
+    /// the entry's answer (`Yes` for `Annually`): learned as a choice of the
+    /// entry for this wording, not as an edit.
+    pub choice: Option<String>,
+}
+
+/// What is added to an approved entry.
+#[derive(Debug, Clone, PartialEq)]
+enum Addition {
+    Alternate(String),
+    Choice(crate::kb::Choice),
 }
 
 /// What [`learn`] did (or, dry, would do).
@@ -61,6 +72,8 @@ pub struct Approved {
 pub struct Learned {
     /// (entry id, wording) pairs added as alternates.
     pub alternates: Vec<(String, String)>,
+    /// (entry id, wording, choice) added as choices.
+    pub choices: Vec<(String, String, String)>,
     /// Wordings skipped because the entry already has them (or nearly), and
     /// proposals already in the inbox.
     pub duplicates: usize,
@@ -117,8 +130,9 @@ pub fn learn(
         })
     };
     let mut learned = Learned::default();
-    // Per file: entry id → wordings to add.
-    let mut additions: HashMap<PathBuf, Vec<(String, String)>> = HashMap::new();
+    // Per file: (entry id, what to add).
+    let mut additions: HashMap<PathBuf, Vec<(String, Addition)>> = HashMap::new();
+    let mut chosen: HashSet<(String, String)> = HashSet::new();
     let mut seen: HashMap<String, Vec<String>> = HashMap::new();
     let mut proposals: Vec<(&Approved, Option<&Entry>)> = Vec::new();
     for a in approved {
@@ -142,6 +156,25 @@ pub fn learn(
             }
             continue;
         };
+        if let Some(choice) = &a.choice
+            && entry.choice_for(&a.question) != Some(choice.as_str())
+            && chosen.insert((entry.id.clone(), normal(&a.question)))
+        {
+            additions
+                .entry(entry.location.file.clone())
+                .or_default()
+                .push((
+                    entry.id.clone(),
+                    Addition::Choice(crate::kb::Choice {
+                        question: a.question.clone(),
+                        choice: choice.clone(),
+                        answer: entry.answer.clone(),
+                    }),
+                ));
+            learned
+                .choices
+                .push((entry.id.clone(), a.question.clone(), choice.clone()));
+        }
         let known = seen
             .entry(entry.id.clone())
             .or_insert_with(|| entry.phrasings().map(str::to_owned).collect());
@@ -153,7 +186,7 @@ pub fn learn(
         additions
             .entry(entry.location.file.clone())
             .or_default()
-            .push((entry.id.clone(), a.question.clone()));
+            .push((entry.id.clone(), Addition::Alternate(a.question.clone())));
         learned
             .alternates
             .push((entry.id.clone(), a.question.clone()));
@@ -192,8 +225,9 @@ fn write_atomic(path: &Path, text: &str) -> Result<(), LearnError> {
     crate::files::replace(path, text.as_bytes()).map_err(error)
 }
 
-/// Appends wordings to the `alternates` of entries in one file.
-fn add_alternates(path: &Path, adds: &[(String, String)]) -> Result<(), LearnError> {
+/// Appends wordings to the `alternates`, and reviewers' choices to the
+/// `choices`, of entries in one file.
+fn add_alternates(path: &Path, adds: &[(String, Addition)]) -> Result<(), LearnError> {
     let text = read(path)?;
     let mut doc: DocumentMut =
         text.parse()
@@ -208,7 +242,7 @@ fn add_alternates(path: &Path, adds: &[(String, String)]) -> Result<(), LearnErr
             id: adds.first().map(|a| a.0.clone()).unwrap_or_default(),
         });
     };
-    for (id, wording) in adds {
+    for (id, addition) in adds {
         let table = entries
             .iter_mut()
             .find(|t| t.get("id").and_then(Item::as_str) == Some(id.as_str()))
@@ -216,12 +250,22 @@ fn add_alternates(path: &Path, adds: &[(String, String)]) -> Result<(), LearnErr
                 path: path.to_owned(),
                 id: id.clone(),
             })?;
-        match table.get_mut("alternates").and_then(Item::as_array_mut) {
-            Some(list) => list.push(wording.as_str()),
+        let (key, item): (&str, toml_edit::Value) = match addition {
+            Addition::Alternate(wording) => ("alternates", wording.as_str().into()),
+            Addition::Choice(c) => {
+                let mut t = toml_edit::InlineTable::new();
+                t.insert("question", c.question.as_str().into());
+                t.insert("choice", c.choice.as_str().into());
+                t.insert("answer", c.answer.as_str().into());
+                ("choices", t.into())
+            }
+        };
+        match table.get_mut(key).and_then(Item::as_array_mut) {
+            Some(list) => list.push(item),
             None => {
                 let mut list = Array::new();
-                list.push(wording.as_str());
-                table.insert("alternates", value(list));
+                list.push(item);
+                table.insert(key, value(list));
             }
         }
     }

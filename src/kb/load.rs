@@ -8,7 +8,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::date::Date;
-use super::model::{Entry, Evidence, KnowledgeBase, Location};
+use super::model::{Choice, Entry, Evidence, KnowledgeBase, Location};
 use super::{INBOX_DIR, SYNONYMS_FILE};
 
 /// How serious a finding is.
@@ -291,10 +291,20 @@ struct RawEntry {
     #[serde(default)]
     evidence: Vec<RawEvidence>,
     #[serde(default)]
+    choices: Vec<RawChoice>,
+    #[serde(default)]
     tags: Vec<String>,
     owner: Option<String>,
     reviewed: Option<toml::value::Datetime>,
     review_by: Option<toml::value::Datetime>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawChoice {
+    question: String,
+    choice: String,
+    answer: String,
 }
 
 #[derive(Deserialize)]
@@ -368,6 +378,26 @@ fn validate(
     }
     if raw.answer.trim().is_empty() {
         bad(sink, "answer", "`answer` is empty".into());
+    }
+    for c in &raw.choices {
+        if c.question.trim().is_empty() || c.choice.trim().is_empty() || c.answer.trim().is_empty()
+        {
+            bad(
+                sink,
+                "choices",
+                "a choice needs a `question`, a `choice` and the `answer` it was made for".into(),
+            );
+        } else if c.answer.trim() != raw.answer.trim() {
+            let line = sink.key_line(span, "choices");
+            sink.warning(
+                Some(line),
+                format!(
+                    "entry `{id}`: the choice `{}` was made when the entry answered `{}`; it is ignored until a reviewer chooses again",
+                    c.choice.trim(),
+                    c.answer.trim()
+                ),
+            );
+        }
     }
     for ev in &raw.evidence {
         if ev.title.trim().is_empty() {
@@ -469,6 +499,15 @@ fn validate(
             .map(|e| Evidence {
                 title: e.title.trim().to_string(),
                 url: e.url.trim().to_string(),
+            })
+            .collect(),
+        choices: raw
+            .choices
+            .into_iter()
+            .map(|c| Choice {
+                question: c.question.trim().to_string(),
+                choice: c.choice.trim().to_string(),
+                answer: c.answer.trim().to_string(),
             })
             .collect(),
         tags: clean(raw.tags),

@@ -13,7 +13,9 @@ pub use date::Date;
 pub use learn::{Approved, LearnError, Learned, learn};
 pub(crate) use load::parse_synonym_groups;
 pub use load::{Diagnostic, KbError, Scan, Severity, load, load_with_inbox, scan, scan_with};
-pub use model::{Entry, Evidence, KnowledgeBase, Location};
+#[cfg(test)]
+pub(crate) use model::test_entry;
+pub use model::{Choice, Entry, Evidence, KnowledgeBase, Location};
 
 /// The file name of KB-local synonym groups at the root of a KB.
 pub const SYNONYMS_FILE: &str = "synonyms.toml";

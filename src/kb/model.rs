@@ -14,6 +14,9 @@ pub struct Entry {
     pub answer: String,
     pub details: Option<String>,
     pub evidence: Vec<Evidence>,
+    /// Choices reviewers made for this entry in a dropdown that does not
+    /// take its answer (learned by `kb learn`).
+    pub choices: Vec<Choice>,
     pub tags: Vec<String>,
     pub owner: Option<String>,
     pub reviewed: Option<Date>,
@@ -51,10 +54,39 @@ impl Entry {
         matches!(a.as_str(), "yes" | "no" | "n/a" | "na" | "not applicable")
     }
 
+    /// The choice a reviewer made for `question` (compared by its words),
+    /// while the entry still answers what they saw.
+    pub fn choice_for(&self, question: &str) -> Option<&str> {
+        let words = |s: &str| -> String {
+            s.split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .map(str::to_lowercase)
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let asked = words(question);
+        self.choices
+            .iter()
+            .find(|c| words(&c.question) == asked && c.answer.trim() == self.answer.trim())
+            .map(|c| c.choice.as_str())
+    }
+
     /// The question and its alternate phrasings, question first.
     pub fn phrasings(&self) -> impl Iterator<Item = &str> {
         std::iter::once(self.question.as_str()).chain(self.alternates.iter().map(String::as_str))
     }
+}
+
+/// A reviewer's choice for a wording of a question in a dropdown that does
+/// not take the entry's answer: asked `question` where the cell offers
+/// `choice` (a `Yes`/`No` list for an entry that answers `Annually`), the
+/// reviewer chose `choice`. It holds only while the entry still answers
+/// `answer`, the answer the reviewer saw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice {
+    pub question: String,
+    pub choice: String,
+    pub answer: String,
 }
 
 /// A link to a document that backs an answer.
@@ -93,28 +125,35 @@ impl KnowledgeBase {
     }
 }
 
+/// An entry with just an id and an answer, for tests.
+#[cfg(test)]
+pub(crate) fn test_entry(id: &str, answer: &str) -> Entry {
+    Entry {
+        id: id.into(),
+        question: "q".into(),
+        alternates: Vec::new(),
+        answer: answer.into(),
+        details: None,
+        evidence: Vec::new(),
+        choices: Vec::new(),
+        tags: Vec::new(),
+        owner: None,
+        reviewed: None,
+        review_by: None,
+        location: Location {
+            file: PathBuf::from("kb.toml"),
+            line: 1,
+        },
+        proposed: false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn answering(answer: &str) -> Entry {
-        Entry {
-            id: "e".into(),
-            question: "q".into(),
-            alternates: Vec::new(),
-            answer: answer.into(),
-            details: None,
-            evidence: Vec::new(),
-            tags: Vec::new(),
-            owner: None,
-            reviewed: None,
-            review_by: None,
-            location: Location {
-                file: PathBuf::from("kb.toml"),
-                line: 1,
-            },
-            proposed: false,
-        }
+        test_entry("e", answer)
     }
 
     #[test]

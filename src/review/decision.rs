@@ -393,6 +393,7 @@ mod tests {
             answer: "Yes - quarterly".into(),
             details: Some("Ops restores.".into()),
             evidence: Vec::new(),
+            choices: Vec::new(),
             tags: Vec::new(),
             owner: None,
             reviewed: None,

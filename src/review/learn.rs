@@ -50,16 +50,33 @@ pub fn to_learn(q: &Questionnaire, kb: &KnowledgeBase) -> ToLearn {
                         .unwrap_or_default(),
                     entry: Some(id),
                     edited: false,
+                    choice: None,
                 });
             }
-            Action::Edit => out.approved.push(Approved {
-                source,
-                question: question.question.clone(),
-                entry: d.entry.clone().or_else(|| question.entry.clone()),
-                answer: d.answer.clone().unwrap_or_default(),
-                details: d.details.clone().unwrap_or_default(),
-                edited: true,
-            }),
+            Action::Edit => {
+                let entry = d.entry.clone().or_else(|| question.entry.clone());
+                let answer = d.answer.clone().unwrap_or_default();
+                let details = d.details.clone().unwrap_or_default();
+                // A dropdown value picked where the cell does not take the
+                // entry's answer is a choice for this wording, not an edit.
+                let choice = match (&entry, &question.allowed) {
+                    (Some(id), Some(allowed)) if question.allowed_only => kb
+                        .entries
+                        .iter()
+                        .find(|e| &e.id == id && !e.proposed)
+                        .and_then(|e| crate::fill::reviewer_choice(&answer, &details, e, allowed)),
+                    _ => None,
+                };
+                out.approved.push(Approved {
+                    source,
+                    question: question.question.clone(),
+                    entry,
+                    answer,
+                    details,
+                    edited: choice.is_none(),
+                    choice,
+                });
+            }
             Action::Clear | Action::Flag => out.skipped += 1,
         }
     }

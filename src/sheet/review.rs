@@ -24,6 +24,9 @@ pub struct Reviewed {
     pub entry: String,
     /// The answer and details cells as they stand (`None` for mark columns).
     pub answer: Option<String>,
+    /// The values the answer cell's dropdown takes, when it takes nothing
+    /// else.
+    pub allowed: Option<Vec<String>>,
     pub details: String,
     pub drafted_status: String,
     pub drafted_entry: String,
@@ -67,6 +70,10 @@ pub(super) fn reviewed(
             });
         };
         let answer_cell = f(3);
+        let allowed = parse_cell(&answer_cell)
+            .and_then(|(r, c)| wb.lists.dropdown(&sheet_name, r, c))
+            .filter(|d| d.strict)
+            .map(|d| d.values.to_vec());
         out.push(Reviewed {
             sheet: sheet_name.clone(),
             row: f(1).parse().unwrap_or(0),
@@ -74,6 +81,7 @@ pub(super) fn reviewed(
             status: cell(sheet, &f(5)),
             entry: cell(sheet, &f(6)),
             answer: (!answer_cell.is_empty()).then(|| cell(sheet, &answer_cell)),
+            allowed,
             details: cell(sheet, &f(4)),
             drafted_status: f(7),
             drafted_entry: f(8),

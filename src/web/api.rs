@@ -538,6 +538,9 @@ pub async fn learn(
             "alternates": learned.alternates.iter()
                 .map(|(entry, question)| json!({ "entry": entry, "question": question }))
                 .collect::<Vec<_>>(),
+            "choices": learned.choices.iter()
+                .map(|(entry, question, choice)| json!({ "entry": entry, "question": question, "choice": choice }))
+                .collect::<Vec<_>>(),
             "duplicates": learned.duplicates,
             "proposals": learned.proposals.iter()
                 .map(|(id, based_on)| json!({ "id": id, "based_on": based_on }))

@@ -325,3 +325,121 @@ fn a_workbook_that_is_not_a_draft_is_refused() {
         out.stderr()
     );
 }
+
+/// A reviewer who picks `Yes` in a Yes/No dropdown for an entry that
+/// answers `Annually` makes a choice, not an edit: `kb learn` records it on
+/// the entry for that wording, and the next fill drafts `Yes` there as
+/// `auto`, the entry's answer opening the details. Once the entry's answer
+/// changes, the choice no longer holds.
+#[test]
+fn a_dropdown_value_chosen_for_a_fact_answer_is_learned_as_a_choice() {
+    use vetted::sheet::original::{CellEdit, write_original};
+    let question = "Do you test your disaster recovery plan at least annually?";
+    let kb = "[[entry]]\nid = \"dr-test\"\nquestion = \"How often is the disaster recovery plan tested?\"\nanswer = \"Annually\"\ndetails = \"A full failover is exercised every September.\"\nreviewed = 2026-09-01\nreview_by = 2099-09-01\n";
+    let list = rust_xlsxwriter::DataValidation::new()
+        .allow_list_strings(&["Yes", "No"])
+        .unwrap();
+    let book = crate::support::dropdown_workbook(&[question], &[], &[(1, 1, &list)]);
+    let t = Test::new().file("kb/dr.toml", kb).file("q.xlsx", book);
+    let fill = |out: &str| -> serde_json::Value {
+        run(
+            &t,
+            &[
+                "fill",
+                "{}/q.xlsx",
+                "--kb",
+                "{}/kb",
+                "--lexical",
+                "--auto-threshold",
+                "0.3",
+                "--review-threshold",
+                "0.1",
+                "-o",
+                &format!("{{}}/{out}.xlsx"),
+                "--report",
+                &format!("{{}}/{out}.json"),
+            ],
+        )
+        .expect(0);
+        report(&t.path(&format!("{out}.json")))["questions"][0].clone()
+    };
+    let first = fill("first");
+    assert_eq!(
+        (first["status"].as_str(), first["answer"].as_str()),
+        (Some("review"), Some("Annually")),
+        "{first}"
+    );
+
+    // The reviewer picks `Yes` in the draft (its dropdown kept) and approves.
+    let draft = t.path("first.xlsx");
+    let row = &map_cells(&draft)[0];
+    let (answer_cell, status_cell) = (parse(&row[3]), parse(&row[5]));
+    let edit = |(r, c): (u32, u16), value: &str| CellEdit {
+        sheet: row[0].clone(),
+        row: r,
+        col: u32::from(c),
+        value: Some(value.to_string()),
+        joins: false,
+    };
+    let wb = sheet::read(&draft).unwrap();
+    write_original(
+        &wb,
+        &[],
+        &std::fs::read(&draft).unwrap(),
+        &[edit(answer_cell, "Yes"), edit(status_cell, "approved")],
+        &t.path("reviewed.xlsx"),
+    )
+    .unwrap();
+    let learned = run(&t, &["kb", "learn", "{}/reviewed.xlsx", "--kb", "{}/kb"]).expect(0);
+    assert!(
+        learned
+            .stdout()
+            .contains(&format!("added choice `Yes` to `dr-test` for: {question}")),
+        "{}",
+        learned.stdout()
+    );
+    assert!(!t.path("kb/_inbox").exists(), "a choice is not a proposal");
+    let toml = std::fs::read_to_string(t.path("kb/dr.toml")).unwrap();
+    assert!(
+        toml.contains(&format!(
+            "choices = [{{ question = \"{question}\", choice = \"Yes\", answer = \"Annually\" }}]"
+        )),
+        "{toml}"
+    );
+
+    let second = fill("second");
+    assert_eq!(
+        (
+            second["status"].as_str(),
+            second["answer"].as_str(),
+            second["details"].as_str()
+        ),
+        (
+            Some("auto"),
+            Some("Yes"),
+            Some("Annually. A full failover is exercised every September.")
+        ),
+        "{second}"
+    );
+
+    // The entry's answer changes: the choice was made for another answer.
+    std::fs::write(
+        t.path("kb/dr.toml"),
+        toml.replace(
+            "answer = \"Annually\"\ndetails",
+            "answer = \"Quarterly\"\ndetails",
+        ),
+    )
+    .unwrap();
+    let check = run(&t, &["kb", "check", "--kb", "{}/kb"]).expect(0);
+    assert!(
+        check
+            .stderr()
+            .contains("the choice `Yes` was made when the entry answered `Annually`"),
+        "{}",
+        check.stderr()
+    );
+    let third = fill("third");
+    assert_eq!(third["status"], "review", "{third}");
+    assert_eq!(third["answer"], "Quarterly", "{third}");
+}

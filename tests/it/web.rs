@@ -1072,6 +1072,56 @@ async fn a_dropdown_that_only_suggests_takes_any_edit() {
     assert_eq!(r.json()["decision"]["answer"], "Yes");
 }
 
+/// A reviewer who picks `Yes` where the cell's dropdown does not take the
+/// entry's answer (`Annually`) makes a choice, learned as such, not a
+/// proposed edit.
+#[tokio::test]
+async fn a_dropdown_value_picked_for_a_fact_answer_is_learned_as_a_choice() {
+    let kb = tempfile::tempdir().unwrap();
+    let file = kb.path().join("dr.toml");
+    std::fs::write(
+        &file,
+        crate::support::entry(
+            "dr-test",
+            "Do you test your disaster recovery plan annually?",
+            "Annually",
+        ),
+    )
+    .unwrap();
+    let app = App::with_kb(None, kb.path());
+    let list = rust_xlsxwriter::DataValidation::new()
+        .allow_list_strings(&["Yes", "No"])
+        .unwrap();
+    let question = "Do you test your disaster recovery plan every year?";
+    let book = crate::support::dropdown_workbook(&[question], &[], &[(1, 1, &list)]);
+    let r = app.upload("dr.xlsx", &book, None).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    let q = app.get(&format!("/api/questionnaires/{id}")).await.json();
+    assert_eq!(q["questions"][0]["entry"], "dr-test", "{q:#}");
+    let uri = format!("/api/questionnaires/{id}/questions/0/decision");
+    let r = app
+        .post_json(&uri, json!({"action": "edit", "answer": "Yes"}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let r = app
+        .post_json(&format!("/api/questionnaires/{id}/learn"), json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let learned = r.json();
+    assert_eq!(
+        learned["choices"],
+        json!([{"entry": "dr-test", "question": question, "choice": "Yes"}]),
+        "{learned:#}"
+    );
+    assert_eq!(learned["proposals"], json!([]), "{learned:#}");
+    let toml = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        toml.contains("choice = \"Yes\", answer = \"Annually\""),
+        "{toml}"
+    );
+}
+
 #[tokio::test]
 async fn decisions_flow_back_into_the_kb() {
     let kb = tempfile::tempdir().unwrap();
