@@ -327,13 +327,7 @@ pub(crate) fn reviewer_choice(
         return None;
     }
     let spelled = allowed_spelling(answer, allowed)?;
-    let words = |s: &str| -> String {
-        s.split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(str::to_lowercase)
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
+    let words = crate::kb::words;
     let given = words(details);
     let own = words(&format!(
         "{} {}",

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 use toml_edit::{Array, ArrayOfTables, DocumentMut, Item, Table, value};
 
+use super::model::words;
 use super::{Date, Entry, INBOX_DIR, KnowledgeBase};
 
 /// Wordings at least this similar (Sørensen–Dice over bigrams of the
@@ -90,17 +91,8 @@ pub struct Learned {
     pub files: Vec<PathBuf>,
 }
 
-/// Lowercase words only, for comparing wordings.
-fn normal(s: &str) -> String {
-    s.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 fn near_duplicate(a: &str, b: &str) -> bool {
-    let (a, b) = (normal(a), normal(b));
+    let (a, b) = (words(a), words(b));
     a == b || strsim::sorensen_dice(&a, &b) >= NEAR_DUPLICATE
 }
 
@@ -125,8 +117,8 @@ pub fn learn(
     let already_proposed = |a: &Approved| {
         kb.entries.iter().any(|e| {
             e.proposed
-                && normal(&e.question) == normal(&a.question)
-                && normal(&e.answer) == normal(&a.answer)
+                && words(&e.question) == words(&a.question)
+                && words(&e.answer) == words(&a.answer)
         })
     };
     let mut learned = Learned::default();
@@ -158,7 +150,7 @@ pub fn learn(
         };
         if let Some(choice) = &a.choice
             && entry.choice_for(&a.question) != Some(choice.as_str())
-            && chosen.insert((entry.id.clone(), normal(&a.question)))
+            && chosen.insert((entry.id.clone(), words(&a.question)))
         {
             additions
                 .entry(entry.location.file.clone())
@@ -273,11 +265,11 @@ fn add_alternates(path: &Path, adds: &[(String, Addition)]) -> Result<(), LearnE
 }
 
 /// A file-name-safe form of `s`.
-fn slug(s: &str, words: usize) -> String {
-    let s = normal(s)
+fn slug(s: &str, count: usize) -> String {
+    let s = words(s)
         .split(' ')
         .filter(|w| !w.is_empty())
-        .take(words)
+        .take(count)
         .collect::<Vec<_>>()
         .join("-");
     if s.is_empty() { "draft".to_owned() } else { s }

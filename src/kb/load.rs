@@ -8,7 +8,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::date::Date;
-use super::model::{Choice, Entry, Evidence, KnowledgeBase, Location};
+use super::model::{Choice, Entry, Evidence, KnowledgeBase, Location, words};
 use super::{INBOX_DIR, SYNONYMS_FILE};
 
 /// How serious a finding is.
@@ -450,13 +450,6 @@ fn validate(
     }
     // Phrasings that add nothing: empty, or the same words as the question
     // or an earlier alternate. Harmless, but a sign of a slip.
-    let words = |s: &str| -> String {
-        s.split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(str::to_lowercase)
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
     let mut seen = vec![words(&raw.question)];
     for alternate in &raw.alternates {
         let w = words(alternate);

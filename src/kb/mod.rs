@@ -15,7 +15,7 @@ pub(crate) use load::parse_synonym_groups;
 pub use load::{Diagnostic, KbError, Scan, Severity, load, load_with_inbox, scan, scan_with};
 #[cfg(test)]
 pub(crate) use model::test_entry;
-pub use model::{Choice, Entry, Evidence, KnowledgeBase, Location};
+pub use model::{Choice, Entry, Evidence, KnowledgeBase, Location, words};
 
 /// The file name of KB-local synonym groups at the root of a KB.
 pub const SYNONYMS_FILE: &str = "synonyms.toml";

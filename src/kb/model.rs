@@ -57,13 +57,6 @@ impl Entry {
     /// The choice a reviewer made for `question` (compared by its words),
     /// while the entry still answers what they saw.
     pub fn choice_for(&self, question: &str) -> Option<&str> {
-        let words = |s: &str| -> String {
-            s.split(|c: char| !c.is_alphanumeric())
-                .filter(|w| !w.is_empty())
-                .map(str::to_lowercase)
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
         let asked = words(question);
         self.choices
             .iter()
@@ -75,6 +68,16 @@ impl Entry {
     pub fn phrasings(&self) -> impl Iterator<Item = &str> {
         std::iter::once(self.question.as_str()).chain(self.alternates.iter().map(String::as_str))
     }
+}
+
+/// A text's words, lowercased, one space apart: what two wordings are
+/// compared by (`Do you use SSO?` and `do you use sso` are the same).
+pub fn words(text: &str) -> String {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A reviewer's choice for a wording of a question in a dropdown that does

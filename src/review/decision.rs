@@ -387,22 +387,8 @@ mod tests {
         assert_eq!(d.answer.as_deref(), Some("N"));
         assert_eq!(d.details.as_deref(), Some("Planned for 2027."));
         let entry = Entry {
-            id: "e3".into(),
-            question: "Q?".into(),
-            alternates: Vec::new(),
-            answer: "Yes - quarterly".into(),
             details: Some("Ops restores.".into()),
-            evidence: Vec::new(),
-            choices: Vec::new(),
-            tags: Vec::new(),
-            owner: None,
-            reviewed: None,
-            review_by: None,
-            location: crate::kb::Location {
-                file: "kb.toml".into(),
-                line: 1,
-            },
-            proposed: false,
+            ..crate::kb::test_entry("e3", "Yes - quarterly")
         };
         let mut choose = req(Action::Choose);
         choose.entry = Some("e3".into());
