@@ -284,13 +284,10 @@ fn fit_allowed(q: &mut QuestionReport, details_free: bool, learned: Option<&str>
         }
         _ if !q.allowed_only => return,
         _ if details_free
-            && let Some(spelled) = learned.and_then(|c| allowed_spelling(c, allowed)) =>
+            && let Some(spelled) = learned.and_then(|c| allowed_spelling(c, allowed))
+            && let Some(first) = sentence(answer) =>
         {
-            let first = answer.trim().trim_end_matches('.');
-            q.details = Some(match q.details.as_deref().map(str::trim) {
-                Some(d) if !d.is_empty() => format!("{first}. {d}"),
-                _ => format!("{first}."),
-            });
+            q.details = Some(opening(first, q.details.as_deref()));
             q.answer = Some(spelled.to_string());
             return;
         }
@@ -327,17 +324,15 @@ pub(crate) fn reviewer_choice(
         return None;
     }
     let spelled = allowed_spelling(answer, allowed)?;
-    let words = crate::kb::words;
-    let given = words(details);
-    let own = words(&format!(
+    // The entry's answer and details, as words; the details given must be
+    // all of it or its end (the details alone).
+    let given = crate::kb::words(details);
+    let own = crate::kb::words(&format!(
         "{} {}",
         entry.answer,
         entry.details.as_deref().unwrap_or("")
     ));
-    let kept = given.is_empty()
-        || own.ends_with(&given)
-        || given == own
-        || words(entry.details.as_deref().unwrap_or("")) == given;
+    let kept = given.is_empty() || own == given || own.ends_with(&format!(" {given}"));
     kept.then(|| spelled.to_string())
 }
 
@@ -369,11 +364,29 @@ pub(crate) fn fit_to_dropdown<'a>(
     let Some((choice, qualifier)) = qualified_choice(answer, allowed) else {
         return Fitted::Refused;
     };
-    let details = match details.map(str::trim) {
-        Some(d) if !d.is_empty() => format!("{qualifier} {d}"),
-        _ => qualifier,
-    };
-    Fitted::Split { choice, details }
+    Fitted::Split {
+        choice,
+        details: opening(qualifier, details),
+    }
+}
+
+/// `details` with `first` (a sentence) before them.
+fn opening(first: String, details: Option<&str>) -> String {
+    match details.map(str::trim) {
+        Some(d) if !d.is_empty() => format!("{first} {d}"),
+        _ => first,
+    }
+}
+
+/// `text` as a sentence: capitalized, with a closing period.
+fn sentence(text: &str) -> Option<String> {
+    let mut chars = text.trim().chars();
+    let first = chars.next()?;
+    let mut s: String = first.to_uppercase().chain(chars).collect();
+    if !s.ends_with(['.', '!', '?', ')']) {
+        s.push('.');
+    }
+    Some(s)
 }
 
 /// A qualified yes / no / not-applicable answer (`Yes, quarterly`, `No -
@@ -403,12 +416,7 @@ fn qualified_choice<'a>(answer: &str, allowed: &'a [String]) -> Option<(&'a str,
     if let Some(inner) = rest.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
         rest = inner.trim();
     }
-    let mut chars = rest.chars();
-    let first = chars.next()?;
-    let mut qualifier: String = first.to_uppercase().chain(chars).collect();
-    if !qualifier.ends_with(['.', '!', '?', ')']) {
-        qualifier.push('.');
-    }
+    let qualifier = sentence(rest)?;
     let mut spelled = None;
     for v in allowed {
         let v_norm = option_text(v);

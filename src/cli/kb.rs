@@ -72,10 +72,10 @@ fn approved(row: &Reviewed, label: &str, kb: &KnowledgeBase) -> Approved {
         .answer
         .clone()
         .unwrap_or_else(|| row.drafted_answer.clone());
-    let chosen = entry
+    let found = entry
         .as_deref()
-        .and_then(|id| kb.entries.iter().find(|e| e.id == id && !e.proposed));
-    let choice = match (chosen, &row.allowed) {
+        .and_then(|id| kb.entries.iter().find(|e| e.id == id));
+    let choice = match (found.filter(|e| !e.proposed), &row.allowed) {
         (Some(e), Some(allowed)) => crate::fill::reviewer_choice(&answer, &row.details, e, allowed),
         _ => None,
     };
@@ -85,7 +85,7 @@ fn approved(row: &Reviewed, label: &str, kb: &KnowledgeBase) -> Approved {
                 !same(&answer, &row.drafted_answer)
                     || !(row.details.is_empty() || same(&row.details, &row.drafted_details))
             }
-            Some(id) => match kb.entries.iter().find(|e| e.id == id) {
+            Some(_) => match found {
                 Some(e) => {
                     !same(&answer, &e.answer)
                         || !(row.details.is_empty()

@@ -57,10 +57,13 @@ impl Entry {
     /// The choice a reviewer made for `question` (compared by its words),
     /// while the entry still answers what they saw.
     pub fn choice_for(&self, question: &str) -> Option<&str> {
+        if self.choices.is_empty() {
+            return None;
+        }
         let asked = words(question);
         self.choices
             .iter()
-            .find(|c| words(&c.question) == asked && c.answer.trim() == self.answer.trim())
+            .find(|c| words(&c.question) == asked && c.answer == self.answer)
             .map(|c| c.choice.as_str())
     }
 

@@ -489,16 +489,13 @@ fn patch_sheet(xml: &[u8], changes: &[CellChange]) -> Result<(Vec<u8>, SheetPatc
     let mut splices: Vec<(usize, usize, Vec<u8>)> = Vec::new();
 
     // The changes by row, then column; the last change of a cell wins.
-    let mut by_row: BTreeMap<u32, BTreeMap<u32, Option<&str>>> = BTreeMap::new();
-    let mut joining: std::collections::HashSet<(u32, u32)> = Default::default();
+    // (text, whether it may join a merged range's visible cell) per cell.
+    let mut by_row: BTreeMap<u32, BTreeMap<u32, (Option<&str>, bool)>> = BTreeMap::new();
     for c in changes {
         by_row
             .entry(c.row)
             .or_default()
-            .insert(c.col, c.value.as_deref());
-        if c.joins {
-            joining.insert((c.row, c.col));
-        }
+            .insert(c.col, (c.value.as_deref(), c.joins));
     }
     let col_style = |col: u32| -> Option<&str> {
         scan.cols
@@ -519,27 +516,24 @@ fn patch_sheet(xml: &[u8], changes: &[CellChange]) -> Result<(Vec<u8>, SheetPatc
         // visible cell when that cell is written too: a free-text answer
         // merged over its details column (HECVAT 3) keeps its details.
         let mut joined: BTreeMap<u32, String> = BTreeMap::new();
-        for (&col, &value) in cols {
-            if let (Some(m), Some(text)) = (hidden_in(col), value)
+        let mut moved: Vec<u32> = Vec::new();
+        for (&col, &(value, joins)) in cols {
+            if let (Some(m), Some(text), true) = (hidden_in(col), value, joins)
                 && m.first_row == row_num
-                && joining.contains(&(row_num, col))
-                && let Some(Some(visible)) = cols.get(&m.first_col)
+                && let Some((Some(visible), _)) = cols.get(&m.first_col)
             {
                 let so_far = joined
                     .entry(m.first_col)
                     .or_insert_with(|| (*visible).to_string());
                 *so_far = join_sentences(so_far, text);
+                moved.push(col);
             }
         }
         // Cells that may not be written, whatever the row holds.
         let mut wanted: Vec<(u32, Option<&str>)> = Vec::new();
-        for (&col, &value) in cols {
+        for (&col, &(value, _)) in cols {
             if let Some(m) = hidden_in(col) {
-                if value.is_some()
-                    && m.first_row == row_num
-                    && joining.contains(&(row_num, col))
-                    && joined.contains_key(&m.first_col)
-                {
+                if moved.contains(&col) {
                     outcome.joined.push((row_num, col, m.first_col));
                 } else {
                     outcome
