@@ -413,7 +413,14 @@ pub(super) fn tell_original(
             output.display()
         ));
     }
-    for s in outcome.skipped.iter().take(LISTED) {
+    // Computed answers need nothing from the reviewer: the summary counts
+    // them, the report lists them.
+    let skipped: Vec<_> = outcome
+        .skipped
+        .iter()
+        .filter(|s| s.reason != original::Skip::Computed)
+        .collect();
+    for s in skipped.iter().take(LISTED) {
         printer.warning(format!(
             "`{}`, sheet `{}`, cell {} left alone: {}",
             input.display(),
@@ -422,11 +429,11 @@ pub(super) fn tell_original(
             s.reason
         ));
     }
-    if outcome.skipped.len() > LISTED {
+    if skipped.len() > LISTED {
         printer.warning(format!(
             "`{}`: {} more cells left alone",
             input.display(),
-            outcome.skipped.len() - LISTED
+            skipped.len() - LISTED
         ));
     }
 }

@@ -90,6 +90,10 @@ pub(crate) fn asks(text: &str) -> bool {
 /// Why a cell was left as it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Skip {
+    /// The row reads like a question, but a formula computes its answer
+    /// (HECVAT 4 copies its START HERE fields onto every sheet): nothing
+    /// for a reviewer to do.
+    Computed,
     Formula,
     SharedFormula,
     ArrayFormula,
@@ -105,6 +109,7 @@ pub enum Skip {
 impl fmt::Display for Skip {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Skip::Computed => f.write_str("its answer is computed by a formula"),
             Skip::Formula => f.write_str("it holds a formula"),
             Skip::SharedFormula => f.write_str("it holds a shared formula"),
             Skip::ArrayFormula => f.write_str("it is part of an array formula"),
@@ -174,6 +179,11 @@ impl Outcome {
         }
     }
 
+    /// The cells left alone because a formula computes the row's answer.
+    pub fn computed(&self) -> impl Iterator<Item = &Skipped> {
+        self.skipped.iter().filter(|s| s.reason == Skip::Computed)
+    }
+
     /// A one-line summary: `patched 2 sheets: 120 cells written, 3 left alone`.
     pub fn summary(&self) -> String {
         let mut s = match self.kind {
@@ -201,8 +211,16 @@ impl Outcome {
                 self.joined.len()
             ));
         }
-        if !self.skipped.is_empty() {
-            s.push_str(&format!(", {} left alone", self.skipped.len()));
+        let computed = self.computed().count();
+        let left = self.skipped.len() - computed;
+        if left > 0 {
+            s.push_str(&format!(", {left} left alone"));
+        }
+        if computed > 0 {
+            s.push_str(&format!(
+                ", {computed} computed answer{} kept",
+                plural(computed)
+            ));
         }
         if self.neutralised > 0 {
             s.push_str(&format!(
@@ -359,7 +377,7 @@ pub fn write_original(
             .extend(layout.computed.iter().map(|&row| Skipped {
                 sheet: sheet.name.clone(),
                 cell: cell_ref(row, layout.answer_col),
-                reason: Skip::Formula,
+                reason: Skip::Computed,
             }));
     }
     Ok(outcome)
