@@ -226,8 +226,12 @@ impl std::fmt::Display for Summary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} questions: {} auto, {} review, {} unmatched",
-            self.questions, self.auto, self.review, self.unmatched
+            "{} question{}: {} auto, {} review, {} unmatched",
+            self.questions,
+            if self.questions == 1 { "" } else { "s" },
+            self.auto,
+            self.review,
+            self.unmatched
         )?;
         if self.answered > 0 {
             write!(f, ", {} already answered", self.answered)?;

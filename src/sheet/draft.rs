@@ -207,6 +207,7 @@ fn write_summary(ws: &mut Worksheet, name: &str, report: &Report, f: &Formats) -
         ws.write_string(r, 0, &sheet.name)?;
         let what = match &sheet.skipped {
             Some(why) => format!("skipped: {why}"),
+            None if sheet.questions == 1 => "1 question".to_string(),
             None => format!("{} questions", sheet.questions),
         };
         ws.write_string(r, 1, what)?;
