@@ -17,9 +17,16 @@
 //! The kernel keeps a tile of [`ROWS`] × [`COLS`] sums in 24 registers and
 //! streams the inputs once per group.
 //!
-//! The only `unsafe` code of the crate: SIMD intrinsics and the raw pointers
-//! they take. Every index is bounded by the lengths checked in
-//! [`Packed::product`].
+//! Where the CPU also has AMX (Intel Sapphire Rapids and later) and Linux
+//! grants the process the tile registers, the products run on AMX tiles
+//! instead ([`amx`]): `tdpbf16ps` multiplies a 16 × 32 block of inputs by a
+//! 32 × 16 block of weights in one instruction. The packed layout above is
+//! already what a weight tile holds (16 input pairs × 16 outputs, rows 256
+//! bytes apart), so both kernels share it. `VETTED_AMX=0` keeps to AVX-512.
+//!
+//! The only `unsafe` code of the crate: SIMD intrinsics, the AMX
+//! instructions, and the raw pointers they take. Every index is bounded by
+//! the lengths checked in [`Packed::product`].
 
 #![allow(unsafe_code)]
 
@@ -97,6 +104,16 @@ impl Packed {
             "input length is not a multiple of k"
         );
         assert!(available(), "Packed exists only where the kernel runs");
+        #[cfg(target_os = "linux")]
+        if amx::fits(self.k) && amx::usable() {
+            return amx::product(x, x.len() / self.k, self.k / 2, &self.data, self.n);
+        }
+        self.product_avx512(x)
+    }
+
+    /// [`Packed::product`] on AVX-512 BF16 alone.
+    #[cfg(target_arch = "x86_64")]
+    fn product_avx512(&self, x: &[f32]) -> Vec<f32> {
         let m = x.len() / self.k;
         let mut out = vec![0f32; m * self.n];
         let mut pairs = vec![0u32; m * self.k / 2];
@@ -114,6 +131,195 @@ impl Packed {
     #[cfg(not(target_arch = "x86_64"))]
     pub fn product(&self, _x: &[f32]) -> Vec<f32> {
         unreachable!("`Packed::new` packs nothing off x86-64")
+    }
+}
+
+/// The products on AMX tiles (Linux on x86-64).
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+mod amx {
+    use std::arch::asm;
+    use std::sync::OnceLock;
+
+    use super::COLS;
+
+    /// Rows of a tile: input rows of an input tile, input pairs of a weight
+    /// tile, output rows of a sum tile.
+    const TILE_ROWS: usize = 16;
+    /// Input rows per block: two input tiles.
+    const BLOCK_ROWS: usize = 2 * TILE_ROWS;
+    /// `arch_prctl` request for an extended state component, and the
+    /// component of the tile registers (Linux `asm/prctl.h`, `fpu/xstate`).
+    const ARCH_REQ_XCOMP_PERM: libc::c_long = 0x1023;
+    const XFEATURE_XTILEDATA: libc::c_long = 18;
+
+    /// Whether the inputs split into whole tiles of 16 pairs.
+    pub fn fits(k: usize) -> bool {
+        k.is_multiple_of(2 * TILE_ROWS)
+    }
+
+    /// Whether the CPU has AMX-TILE and AMX-BF16 and Linux lets this process
+    /// use them (asked once; the grant holds for every thread), unless
+    /// `VETTED_AMX=0`.
+    pub fn usable() -> bool {
+        static USABLE: OnceLock<bool> = OnceLock::new();
+        *USABLE.get_or_init(|| {
+            if std::env::var("VETTED_AMX").is_ok_and(|v| v == "0") {
+                return false;
+            }
+            // CPUID leaf 7: EDX bit 22 is AMX-BF16, bit 24 AMX-TILE.
+            #[allow(unused_unsafe)]
+            // SAFETY: CPUID exists on every x86-64 CPU; leaf 7 is asked
+            // only where the highest leaf is at least 7.
+            let edx = unsafe {
+                use std::arch::x86_64::{__cpuid_count, __get_cpuid_max};
+                if __get_cpuid_max(0).0 < 7 {
+                    return false;
+                }
+                __cpuid_count(7, 0).edx
+            };
+            if edx & (1 << 22) == 0 || edx & (1 << 24) == 0 {
+                return false;
+            }
+            // SAFETY: a plain system call with integer arguments; a kernel
+            // without AMX support answers with an error.
+            let granted = unsafe {
+                libc::syscall(
+                    libc::SYS_arch_prctl,
+                    ARCH_REQ_XCOMP_PERM,
+                    XFEATURE_XTILEDATA,
+                )
+            };
+            granted == 0
+        })
+    }
+
+    /// The tile configuration (palette 1): eight tiles of 16 rows × 64 bytes.
+    #[repr(C, align(64))]
+    struct Config {
+        palette: u8,
+        start_row: u8,
+        reserved: [u8; 14],
+        bytes_per_row: [u16; 16],
+        rows: [u8; 16],
+    }
+
+    const CONFIG: Config = Config {
+        palette: 1,
+        start_row: 0,
+        reserved: [0; 14],
+        bytes_per_row: [64, 64, 64, 64, 64, 64, 64, 64, 0, 0, 0, 0, 0, 0, 0, 0],
+        rows: [16, 16, 16, 16, 16, 16, 16, 16, 0, 0, 0, 0, 0, 0, 0, 0],
+    };
+
+    /// `x · weightᵀ` for `m` rows of `2 kp` inputs, with `packed` laid out as
+    /// in the module doc for `n` outputs: `[m, n]`, row-major.
+    pub fn product(x: &[f32], m: usize, kp: usize, packed: &[u32], n: usize) -> Vec<f32> {
+        assert!(
+            x.len() == m * 2 * kp
+                && packed.len() == n * kp
+                && kp.is_multiple_of(TILE_ROWS)
+                && n.is_multiple_of(COLS)
+        );
+        assert!(super::available() && usable());
+        // Rows padded with zeros to whole blocks; the padding's sums are
+        // dropped at the end.
+        let rows = m.div_ceil(BLOCK_ROWS) * BLOCK_ROWS;
+        let mut pairs = vec![0u32; rows * kp];
+        let mut out = vec![0f32; rows * n];
+        // SAFETY: `to_pairs` needs AVX-512 BF16 (checked above) and
+        // `pairs[..m * kp]` for `x`'s `2 m kp` values.
+        unsafe { super::x86::to_pairs(x, &mut pairs[..m * kp]) };
+        // SAFETY: the tiles exist (`usable`), and `blocks` reads and writes
+        // within the lengths asserted above.
+        unsafe { blocks(&pairs, rows, kp, packed, n, &mut out) };
+        out.truncate(m * n);
+        out
+    }
+
+    /// The sums of `rows` (a multiple of 32) rows of `pairs` with every
+    /// output, 32 rows × 32 outputs at a time: four sum tiles (tmm0-3), two
+    /// input tiles (tmm4-5), two weight tiles (tmm6-7).
+    unsafe fn blocks(
+        pairs: &[u32],
+        rows: usize,
+        kp: usize,
+        packed: &[u32],
+        n: usize,
+        out: &mut [f32],
+    ) {
+        let (a, c) = (pairs.as_ptr(), out.as_mut_ptr());
+        // Bytes between rows: of inputs, of a weight tile (one packed group
+        // row of `COLS` outputs), of sums.
+        let (a_stride, b_stride, c_stride) = (kp * 4, COLS * 4, n * 4);
+        // SAFETY: the configuration is valid for palette 1.
+        unsafe { asm!("ldtilecfg [{}]", in(reg) &CONFIG, options(nostack, readonly)) };
+        for group in 0..n / COLS {
+            for half in [0, COLS / 2] {
+                // SAFETY (all below): weight tiles read pairs `p..p + 16` of
+                // outputs `col..col + 32` of the group (`kp * COLS` values
+                // from `group * kp * COLS`); input tiles read rows
+                // `row..row + 32` (< `rows`), pairs `p..p + 16` (< `kp`); sum
+                // tiles write those rows' outputs `col..col + 32` (< `n`).
+                let b = unsafe { packed.as_ptr().add(group * kp * COLS + half) };
+                let col = group * COLS + half;
+                for row in (0..rows).step_by(BLOCK_ROWS) {
+                    unsafe {
+                        asm!(
+                            "tilezero tmm0",
+                            "tilezero tmm1",
+                            "tilezero tmm2",
+                            "tilezero tmm3",
+                            options(nostack, nomem)
+                        );
+                    }
+                    for p in (0..kp).step_by(TILE_ROWS) {
+                        unsafe {
+                            let a0 = a.add(row * kp + p);
+                            let a1 = a0.add(TILE_ROWS * kp);
+                            let b0 = b.add(p * COLS);
+                            let b1 = b0.add(TILE_ROWS);
+                            asm!(
+                                "tileloadd tmm4, [{a0} + {sa}*1]",
+                                "tileloadd tmm5, [{a1} + {sa}*1]",
+                                "tileloadd tmm6, [{b0} + {sb}*1]",
+                                "tileloadd tmm7, [{b1} + {sb}*1]",
+                                "tdpbf16ps tmm0, tmm4, tmm6",
+                                "tdpbf16ps tmm1, tmm4, tmm7",
+                                "tdpbf16ps tmm2, tmm5, tmm6",
+                                "tdpbf16ps tmm3, tmm5, tmm7",
+                                a0 = in(reg) a0,
+                                a1 = in(reg) a1,
+                                b0 = in(reg) b0,
+                                b1 = in(reg) b1,
+                                sa = in(reg) a_stride,
+                                sb = in(reg) b_stride,
+                                options(nostack, readonly)
+                            );
+                        }
+                    }
+                    unsafe {
+                        let c0 = c.add(row * n + col);
+                        let c1 = c0.add(TILE_ROWS);
+                        let c2 = c0.add(TILE_ROWS * n);
+                        let c3 = c2.add(TILE_ROWS);
+                        asm!(
+                            "tilestored [{c0} + {sc}*1], tmm0",
+                            "tilestored [{c1} + {sc}*1], tmm1",
+                            "tilestored [{c2} + {sc}*1], tmm2",
+                            "tilestored [{c3} + {sc}*1], tmm3",
+                            c0 = in(reg) c0,
+                            c1 = in(reg) c1,
+                            c2 = in(reg) c2,
+                            c3 = in(reg) c3,
+                            sc = in(reg) c_stride,
+                            options(nostack)
+                        );
+                    }
+                }
+            }
+        }
+        // SAFETY: releases the tiles this thread configured.
+        unsafe { asm!("tilerelease", options(nostack, nomem)) };
     }
 }
 
@@ -263,13 +469,38 @@ mod tests {
             eprintln!("notice: skipping: this CPU lacks AVX-512 BF16");
             return;
         }
-        let round = |x: f32| f32::from_bits(bf16(x) << 16);
-        for (m, k, n) in [(1, 2, 64), (7, 384, 128), (13, 1536, 64), (6, 384, 192)] {
+        #[cfg(target_os = "linux")]
+        let amx = amx::usable();
+        #[cfg(not(target_os = "linux"))]
+        let amx = false;
+        if !amx {
+            eprintln!("notice: this CPU or system lacks AMX: its kernel is not tested");
+        }
+        let shapes = [
+            (1, 2, 64),
+            (7, 384, 128),
+            (13, 1536, 64),
+            (6, 384, 192),
+            (33, 384, 128),
+            (64, 32, 64),
+        ];
+        for (m, k, n) in shapes {
             let x = numbers(m * k, 1);
             let w = numbers(n * k, 2);
             let packed = Packed::new(&w, n, k).unwrap();
             assert_eq!(packed.outputs(), n);
-            let got = packed.product(&x);
+            let mut kernels = vec![("avx512", packed.product_avx512(&x))];
+            #[cfg(target_os = "linux")]
+            if amx && amx::fits(k) {
+                kernels.push(("amx", amx::product(&x, m, k / 2, &packed.data, n)));
+            }
+            for (kernel, got) in kernels {
+                check(m, k, n, &x, &w, kernel, &got);
+            }
+            assert_eq!(packed.product(&x).len(), m * n);
+        }
+        fn check(m: usize, k: usize, n: usize, x: &[f32], w: &[f32], kernel: &str, got: &[f32]) {
+            let round = |x: f32| f32::from_bits(bf16(x) << 16);
             assert_eq!(got.len(), m * n);
             for i in 0..m {
                 for j in 0..n {
@@ -279,7 +510,7 @@ mod tests {
                     let g = got[i * n + j];
                     assert!(
                         (f64::from(g) - want).abs() < 1e-4 * (1.0 + want.abs()),
-                        "{m}x{k}x{n} [{i},{j}]: {g} vs {want}"
+                        "{kernel} {m}x{k}x{n} [{i},{j}]: {g} vs {want}"
                     );
                 }
             }
