@@ -521,6 +521,13 @@ async fn pages_render_with_security_headers() {
         assert_eq!(r.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
     }
     let page = app.get(&format!("/questionnaires/{id}")).await.text();
+    // A question's line of sources opens with what it has: an unmatched
+    // question shows its dropdown's values without a separator before them.
+    for meta in page.split("<p class=\"meta\">").skip(1) {
+        let meta = meta.trim_start();
+        assert!(!meta.starts_with('·'), "{}", &meta[..meta.len().min(200)]);
+    }
+    assert!(page.contains("Suggested: <code>Yes</code>"), "{page}");
     assert!(!page.contains("<script>"), "no inline script");
     assert!(!page.contains("style=\""), "no inline style");
     assert!(!page.contains(" onclick="));
