@@ -248,6 +248,15 @@ fn detect_sheet(
     if answer_col == Some(question_col) {
         answer_col = None;
     }
+    // No answer header, but choices heading columns of their own
+    // (`Question | Yes | No | N/A | Comment`): an `x` in one is the answer.
+    let header_marks_at = match (answer_col, header_row) {
+        (None, Some(h)) if o.answer_col.is_none() => header_marks(sheet, h, question_col + 1)
+            .first()
+            .map(|&(c, _)| c),
+        _ => None,
+    };
+    answer_col = answer_col.or(header_marks_at);
     // Of several ID headers (CAIQ v3's `Control ID` and `Question ID`), the
     // one with the most distinct IDs below.
     let headed_ids: Vec<u32> = roles(Role::Id)
@@ -287,6 +296,10 @@ fn detect_sheet(
     let marks = match header_row {
         Some(h) if !answer_is_new => mark_columns(sheet, h, answer_col),
         _ => Vec::new(),
+    };
+    let marks = match (marks.is_empty(), header_row) {
+        (true, Some(h)) if header_marks_at.is_some() => header_marks(sheet, h, answer_col),
+        _ => marks,
     };
     let questions = collect_questions(
         sheet,
@@ -349,6 +362,30 @@ fn mark_columns(sheet: &Sheet, header: u32, answer_col: u32) -> Vec<(u32, String
         }
     }
     Vec::new()
+}
+
+/// Mark columns headed by the choices themselves in the header row, from
+/// the first choice at or right of `from`: `Yes | No | N/A`.
+fn header_marks(sheet: &Sheet, header: u32, from: u32) -> Vec<(u32, String)> {
+    let width = sheet.row(header).len() as u32;
+    let Some(first) = (from..width).find(|&c| {
+        sheet
+            .get(header, c)
+            .as_text()
+            .is_some_and(|t| is_choice(&clean(t)))
+    }) else {
+        return Vec::new();
+    };
+    let mut marks = Vec::new();
+    let mut c = first;
+    while let Some(label) = sheet.get(header, c).as_text().map(clean) {
+        if !is_choice(&label) {
+            break;
+        }
+        marks.push((c, label));
+        c += 1;
+    }
+    if marks.len() >= 2 { marks } else { Vec::new() }
 }
 
 /// A choice that heads a mark column.
@@ -551,7 +588,28 @@ fn classify(text: &str) -> Option<Role> {
         "options",
         "sample",
     ];
-    if edge(&["answer", "answers", "response", "responses", "reply"]) && !has(&not_answer) {
+    if edge(&[
+        "answer",
+        "answers",
+        "response",
+        "responses",
+        "reply",
+        "compliant",
+    ]) && !has(&not_answer)
+    {
+        return Some(Role::Answer);
+    }
+    // A short header that says it takes yes or no: `Compliant (Y/N)`,
+    // `In Place? (Yes/No/N/A)`.
+    const MARKERS: &[&str] = &[
+        "y/n",
+        "yes/no",
+        "yes/no/na",
+        "yes/no/n/a",
+        "y/n/na",
+        "y/n/n/a",
+    ];
+    if words.len() <= 5 && has(MARKERS) && !has(&not_answer) {
         return Some(Role::Answer);
     }
     let not_question = [
@@ -737,7 +795,26 @@ fn holds_questions(sheet: &Sheet, start: u32, col: u32) -> bool {
 fn looks_like_question(text: &str) -> bool {
     let t = clean(text);
     let words = t.split_whitespace().count();
-    t.contains('?') || words >= 6 || (t.ends_with(':') && words >= 2)
+    t.contains('?')
+        || words >= 6
+        || (t.ends_with(':') && words >= 2)
+        || (words >= 3 && opens_a_question(&t))
+}
+
+/// Whether a text opens as a question or a request does, question mark or
+/// not: "Describe your backups.", "Is MFA enforced".
+fn opens_a_question(text: &str) -> bool {
+    const OPENERS: &[&str] = &[
+        "do", "does", "is", "are", "can", "has", "have", "will", "how", "what", "which", "who",
+        "when", "where", "why",
+    ];
+    let lower = text.to_lowercase();
+    let first = lower
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .trim_matches(|c: char| !c.is_alphanumeric());
+    OPENERS.contains(&first) || super::original::REQUESTS.contains(&first)
 }
 
 /// A question or a prompt ("Select the operating systems in use:"), not a
@@ -1038,6 +1115,50 @@ mod tests {
         assert_eq!(classify("Follow-Up Inquiries/Responses"), None);
         assert_eq!(classify("Analyst Notes"), None);
         assert_eq!(classify("Guidance"), None);
+        assert_eq!(classify("Compliant (Y/N)"), Some(Role::Answer));
+        assert_eq!(classify("In Place? (Yes/No/N/A)"), Some(Role::Answer));
+        assert_eq!(classify("Comments (Y/N)"), Some(Role::Details));
+        assert_eq!(classify("Compliance Framework"), None);
+    }
+
+    #[test]
+    fn short_requests_and_questions_without_a_question_mark() {
+        for q in [
+            "Describe your incident response process.",
+            "Is MFA enforced",
+            "List your subprocessors",
+        ] {
+            assert!(looks_like_question(q), "{q}");
+        }
+        for not in ["Data Protection", "Section 2: Access", "Is", "Describe it"] {
+            assert!(!looks_like_question(not), "{not}");
+        }
+    }
+
+    #[test]
+    fn choices_heading_their_own_columns_are_mark_columns() {
+        let s = sheet(&[
+            &["Question Text", "Yes", "No", "N/A", "Comment"],
+            &["Do you encrypt customer data at rest?", "", "", "", ""],
+            &["Describe your incident response process.", "", "", "", ""],
+            &[
+                "Is customer data segregated between tenants?",
+                "",
+                "x",
+                "",
+                "",
+            ],
+        ]);
+        let l = detect_sheet(&s, 0, &Overrides::default(), true).unwrap();
+        assert_eq!((l.question_col, l.answer_col, l.details_col), (0, 1, 4));
+        assert!(!l.answer_is_new && !l.details_is_new);
+        assert_eq!(
+            l.marks,
+            vec![(1, "Yes".into()), (2, "No".into()), (3, "N/A".into())]
+        );
+        let rows: Vec<u32> = l.questions.iter().map(|q| q.row).collect();
+        assert_eq!(rows, [1, 2, 3]);
+        assert_eq!(l.questions[2].existing_answer.as_deref(), Some("No"));
     }
 
     #[test]

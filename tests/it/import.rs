@@ -645,6 +645,75 @@ fn mark_columns_in_the_original_move_the_mark() {
     assert_eq!(s.width(), 10);
 }
 
+/// A buyer's own form: choices heading their own columns, no ID column,
+/// and a request without a question mark.
+#[test]
+fn choices_as_column_headers_are_marks_and_short_requests_are_questions() {
+    let kb = [
+        entry("enc", "Do you encrypt customer data at rest?", "Yes"),
+        entry("ir", "Describe your incident response process.", "No"),
+    ]
+    .concat();
+    let t = Test::new().file("kb/k.toml", &kb);
+    let mut book = Workbook::new();
+    let ws = book.add_worksheet();
+    ws.set_name("Questionnaire").unwrap();
+    for (c, h) in ["Question Text", "Yes", "No", "N/A", "Comment"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    ws.write_string(1, 0, "Do you encrypt customer data at rest?")
+        .unwrap();
+    ws.write_string(2, 0, "Describe your incident response process.")
+        .unwrap();
+    book.save(t.path("form.xlsx")).unwrap();
+    let (t, r) = fill_with(t, "form.xlsx", "kb", &["--format", "original"]);
+    assert_eq!(r["summary"]["questions"], 2, "{r}");
+    assert_eq!(r["sheets"][0]["answer_column"], "B", "{r}");
+    assert_eq!(r["sheets"][0]["details_column"], "E", "{r}");
+    let out = sheet::read(&t.path("draft.xlsx")).unwrap();
+    let s = &out.sheets[0];
+    assert_eq!(s.get(1, 1).display(), "x", "Yes");
+    assert!(s.get(1, 2).is_empty() && s.get(1, 3).is_empty());
+    assert_eq!(s.get(2, 2).display(), "x", "No");
+    assert!(s.get(2, 1).is_empty() && s.get(2, 3).is_empty());
+    assert_eq!(s.width(), 5, "no column added");
+}
+
+/// `Compliant (Y/N)` is the answer column of a requirements list.
+#[test]
+fn a_header_that_takes_yes_or_no_is_the_answer_column() {
+    let kb = entry("enc", "Do you encrypt customer data at rest?", "Yes");
+    let t = Test::new().file("kb/k.toml", &kb);
+    let mut book = Workbook::new();
+    let ws = book.add_worksheet();
+    for (c, h) in [
+        "Req ID",
+        "Requirement",
+        "Compliant (Y/N)",
+        "Supplier Explanation",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    ws.write_string(1, 0, "R-1").unwrap();
+    ws.write_string(
+        1,
+        1,
+        "The supplier shall encrypt all customer data at rest.",
+    )
+    .unwrap();
+    book.save(t.path("reqs.xlsx")).unwrap();
+    let (_t, r) = fill(t, "reqs.xlsx", "kb");
+    assert_eq!(r["sheets"][0]["answer_column"], "C", "{r}");
+    assert_eq!(r["sheets"][0]["details_column"], "D", "{r}");
+    assert_eq!(r["questions"][0]["answer_cell"], "C2", "{r}");
+}
+
 #[test]
 fn csv_with_bom_no_header_section_rows_and_multiline_cells() {
     let Some(dir) = shared() else {

@@ -46,7 +46,7 @@ pub struct CellEdit {
 }
 
 /// Words that open a request for an answer (`Describe ...`).
-const REQUESTS: [&str; 20] = [
+pub(crate) const REQUESTS: [&str; 20] = [
     "describe",
     "provide",
     "explain",
