@@ -495,7 +495,13 @@ fn classify(text: &str) -> Option<Role> {
         return None;
     }
     let words = header_words(text);
-    let has = |set: &[&str]| words.iter().any(|w| set.contains(&w.as_str()));
+    // `Comments/Explanation` holds both words; `y/n` stays whole too.
+    let has = |set: &[&str]| {
+        words
+            .iter()
+            .flat_map(|w| std::iter::once(w.as_str()).chain(w.split('/')))
+            .any(|w| set.contains(&w))
+    };
     let joined = words.join(" ");
     if words.is_empty() || words.len() > 7 {
         return None;
@@ -595,6 +601,7 @@ fn classify(text: &str) -> Option<Role> {
         "responses",
         "reply",
         "compliant",
+        "implemented",
     ]) && !has(&not_answer)
     {
         return Some(Role::Answer);
@@ -660,8 +667,14 @@ fn classify(text: &str) -> Option<Role> {
         "supporting",
         "narrative",
         "clarification",
+        "evidence",
     ];
     let not_details = [
+        "required",
+        "requested",
+        "expected",
+        "example",
+        "examples",
         "analyst",
         "guidance",
         "reviewer",
@@ -1119,6 +1132,10 @@ mod tests {
         assert_eq!(classify("In Place? (Yes/No/N/A)"), Some(Role::Answer));
         assert_eq!(classify("Comments (Y/N)"), Some(Role::Details));
         assert_eq!(classify("Compliance Framework"), None);
+        assert_eq!(classify("Comments/Explanation"), Some(Role::Details));
+        assert_eq!(classify("Evidence"), Some(Role::Details));
+        assert_eq!(classify("Evidence Requested"), None);
+        assert_eq!(classify("Implemented?"), Some(Role::Answer));
     }
 
     #[test]
