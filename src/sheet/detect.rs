@@ -228,9 +228,21 @@ fn detect_sheet(
     let question_col = match o.question_col {
         Some(c) => c,
         None => {
-            let headed = roles(Role::Question).into_iter().find(|&c| {
-                answer_col.is_none_or(|a| c < a) && holds_questions(sheet, data_start, c)
-            });
+            let questions = roles(Role::Question);
+            // The question column comes before the answer, except in forms
+            // that put the answer first (`Answer | Question | Notes`).
+            let headed = questions
+                .iter()
+                .copied()
+                .find(|&c| {
+                    answer_col.is_none_or(|a| c < a) && holds_questions(sheet, data_start, c)
+                })
+                .or_else(|| {
+                    questions
+                        .iter()
+                        .copied()
+                        .find(|&c| Some(c) != answer_col && holds_questions(sheet, data_start, c))
+                });
             match headed {
                 Some(c) => c,
                 None if header_row.is_some() && answer_col.is_some() => {
@@ -730,6 +742,24 @@ fn id_shape(id: &str) -> String {
     out
 }
 
+/// How deep an ID is numbered: its groups of digits (`1` → 1, `1.2` → 2,
+/// `A&A-01.1` → 2).
+fn id_level(id: &str) -> usize {
+    id.split(|c: char| !c.is_ascii_digit())
+        .filter(|g| !g.is_empty())
+        .count()
+}
+
+/// The most frequent value (ties: the largest, the deeper level).
+fn most_common(values: impl Iterator<Item = usize>) -> Option<usize> {
+    let mut counts: std::collections::BTreeMap<usize, usize> = Default::default();
+    for v in values {
+        *counts.entry(v).or_default() += 1;
+    }
+    let best = counts.values().copied().max()?;
+    counts.into_iter().rfind(|&(_, n)| n == best).map(|(v, _)| v)
+}
+
 /// The column (left of `before`, if given) with the longest text on average.
 fn infer_question_col(sheet: &Sheet, start: u32, before: Option<u32>) -> Option<u32> {
     let end = (start + SAMPLE_ROWS * 4).min(sheet.height());
@@ -1049,9 +1079,23 @@ fn collect_questions(
             .filter(|q| !q.id.as_deref().is_some_and(is_id) && looks_like_question(&q.text))
             .count();
         let strict = idless * 2 >= with_id;
+        // Numbered sections (`1 Access control` above `1.1 Do you ...`)
+        // carry an ID of a level above the questions': a title, unless it
+        // reads like a question itself.
+        let question_level = most_common(
+            below
+                .iter()
+                .filter_map(|q| q.id.as_deref().filter(|id| is_id(id)))
+                .map(id_level),
+        );
+        let section = |q: &Row| {
+            q.id.as_deref()
+                .is_some_and(|id| Some(id_level(id)) < question_level)
+                && !looks_like_question(&q.text)
+        };
         above
             .into_iter()
-            .chain(below.into_iter().filter(|q| {
+            .chain(below.into_iter().filter(|q| !section(q)).filter(|q| {
                 q.id.as_deref().is_some_and(is_id)
                     || if strict {
                         asks(&q.text)
@@ -1150,6 +1194,36 @@ mod tests {
         for not in ["Data Protection", "Section 2: Access", "Is", "Describe it"] {
             assert!(!looks_like_question(not), "{not}");
         }
+    }
+
+    #[test]
+    fn numbered_section_titles_are_not_questions() {
+        let s = sheet(&[
+            &["Ref", "Question", "Response", "Comments"],
+            &["1", "Access control", "", ""],
+            &["1.1", "Do you enforce MFA for administrators?", "", ""],
+            &["1.2", "Password policy", "", ""],
+            &["", "a) What is the minimum password length?", "", ""],
+            &["2", "Encryption", "", ""],
+            &["2.1", "Is data encrypted at rest?", "", ""],
+            &["3", "Do you have a privacy officer?", "", ""],
+        ]);
+        let l = detect_sheet(&s, 0, &Overrides::default(), true).unwrap();
+        let rows: Vec<u32> = l.questions.iter().map(|q| q.row).collect();
+        // `1.2` is a field at the questions' level; `3` asks something.
+        assert_eq!(rows, [2, 3, 4, 6, 7]);
+    }
+
+    #[test]
+    fn the_answer_column_may_come_first() {
+        let s = sheet(&[
+            &["Answer", "Question", "Notes"],
+            &["", "Do you enforce MFA for administrators?", ""],
+            &["", "Is data encrypted at rest?", ""],
+        ]);
+        let l = detect_sheet(&s, 0, &Overrides::default(), true).unwrap();
+        assert_eq!((l.question_col, l.answer_col, l.details_col), (1, 0, 2));
+        assert_eq!(l.questions.len(), 2);
     }
 
     #[test]
