@@ -757,7 +757,10 @@ fn most_common(values: impl Iterator<Item = usize>) -> Option<usize> {
         *counts.entry(v).or_default() += 1;
     }
     let best = counts.values().copied().max()?;
-    counts.into_iter().rfind(|&(_, n)| n == best).map(|(v, _)| v)
+    counts
+        .into_iter()
+        .rfind(|&(_, n)| n == best)
+        .map(|(v, _)| v)
 }
 
 /// The column (left of `before`, if given) with the longest text on average.
@@ -942,6 +945,50 @@ fn requester_rows(
     out
 }
 
+/// A dropdown's or a form's prompt, not a value: `-- Select --`, `Choose an
+/// item.`, `Click or tap here to enter text.`
+pub(super) fn is_prompt(text: &str) -> bool {
+    const PROMPTS: &[&str] = &[
+        "select",
+        "select one",
+        "select an option",
+        "select an answer",
+        "select answer",
+        "select response",
+        "select a response",
+        "select from list",
+        "select from the list",
+        "please select",
+        "please select one",
+        "please choose",
+        "choose",
+        "choose one",
+        "choose an item",
+        "choose an option",
+        "pick one",
+        "click to select",
+        "click here to select",
+        "click or tap here to enter text",
+        "click here to enter text",
+        "enter text here",
+        "enter answer",
+        "enter response",
+        "enter your response",
+        "type here",
+        "insert answer",
+        "insert response",
+        "your answer",
+        "your response",
+    ];
+    let prompt = text
+        .to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    PROMPTS.contains(&prompt.as_str())
+}
+
 /// Whether an answer cell holds the template's placeholder rather than an
 /// answer: `mm/dd/yyyy`, `555-555-5555`, `https://www.vendor.domain/vpat`,
 /// `e.g., CRM, LMS`, or a field label echoed (`Vendor Contact E-mail Address`
@@ -960,6 +1007,9 @@ fn is_placeholder(answer: &str, question: &str) -> bool {
     ];
     const PREFIXES: &[&str] = &["e.g.", "e.g,", "brief summary of", "brief description of"];
     if MARKERS.iter().any(|m| a.contains(m)) || PREFIXES.iter().any(|p| a.starts_with(p)) {
+        return true;
+    }
+    if is_prompt(answer) {
         return true;
     }
     // An echoed label: only under a short field label, never a question.
@@ -1375,6 +1425,11 @@ mod tests {
                 "Campus Security Analyst/Engineer",
             ),
             ("e.g., CRM, LMS, SaaS", "Type of Product (primary)"),
+            ("-- Select --", "Do you encrypt data at rest?"),
+            ("Please select...", "Do you encrypt data at rest?"),
+            ("Choose an item.", "Do you encrypt data at rest?"),
+            ("Click or tap here to enter text.", "Describe your backups."),
+            ("[Select One]", "Is MFA enforced?"),
         ] {
             assert!(is_placeholder(answer, label), "{answer}");
         }
@@ -1386,6 +1441,8 @@ mod tests {
             ("shaffer@vt.edu", "Vendor Contact Email"),
             ("Yes", "Do you have a documented security program?"),
             ("Vendor hosting regions: US", "Vendor Hosting Regions"),
+            ("Selected vendors only", "Do you share data with vendors?"),
+            ("No", "Do you choose your own subprocessors?"),
         ] {
             assert!(!is_placeholder(answer, label), "{answer}");
         }

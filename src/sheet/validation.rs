@@ -25,7 +25,7 @@ use std::io::{BufReader, Cursor, Read};
 use quick_xml::Reader;
 use quick_xml::events::Event;
 
-use super::detect::parse_column;
+use super::detect::{is_prompt, parse_column};
 use super::read::Sheet;
 
 /// No XML part read here may inflate beyond this.
@@ -371,7 +371,10 @@ pub fn resolve(raw: RawLists, sheets: &[Sheet]) -> Lists {
                     .split_whitespace()
                     .filter_map(parse_area)
                     .collect(),
-                values: list_values(&raw_rule.formula, sheet, &raw.names, sheets, 0),
+                // A list's prompt (`-- Select --`) is no value to answer with.
+                values: list_values(&raw_rule.formula, sheet, &raw.names, sheets, 0)
+                    .map(|v| v.into_iter().filter(|x| !is_prompt(x)).collect::<Vec<_>>())
+                    .filter(|v| !v.is_empty()),
                 strict: raw_rule.strict,
             })
             .filter(|r| !r.areas.is_empty())

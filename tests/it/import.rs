@@ -682,6 +682,34 @@ fn choices_as_column_headers_are_marks_and_short_requests_are_questions() {
     assert_eq!(s.width(), 5, "no column added");
 }
 
+/// A dropdown's prompt (`-- Select --`) in the answer cell is no answer, and
+/// no value to answer with.
+#[test]
+fn a_dropdown_prompt_is_not_an_answer() {
+    let kb = entry("enc", "Do you encrypt customer data at rest?", "Yes");
+    let t = Test::new().file("kb/k.toml", &kb);
+    let mut book = Workbook::new();
+    let ws = book.add_worksheet();
+    for (c, h) in ["ID", "Question", "Response"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    ws.write_string(1, 0, "Q-1").unwrap();
+    ws.write_string(1, 1, "Do you encrypt customer data at rest?")
+        .unwrap();
+    ws.write_string(1, 2, "-- Select --").unwrap();
+    let dv = DataValidation::new()
+        .allow_list_strings(&["-- Select --", "Yes", "No"])
+        .unwrap();
+    ws.add_data_validation(1, 2, 1, 2, &dv).unwrap();
+    book.save(t.path("form.xlsx")).unwrap();
+    let (t, r) = fill_with(t, "form.xlsx", "kb", &["--format", "original"]);
+    let q = &r["questions"][0];
+    assert_eq!(q["status"], "auto", "{q}");
+    assert_eq!(strings(&q["allowed"]), ["Yes", "No"], "{q}");
+    let out = sheet::read(&t.path("draft.xlsx")).unwrap();
+    assert_eq!(out.sheets[0].get(1, 2).display(), "Yes");
+}
+
 /// `Compliant (Y/N)` is the answer column of a requirements list.
 #[test]
 fn a_header_that_takes_yes_or_no_is_the_answer_column() {
