@@ -986,7 +986,23 @@ pub(super) fn is_prompt(text: &str) -> bool {
         .filter(|w| !w.is_empty())
         .collect::<Vec<_>>()
         .join(" ");
-    PROMPTS.contains(&prompt.as_str())
+    if PROMPTS.contains(&prompt.as_str()) {
+        return true;
+    }
+    // The choices themselves, as a hint: `Yes/No`, `Y / N / N/A`.
+    let lower = text.trim().to_lowercase().replace("n/a", "na");
+    let choices: Vec<&str> = lower
+        .split(['/', ',', '|'])
+        .flat_map(|part| part.split(" or "))
+        .map(str::trim)
+        .collect();
+    choices.len() >= 2
+        && choices.iter().all(|c| {
+            matches!(
+                *c,
+                "yes" | "no" | "y" | "n" | "na" | "not applicable" | "partial" | "partially"
+            )
+        })
 }
 
 /// Whether an answer cell holds the template's placeholder rather than an
@@ -1430,6 +1446,9 @@ mod tests {
             ("Choose an item.", "Do you encrypt data at rest?"),
             ("Click or tap here to enter text.", "Describe your backups."),
             ("[Select One]", "Is MFA enforced?"),
+            ("Yes/No", "Is MFA enforced?"),
+            ("Yes / No / N/A", "Is MFA enforced?"),
+            ("Y or N", "Is MFA enforced?"),
         ] {
             assert!(is_placeholder(answer, label), "{answer}");
         }
@@ -1443,6 +1462,8 @@ mod tests {
             ("Vendor hosting regions: US", "Vendor Hosting Regions"),
             ("Selected vendors only", "Do you share data with vendors?"),
             ("No", "Do you choose your own subprocessors?"),
+            ("N/A", "Do you choose your own subprocessors?"),
+            ("Yes, no exceptions", "Is MFA enforced?"),
         ] {
             assert!(!is_placeholder(answer, label), "{answer}");
         }
