@@ -18,8 +18,10 @@
 //! may be left empty (or name anything) when the questionnaire has one sheet
 //! of questions. `labels` lists the entry ids that each answer the question
 //! correctly, separated by `;`, or `NONE` when the KB cannot answer it.
-//! `question` is optional and, when present, must match the question found
-//! on that row (it catches labels that drifted from the import).
+//! `question` is optional and, when present, should match the question found
+//! on that row (letters and digits compared): a warning says where it does
+//! not, as for a labeled row the import does not read as a question (it is
+//! matched all the same). More than half the labels off is an error.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -332,12 +334,32 @@ impl Outcome {
     }
 }
 
+/// What [`evaluate`] found, beside the outcomes: labels that do not fit the
+/// import as written, each a one-line message naming its line.
+#[derive(Debug, Default)]
+pub struct Evaluated {
+    pub outcomes: Vec<Outcome>,
+    /// Labeled rows the import does not read as questions (matched with the
+    /// row's text all the same), labels whose `question` differs from the
+    /// row's text (matched with the row's), and labels left out because
+    /// their row holds no text.
+    pub warnings: Vec<String>,
+}
+
 /// Runs the matcher over the labeled questions of one questionnaire.
+///
+/// A label whose row the import does not take for a question is still
+/// matched, with the text of the row's question cell (or its longest text):
+/// the labels are the measure, and a file labeled by someone else must not
+/// fail on a row the detection skips. It is reported in
+/// [`Evaluated::warnings`], as is a `question` that differs from the row's
+/// text. When more than half the labels fit no question of the import (rows
+/// numbered another way, another questionnaire), that is an error.
 pub fn evaluate(
     labels: &Labels,
     questionnaire: &Path,
     matcher: &Matcher,
-) -> Result<Vec<Outcome>, EvalError> {
+) -> Result<Evaluated, EvalError> {
     let workbook = sheet::read(questionnaire)?;
     let (layouts, _) = sheet::detect(&workbook, &Overrides::default())?;
     let mut found: HashMap<(&str, u32), &str> = HashMap::new();
@@ -351,10 +373,10 @@ pub fn evaluate(
         .iter()
         .map(|l| workbook.sheets[l.sheet].name.as_str())
         .collect();
+    let norm = |s: &str| s.trim().to_lowercase();
     // The sheet a label names: as written, else ignoring case and spaces,
     // else the only sheet with questions.
     let sheet_of = |named: &str| -> Option<&str> {
-        let norm = |s: &str| s.trim().to_lowercase();
         sheets
             .iter()
             .find(|s| **s == named)
@@ -365,51 +387,116 @@ pub fn evaluate(
             })
             .copied()
     };
-    let mut texts = Vec::with_capacity(labels.labels.len());
-    for l in &labels.labels {
-        let text = sheet_of(&l.sheet)
-            .and_then(|sheet| found.get(&(sheet, l.row)))
-            .ok_or_else(|| EvalError::Line {
-                path: labels.path.clone(),
-                line: l.line,
-                message: format!(
-                    "`{}` has no question on sheet `{}` row {}",
-                    questionnaire.display(),
-                    l.sheet,
-                    l.row
-                ),
+    // The text of a row the import skipped: its question cell where the
+    // sheet has a layout, else its longest text.
+    let row_text = |named: &str, row: u32| -> Option<String> {
+        let index = workbook
+            .sheets
+            .iter()
+            .position(|s| s.name == named)
+            .or_else(|| {
+                workbook
+                    .sheets
+                    .iter()
+                    .position(|s| norm(&s.name) == norm(named))
+            })
+            .or_else(|| {
+                layouts
+                    .first()
+                    .filter(|_| layouts.len() == 1)
+                    .map(|l| l.sheet)
             })?;
+        let sheet = &workbook.sheets[index];
+        let r = row.checked_sub(1)?;
+        let in_column = layouts
+            .iter()
+            .find(|l| l.sheet == index)
+            .map(|l| sheet.get(r, l.question_col).display())
+            .filter(|t| !t.trim().is_empty());
+        in_column
+            .or_else(|| {
+                sheet
+                    .row(r)
+                    .iter()
+                    .filter_map(|v| v.as_text())
+                    .max_by_key(|t| t.chars().count())
+                    .map(str::to_owned)
+            })
+            .map(|t| crate::matcher::normalize::clean(&t))
+            .filter(|t| !t.trim().is_empty())
+    };
+    let mut out = Evaluated::default();
+    let mut kept: Vec<(&Label, String)> = Vec::with_capacity(labels.labels.len());
+    let mut misfits = 0;
+    let at = |l: &Label| format!("`{}` line {}", labels.path.display(), l.line);
+    for l in &labels.labels {
+        let detected = sheet_of(&l.sheet).and_then(|sheet| found.get(&(sheet, l.row)));
+        let text = match detected {
+            Some(text) => (*text).to_owned(),
+            None => {
+                misfits += 1;
+                match row_text(&l.sheet, l.row).or_else(|| l.question.clone()) {
+                    Some(text) => {
+                        out.warnings.push(format!(
+                            "{}: sheet `{}` row {} is not read as a question; matched with its text",
+                            at(l),
+                            l.sheet,
+                            l.row
+                        ));
+                        text
+                    }
+                    None => {
+                        out.warnings.push(format!(
+                            "{}: sheet `{}` row {} holds no text; left out",
+                            at(l),
+                            l.sheet,
+                            l.row
+                        ));
+                        continue;
+                    }
+                }
+            }
+        };
         if let Some(expected) = &l.question
-            && squash(expected) != squash(text)
+            && loose(expected) != loose(&text)
         {
-            return Err(EvalError::Line {
-                path: labels.path.clone(),
-                line: l.line,
-                message: format!(
-                    "the question on sheet `{}` row {} is now {:?}",
-                    l.sheet,
-                    l.row,
-                    shorten(text, 80)
-                ),
-            });
+            if detected.is_some() {
+                misfits += 1;
+            }
+            out.warnings.push(format!(
+                "{}: the question on sheet `{}` row {} reads {:?}; matched with that",
+                at(l),
+                l.sheet,
+                l.row,
+                shorten(&text, 80)
+            ));
         }
-        texts.push(*text);
+        kept.push((l, text));
     }
+    if misfits * 2 > labels.labels.len() {
+        return Err(EvalError::Invalid {
+            path: labels.path.clone(),
+            message: format!(
+                "{misfits} of {} labels fit no question of `{}` (another questionnaire, or rows counted another way: `row` is the 1-based row, the record number for CSV)",
+                labels.labels.len(),
+                questionnaire.display()
+            ),
+        });
+    }
+    let texts: Vec<&str> = kept.iter().map(|(_, t)| t.as_str()).collect();
     let matches = matcher.match_questions(&texts)?;
     let file = questionnaire
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    Ok(labels
-        .labels
+    out.outcomes = kept
         .iter()
-        .zip(texts)
         .zip(matches)
         .map(|((l, text), m)| Outcome {
             file: file.clone(),
             sheet: l.sheet.clone(),
             row: l.row,
-            question: text.to_owned(),
+            question: text.clone(),
             labels: l.entries.clone(),
             status: m.status,
             reasons: m.reasons.clone(),
@@ -419,7 +506,17 @@ pub fn evaluate(
                 .map(|c| (matcher.entry(c).id.clone(), *c))
                 .collect(),
         })
-        .collect())
+        .collect();
+    Ok(out)
+}
+
+/// A text reduced to its lowercase letters and digits: a question copied
+/// by another tool (other spaces, quotes, invisible characters) is the same.
+fn loose(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 fn squash(s: &str) -> String {

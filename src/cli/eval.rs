@@ -104,13 +104,26 @@ pub fn run(args: EvalArgs, printer: Printer) -> Result<(), Failure> {
                 );
                 Failure::Reported
             })?;
-        let outcomes = eval::evaluate(&labels, &questionnaire, &matcher).map_err(|e| {
+        let evaluated = eval::evaluate(&labels, &questionnaire, &matcher).map_err(|e| {
             printer.error(e);
             if !questionnaire.exists() {
                 printer.hint("pass the questionnaires folder with `--questionnaires DIR`");
             }
             Failure::Reported
         })?;
+        /// Warnings listed one by one per labels file; the rest are counted.
+        const LISTED: usize = 10;
+        for w in evaluated.warnings.iter().take(LISTED) {
+            printer.warning(w);
+        }
+        if evaluated.warnings.len() > LISTED {
+            printer.warning(format!(
+                "`{}`: {} more labels do not fit the import as written",
+                path.display(),
+                evaluated.warnings.len() - LISTED
+            ));
+        }
+        let outcomes = evaluated.outcomes;
         let outcomes = if sweep_matcher {
             with_thresholds(outcomes, matcher_defaults(&args, &matcher))
         } else {

@@ -211,21 +211,49 @@ fn the_dump_holds_every_question_with_its_candidates_and_reasons() {
 }
 
 #[test]
-fn a_label_that_no_longer_matches_the_import_is_an_error() {
+fn labels_that_do_not_fit_the_import_are_warned_about_and_matched_anyway() {
     let Some(dir) = shared() else { return };
-    let t = Test::new().file(
-        "l.csv",
-        "# questionnaire: google-vsaq/security_privacy_programs.questions.csv\n\
-         sheet,row,labels,question\n\
-         security_privacy_programs.questions.csv,2,NONE,Something else entirely\n",
+    let eval = |labels: &str| {
+        Test::new()
+            .file("l.csv", labels)
+            .args(["eval", "--json", "--lexical", "--kb"])
+            .args([repo().join("knowledge_base").to_str().unwrap()])
+            .args(["--questionnaires", dir.to_str().unwrap(), "l.csv"])
+            .run()
+    };
+    let head = "# questionnaire: google-vsaq/security_privacy_programs.questions.csv\n\
+                sheet,row,labels,question\n";
+    let csv = "security_privacy_programs.questions.csv";
+    // Two labels as the import reads them; one whose question text is
+    // another tool's copy (quotes, spacing, an invisible character); one
+    // whose text drifted; one on the header row, which is no question.
+    let labels = format!(
+        "{head}\
+         {csv},2,governance-isms,\"Does your company have a strong, established security program, and does the scope of the program include all information processed as part of this project?\"\n\
+         {csv},4,governance-framework,What{zwsp}'s  the name of the standard or set of best practices that your security program is based on?\n\
+         {csv},6,NONE,Something else entirely\n\
+         {csv},1,NONE,question\n",
+        zwsp = '\u{200B}'
     );
-    let run = t
-        .args(["eval", "--lexical", "--kb"])
-        .args([repo().join("knowledge_base").to_str().unwrap()])
-        .args(["--questionnaires", dir.to_str().unwrap(), "l.csv"])
-        .run()
-        .expect(1);
-    assert!(run.stderr().contains("l.csv` line 3"), "{}", run.stderr());
+    let run = eval(&labels).expect(0);
+    let r: Value = serde_json::from_str(&run.stdout()).unwrap();
+    assert_eq!(r["overall"]["questions"], 4, "{r}");
+    let err = run.stderr();
+    assert!(
+        err.contains("l.csv` line 5: the question on sheet"),
+        "{err}"
+    );
+    assert!(err.contains("l.csv` line 6: sheet"), "{err}");
+    assert!(err.contains("is not read as a question"), "{err}");
+    assert!(!err.contains("line 3") && !err.contains("line 4"), "{err}");
+    // Most labels off: rows counted another way, an error.
+    let shifted = format!("{head}{csv},1,NONE,x\n{csv},3,NONE,y\n{csv},4,NONE,z\n");
+    let run = eval(&shifted).expect(1);
+    assert!(
+        run.stderr().contains("labels fit no question"),
+        "{}",
+        run.stderr()
+    );
 }
 
 #[test]
