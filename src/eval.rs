@@ -21,7 +21,9 @@
 //! `question` is optional and, when present, should match the question found
 //! on that row (letters and digits compared): a warning says where it does
 //! not, as for a labeled row the import does not read as a question (it is
-//! matched all the same). More than half the labels off is an error.
+//! matched all the same). Rows counted from another start are found from
+//! the `question` texts and read so, with a warning. More than half the
+//! labels off is an error.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -426,10 +428,55 @@ pub fn evaluate(
             .filter(|t| !t.trim().is_empty())
     };
     let mut out = Evaluated::default();
+    // Rows counted another way (0-based, or without the header): the shift
+    // under which clearly more labels land on their question, when the
+    // labels give the question's text to check against.
+    let fits = |shift: i64| -> usize {
+        labels
+            .labels
+            .iter()
+            .filter(|l| {
+                let Some(row) = u32::try_from(i64::from(l.row) + shift).ok() else {
+                    return false;
+                };
+                let text = sheet_of(&l.sheet).and_then(|sheet| found.get(&(sheet, row)));
+                match (text, &l.question) {
+                    (Some(text), Some(q)) => loose(q) == loose(text),
+                    _ => false,
+                }
+            })
+            .count()
+    };
+    let as_written = fits(0);
+    let shift = [1i64, -1, 2, -2]
+        .into_iter()
+        .map(|k| (k, fits(k)))
+        .filter(|&(_, n)| n > as_written && n * 2 > labels.labels.len())
+        .max_by_key(|&(_, n)| n)
+        .map_or(0, |(k, _)| k);
+    if shift != 0 {
+        out.warnings.push(format!(
+            "`{}`: rows are counted from another start: {} of {} questions are {} row{} {} (`row` is the 1-based row, the record number for CSV); read so",
+            labels.path.display(),
+            fits(shift),
+            labels.labels.len(),
+            shift.abs(),
+            if shift.abs() == 1 { "" } else { "s" },
+            if shift > 0 { "further down" } else { "further up" },
+        ));
+    }
+    let labels_shifted: Vec<Label> = labels
+        .labels
+        .iter()
+        .map(|l| Label {
+            row: u32::try_from(i64::from(l.row) + shift).unwrap_or(l.row),
+            ..l.clone()
+        })
+        .collect();
     let mut kept: Vec<(&Label, String)> = Vec::with_capacity(labels.labels.len());
     let mut misfits = 0;
     let at = |l: &Label| format!("`{}` line {}", labels.path.display(), l.line);
-    for l in &labels.labels {
+    for l in &labels_shifted {
         let detected = sheet_of(&l.sheet).and_then(|sheet| found.get(&(sheet, l.row)));
         let text = match detected {
             Some(text) => (*text).to_owned(),

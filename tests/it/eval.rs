@@ -246,6 +246,34 @@ fn labels_that_do_not_fit_the_import_are_warned_about_and_matched_anyway() {
     assert!(err.contains("l.csv` line 6: sheet"), "{err}");
     assert!(err.contains("is not read as a question"), "{err}");
     assert!(!err.contains("line 3") && !err.contains("line 4"), "{err}");
+    // Rows counted from 0, with the question text: read one further down.
+    let ours = std::fs::read_to_string(repo().join("eval/labels/vsaq-programs.csv")).unwrap();
+    let mut zero_based = String::new();
+    let body = ours.lines().skip(1).collect::<Vec<_>>().join("\n");
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(body.as_bytes());
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["sheet", "row", "labels", "question"])
+        .unwrap();
+    for rec in rdr.records() {
+        let rec = rec.unwrap();
+        let row: u32 = rec[1].parse().unwrap();
+        w.write_record([&rec[0], &(row - 1).to_string(), &rec[2], &rec[3]])
+            .unwrap();
+    }
+    zero_based.push_str(ours.lines().next().unwrap());
+    zero_based.push('\n');
+    zero_based.push_str(&String::from_utf8(w.into_inner().unwrap()).unwrap());
+    let as_labeled: Value = serde_json::from_str(&eval(&ours).expect(0).stdout()).unwrap();
+    let run = eval(&zero_based).expect(0);
+    let shifted: Value = serde_json::from_str(&run.stdout()).unwrap();
+    assert_eq!(shifted["overall"], as_labeled["overall"]);
+    assert!(
+        run.stderr().contains("rows are counted from another start"),
+        "{}",
+        run.stderr()
+    );
     // Most labels off: rows counted another way, an error.
     let shifted = format!("{head}{csv},1,NONE,x\n{csv},3,NONE,y\n{csv},4,NONE,z\n");
     let run = eval(&shifted).expect(1);
