@@ -48,6 +48,8 @@ fn eval(t: Test, set: Set, extra: &[&str]) -> Value {
         .args(labels(set))
         .run()
         .expect(0);
+    // The labels fit the import and the KB exactly: no warning.
+    assert!(!run.stderr().contains("warning:"), "{}", run.stderr());
     serde_json::from_str(&run.stdout()).expect("eval --json prints JSON")
 }
 
@@ -274,6 +276,18 @@ fn labels_that_do_not_fit_the_import_are_warned_about_and_matched_anyway() {
         "{}",
         run.stderr()
     );
+    // Ids in another case are the KB's; an id the KB lacks is never found,
+    // with a warning.
+    let ids = |first: &str| {
+        let run = eval(&format!("{head}{csv},2,{first},\n{csv},4,no-such-entry,\n")).expect(0);
+        let r: Value = serde_json::from_str(&run.stdout()).unwrap();
+        (r["overall"].clone(), run.stderr())
+    };
+    let (upper, err) = ids("GOVERNANCE-ISMS");
+    let (lower, _) = ids("governance-isms");
+    assert_eq!(upper, lower);
+    assert!(err.contains("no entry `no-such-entry`"), "{err}");
+    assert!(!err.contains("GOVERNANCE"), "{err}");
     // Most labels off: rows counted another way, an error.
     let shifted = format!("{head}{csv},1,NONE,x\n{csv},3,NONE,y\n{csv},4,NONE,z\n");
     let run = eval(&shifted).expect(1);
