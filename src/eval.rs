@@ -10,14 +10,15 @@
 //! ```
 //!
 //! The comment names the questionnaire, relative to the labels file or to the
-//! questionnaires folder. Without it, the questionnaire is the spreadsheet
+//! questionnaires folder; other `#` lines before the header are comments. Without it, the questionnaire is the spreadsheet
 //! named like the labels file (`HECVAT414.labels.csv` or `HECVAT414.csv` →
 //! `HECVAT414.xlsx`, `.xlsm`, `.xlsb`, `.xls`, `.ods` or `.csv`), next to it or
 //! anywhere in the questionnaires folder. Header names ignore case. `row` is
 //! the 1-based row (the record number for CSV), as in the report; `sheet`
 //! may be left empty (or name anything) when the questionnaire has one sheet
 //! of questions. `labels` lists the entry ids that each answer the question
-//! correctly, separated by `;`, or `NONE` when the KB cannot answer it.
+//! correctly, separated by `;` (or `|`, `,`, spaces), or `NONE` when the KB
+//! cannot answer it.
 //! `question` is optional and, when present, should match the question found
 //! on that row (letters and digits compared): a warning says where it does
 //! not, as for a labeled row the import does not read as a question (it is
@@ -85,23 +86,22 @@ impl Labels {
             message: message.to_owned(),
         };
         let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-        let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
-        let questionnaire = first
-            .trim()
-            .strip_prefix('#')
-            .map(|c| {
-                c.trim()
-                    .strip_prefix("questionnaire:")
-                    .map(|q| q.trim().to_owned())
-                    .filter(|q| !q.is_empty())
-                    .ok_or_else(|| invalid("a first-line comment must be `# questionnaire: PATH`"))
-            })
-            .transpose()?;
-        // The CSV, and how many lines come before it.
-        let (csv_text, skipped) = match questionnaire {
-            Some(_) => (rest, 1),
-            None => (text, 0),
-        };
+        // Comment lines before the CSV: one may name the questionnaire.
+        let mut questionnaire = None;
+        let mut csv_text = text;
+        let mut skipped = 0;
+        while csv_text.trim_start().starts_with('#') {
+            let (first, rest) = csv_text.split_once('\n').unwrap_or((csv_text, ""));
+            let comment = first.trim().trim_start_matches('#').trim();
+            if let Some(q) = comment.strip_prefix("questionnaire:") {
+                if q.trim().is_empty() {
+                    return Err(invalid("`# questionnaire:` names no file"));
+                }
+                questionnaire = Some(q.trim().to_owned());
+            }
+            csv_text = rest;
+            skipped += 1;
+        }
         let mut reader = csv::ReaderBuilder::new().from_reader(csv_text.as_bytes());
         let headers = reader
             .headers()
@@ -150,7 +150,8 @@ impl Labels {
             let entries: Vec<String> = if raw.eq_ignore_ascii_case("NONE") {
                 Vec::new()
             } else {
-                raw.split(';')
+                // `;` as documented; `|`, `,` and spaces too (ids hold none).
+                raw.split(|c: char| c == ';' || c == '|' || c == ',' || c.is_whitespace())
                     .map(|s| s.trim().to_owned())
                     .filter(|s| !s.is_empty())
                     .collect()
@@ -772,7 +773,19 @@ mod tests {
         assert_eq!(l.labels[0].entries, ["a", "b"]);
         assert!(l.labels[1].entries.is_empty());
         assert_eq!(l.labels[1].line, 4);
-        std::fs::write(&path, "# questionaire: q.csv\nsheet,row,labels\nS,2,a\n").unwrap();
+        // Other comments are comments; ids may be separated by `|`, `,` or
+        // spaces too.
+        std::fs::write(
+            &path,
+            "# labeled by the buyer's team\n# questionnaire: q.csv\nsheet,row,labels\nS,2,\"a, b\"\nS,3,c|d\n",
+        )
+        .unwrap();
+        let l = Labels::read(&path).unwrap();
+        assert_eq!(l.questionnaire.as_deref(), Some("q.csv"));
+        assert_eq!(l.labels[0].entries, ["a", "b"]);
+        assert_eq!(l.labels[1].entries, ["c", "d"]);
+        assert_eq!(l.labels[1].line, 5);
+        std::fs::write(&path, "# questionnaire:\nsheet,row,labels\nS,2,a\n").unwrap();
         assert!(Labels::read(&path).is_err());
         std::fs::write(&path, "# questionnaire: q.csv\nsheet,row,labels\nS,x,a\n").unwrap();
         let e = Labels::read(&path).unwrap_err().to_string();
