@@ -359,38 +359,17 @@ fn detect_sheet(
 /// the answer column rightwards, two or more choices (`Yes | No | Not
 /// Applicable`), each column then marked with an `x`.
 fn mark_columns(sheet: &Sheet, header: u32, answer_col: u32) -> Vec<(u32, String)> {
-    for r in header + 1..(header + 4).min(sheet.height()) {
-        let mut marks = Vec::new();
-        let mut c = answer_col;
-        while let Some(label) = sheet.get(r, c).as_text().map(clean) {
-            if !is_choice(&label) {
-                break;
-            }
-            marks.push((c, label));
-            c += 1;
-        }
-        if marks.len() >= 2 {
-            return marks;
-        }
-    }
-    Vec::new()
+    (header + 1..(header + 4).min(sheet.height()))
+        .map(|r| choices_from(sheet, r, answer_col))
+        .find(|marks| !marks.is_empty())
+        .unwrap_or_default()
 }
 
-/// Mark columns headed by the choices themselves in the header row, from
-/// the first choice at or right of `from`: `Yes | No | N/A`.
-fn header_marks(sheet: &Sheet, header: u32, from: u32) -> Vec<(u32, String)> {
-    let width = sheet.row(header).len() as u32;
-    let Some(first) = (from..width).find(|&c| {
-        sheet
-            .get(header, c)
-            .as_text()
-            .is_some_and(|t| is_choice(&clean(t)))
-    }) else {
-        return Vec::new();
-    };
+/// Two or more choices side by side in `row`, from column `first` on.
+fn choices_from(sheet: &Sheet, row: u32, first: u32) -> Vec<(u32, String)> {
     let mut marks = Vec::new();
     let mut c = first;
-    while let Some(label) = sheet.get(header, c).as_text().map(clean) {
+    while let Some(label) = sheet.get(row, c).as_text().map(clean) {
         if !is_choice(&label) {
             break;
         }
@@ -398,6 +377,21 @@ fn header_marks(sheet: &Sheet, header: u32, from: u32) -> Vec<(u32, String)> {
         c += 1;
     }
     if marks.len() >= 2 { marks } else { Vec::new() }
+}
+
+/// Mark columns headed by the choices themselves in the header row, from
+/// the first choice at or right of `from`: `Yes | No | N/A`.
+fn header_marks(sheet: &Sheet, header: u32, from: u32) -> Vec<(u32, String)> {
+    let width = sheet.row(header).len() as u32;
+    (from..width)
+        .find(|&c| {
+            sheet
+                .get(header, c)
+                .as_text()
+                .is_some_and(|t| is_choice(&clean(t)))
+        })
+        .map(|first| choices_from(sheet, header, first))
+        .unwrap_or_default()
 }
 
 /// A choice that heads a mark column.
