@@ -12,10 +12,20 @@ use crate::sheet::{Reviewed, read_reviewed};
 pub enum KbCommand {
     /// Validate the knowledge base: syntax, required fields, ids, URLs, dates; list stale entries
     /// and proposed entries awaiting approval in `_inbox/`.
-    Check(KbArgs),
+    Check(CheckArgs),
     /// Learn from a draft reviewed in Excel: approved wordings become alternates, edited answers
     /// become proposed entries in `_inbox/`.
     Learn(LearnArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    kb: KbArgs,
+    /// Also list the entries whose review date falls within this many days, with their owners:
+    /// once it passes, they are never auto-filled.
+    #[arg(long, value_name = "DAYS")]
+    due_within: Option<u32>,
 }
 
 #[derive(Debug, Args)]
@@ -197,8 +207,10 @@ fn learn_from(args: &LearnArgs, printer: Printer) -> Result<(), Failure> {
     Ok(())
 }
 
-fn check(args: &KbArgs, printer: Printer) -> Result<(), Failure> {
-    let scan = scan_with(&args.kb, Date::today(), true).map_err(|e| {
+fn check(args: &CheckArgs, printer: Printer) -> Result<(), Failure> {
+    let today = Date::today();
+    let (args, due_within) = (&args.kb, args.due_within);
+    let scan = scan_with(&args.kb, today, true).map_err(|e| {
         printer.error(e);
         Failure::Reported
     })?;
@@ -216,10 +228,23 @@ fn check(args: &KbArgs, printer: Printer) -> Result<(), Failure> {
         .kb
         .entries
         .iter()
-        .filter(|e| !e.proposed && e.is_stale(Date::today()))
+        .filter(|e| !e.proposed && e.is_stale(today))
         .count();
     let approved = scan.kb.entries.iter().filter(|e| !e.proposed).count();
-    let summary = format!(
+    // Entries that go stale within `--due-within` days, soonest first.
+    let mut due: Vec<_> = due_within
+        .map(|days| {
+            let until = today.plus_days(i64::from(days));
+            scan.kb
+                .entries
+                .iter()
+                .filter(|e| !e.proposed && !e.is_stale(today))
+                .filter_map(|e| e.review_by.filter(|by| *by <= until).map(|by| (by, e)))
+                .collect()
+        })
+        .unwrap_or_default();
+    due.sort_by_key(|(by, e)| (*by, e.id.clone()));
+    let mut summary = format!(
         "`{}`: {} entries in {} files, {} synonym groups: {errors} error{}, {stale} stale",
         args.kb.display(),
         approved,
@@ -227,6 +252,9 @@ fn check(args: &KbArgs, printer: Printer) -> Result<(), Failure> {
         scan.kb.synonyms.len(),
         if errors == 1 { "" } else { "s" },
     );
+    if let Some(days) = due_within {
+        summary.push_str(&format!(", {} due within {days} days", due.len()));
+    }
     if errors > 0 {
         printer.error(summary);
         return Err(Failure::Reported);
@@ -234,6 +262,23 @@ fn check(args: &KbArgs, printer: Printer) -> Result<(), Failure> {
     if approved == 0 {
         printer.error(format!("`{}` holds no entries", args.kb.display()));
         return Err(Failure::Reported);
+    }
+    for (by, e) in &due {
+        let days = today.days_until(*by);
+        printer.info(format!(
+            "{}: entry `{}` is due for review by {by} ({}){}",
+            e.location,
+            e.id,
+            match days {
+                0 => "today".to_owned(),
+                1 => "tomorrow".to_owned(),
+                n => format!("in {n} days"),
+            },
+            e.owner
+                .as_deref()
+                .map(|o| format!(", owner {o}"))
+                .unwrap_or_default()
+        ));
     }
     printer.info(summary);
     let proposed: Vec<_> = scan.kb.entries.iter().filter(|e| e.proposed).collect();

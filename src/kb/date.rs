@@ -35,6 +35,27 @@ impl Date {
         Date::from_days_since_epoch((secs / 86_400) as i64)
     }
 
+    /// The date `days` days later (earlier when negative).
+    pub fn plus_days(self, days: i64) -> Date {
+        Date::from_days_since_epoch(self.days_since_epoch() + days)
+    }
+
+    /// Days from `self` to `later` (negative when `later` is earlier).
+    pub fn days_until(self, later: Date) -> i64 {
+        later.days_since_epoch() - self.days_since_epoch()
+    }
+
+    /// Days since 1970-01-01 (Howard Hinnant's algorithm).
+    fn days_since_epoch(self) -> i64 {
+        let y = i64::from(self.year) - i64::from(self.month <= 2);
+        let era = y.div_euclid(400);
+        let yoe = y.rem_euclid(400);
+        let m = i64::from(self.month);
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(self.day) - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
     /// Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
     pub(crate) fn from_days_since_epoch(days: i64) -> Date {
         let z = days + 719_468;
@@ -104,6 +125,15 @@ mod tests {
             Date::from_days_since_epoch(11_016).to_string(),
             "2000-02-29"
         );
+        // Both ways, across month ends, leap days and eras.
+        for days in [-800_000, -1, 0, 11_016, 20_415, 59, 60, 400_000] {
+            let d = Date::from_days_since_epoch(days);
+            assert_eq!(d.days_since_epoch(), days, "{d}");
+        }
+        let d: Date = "2026-12-07".parse().unwrap();
+        assert_eq!(d.plus_days(30).to_string(), "2027-01-06");
+        assert_eq!(d.plus_days(-7).to_string(), "2026-11-30");
+        assert_eq!(d.days_until("2028-12-07".parse().unwrap()), 731);
     }
 
     #[test]

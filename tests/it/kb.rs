@@ -66,6 +66,41 @@ fn every_error_names_file_and_line() {
 }
 
 #[test]
+fn entries_due_for_review_soon_are_listed_with_their_owners() {
+    let entry = |id: &str, by: &str, owner: &str| {
+        format!(
+            "[[entry]]\nid = \"{id}\"\nquestion = \"Question {id}?\"\nanswer = \"Yes\"\n{owner}review_by = {by}\n\n"
+        )
+    };
+    let kb = [
+        entry("later", "2027-03-01", ""),
+        entry("soon", "2026-12-20", "owner = \"grc@example.com\"\n"),
+        entry("sooner", "2026-12-08", ""),
+        entry("gone", "2026-12-01", ""),
+    ]
+    .concat();
+    let run = Test::new()
+        .file("kb/k.toml", kb)
+        .env("VETTED_TODAY", "2026-12-07")
+        .args(["kb", "check", "--kb", "kb", "--due-within", "30"])
+        .run()
+        .expect(0);
+    let err = run.stderr();
+    let sooner = err
+        .find("entry `sooner` is due for review by 2026-12-08 (tomorrow)")
+        .expect(&err);
+    let soon = err
+        .find("entry `soon` is due for review by 2026-12-20 (in 13 days), owner grc@example.com")
+        .expect(&err);
+    assert!(sooner < soon, "soonest first: {err}");
+    assert!(
+        !err.contains("`later` is due") && !err.contains("`gone` is due"),
+        "{err}"
+    );
+    assert!(err.contains("1 stale, 2 due within 30 days"), "{err}");
+}
+
+#[test]
 fn stale_is_a_warning_not_an_error() {
     let kb = "[[entry]]\nid = \"old\"\nquestion = \"Do you rotate keys?\"\nanswer = \"Yes\"\nreviewed = 2024-01-01\nreview_by = 2025-01-01\n";
     let run = Test::new()
