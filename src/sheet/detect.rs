@@ -612,6 +612,35 @@ fn classify(text: &str) -> Option<Role> {
     {
         return Some(Role::Answer);
     }
+    // One column for both (`Response/Comments`, `Answer & Explanation`): the
+    // answer goes there.
+    let answer_words = ["answer", "answers", "response", "responses"];
+    let combined = words.len() <= 4
+        && words
+            .iter()
+            .any(|w| w.contains('/') || w == "&" || w == "and")
+        && has(&answer_words)
+        && has(&[
+            "comment",
+            "comments",
+            "explanation",
+            "details",
+            "notes",
+            "remarks",
+            "justification",
+        ])
+        && !has(&[
+            "additional",
+            "analyst",
+            "reviewer",
+            "assessor",
+            "guidance",
+            "follow",
+            "reason",
+        ]);
+    if combined {
+        return Some(Role::Answer);
+    }
     // A short header that says it takes yes or no: `Compliant (Y/N)`,
     // `In Place? (Yes/No/N/A)`.
     const MARKERS: &[&str] = &[
@@ -1240,6 +1269,10 @@ mod tests {
         assert_eq!(classify("Evidence"), Some(Role::Details));
         assert_eq!(classify("Evidence Requested"), None);
         assert_eq!(classify("Implemented?"), Some(Role::Answer));
+        assert_eq!(classify("Response/Comments"), Some(Role::Answer));
+        assert_eq!(classify("Answer & Explanation"), Some(Role::Answer));
+        assert_eq!(classify("Additional Comments"), Some(Role::Details));
+        assert_eq!(classify("Reviewer Response/Comments"), None);
     }
 
     #[test]

@@ -1090,3 +1090,68 @@ fn answers_the_dropdown_does_not_allow_are_not_written() {
         run.stderr()
     );
 }
+
+/// A sheet with an answer column and no details column: the details of an
+/// open question follow its answer in the answer cell, in a fill and in a
+/// finish; a yes/no question keeps its bare answer.
+#[test]
+fn details_of_open_questions_join_the_answer_where_the_sheet_has_no_details_column() {
+    let kb = [
+        crate::support::entry("enc", "Do you encrypt customer data at rest?", "Yes"),
+        crate::support::entry("ir", "Describe your incident response process.", "Yes"),
+    ]
+    .concat()
+    .replace(
+        "answer = \"Yes\"",
+        "answer = \"Yes\"\ndetails = \"On call around the clock.\"",
+    );
+    let t = Test::new().file("kb/k.toml", &kb);
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    for (c, h) in ["#", "Question", "Response"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    ws.write_string(1, 0, "1").unwrap();
+    ws.write_string(1, 1, "Do you encrypt customer data at rest?")
+        .unwrap();
+    ws.write_string(2, 0, "2").unwrap();
+    ws.write_string(2, 1, "Describe your incident response process.")
+        .unwrap();
+    book.save(t.path("form.xlsx")).unwrap();
+    let t = t.args([
+        "fill",
+        "form.xlsx",
+        "--kb",
+        "kb",
+        "--format",
+        "original",
+        "-o",
+        "filled.xlsx",
+    ]);
+    t.run().expect(0);
+    let filled = sheet::read(&t.path("filled.xlsx")).unwrap();
+    let s = &filled.sheets[0];
+    assert_eq!(s.get(1, 2).display(), "Yes");
+    assert_eq!(s.get(2, 2).display(), "Yes. On call around the clock.");
+    assert_eq!(s.width(), 3, "no column added");
+
+    // The same through a reviewed draft.
+    let draft = Test::new()
+        .file("kb/k.toml", &kb)
+        .args(["fill", t.path("form.xlsx").to_str().unwrap(), "--kb", "kb"])
+        .args(["-o", "draft.xlsx"]);
+    draft.run().expect(0);
+    let finish = Test::new().args([
+        "finish",
+        draft.path("draft.xlsx").to_str().unwrap(),
+        "--original",
+        t.path("form.xlsx").to_str().unwrap(),
+        "-o",
+        "final.xlsx",
+    ]);
+    finish.run().expect(0);
+    let fin = sheet::read(&finish.path("final.xlsx")).unwrap();
+    let s = &fin.sheets[0];
+    assert_eq!(s.get(1, 2).display(), "Yes");
+    assert_eq!(s.get(2, 2).display(), "Yes. On call around the clock.");
+}

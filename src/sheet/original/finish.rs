@@ -10,7 +10,7 @@
 
 use std::path::Path;
 
-use super::{CellEdit, add_headers, layout_of};
+use super::{CellEdit, add_headers, details_join_answer, layout_of};
 use crate::sheet::SheetError;
 use crate::sheet::detect::Layout;
 use crate::sheet::draft::sheet_names;
@@ -77,8 +77,21 @@ pub fn reviewed_edits(
         if details_col {
             cells.push(layout.details_col);
         }
+        let dropdown = original
+            .lists
+            .dropdown(&name, row, layout.answer_col)
+            .is_some();
+        let joined = details_join_answer(layout, dropdown, &asked)
+            .then(|| value(draft_sheet, row, layout.details_col))
+            .filter(|d| !d.is_empty());
         for col in cells {
-            let now = value(draft_sheet, row, col);
+            let mut now = value(draft_sheet, row, col);
+            if let Some(details) = joined
+                .as_deref()
+                .filter(|_| col == layout.answer_col && !now.is_empty())
+            {
+                now = super::join_sentences(&now, details);
+            }
             if now != value(orig, row, col) {
                 edits.push(CellEdit {
                     sheet: name.clone(),

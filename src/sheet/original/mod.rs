@@ -87,6 +87,44 @@ pub(crate) fn asks(text: &str) -> bool {
     REQUESTS.contains(&first)
 }
 
+/// `first` and then `second` in one cell, as sentences.
+pub(super) fn join_sentences(first: &str, second: &str) -> String {
+    let first = first.trim_end();
+    if first.ends_with(['.', '!', '?', ':', ';']) {
+        format!("{first} {}", second.trim_start())
+    } else {
+        format!("{first}. {}", second.trim_start())
+    }
+}
+
+/// Whether a question asks for more than yes or no: a request (`Describe
+/// ...`) or an open question (`How often ...?`).
+fn asks_open(text: &str) -> bool {
+    const OPEN: [&str; 8] = [
+        "how", "what", "which", "who", "when", "where", "why", "whom",
+    ];
+    let lower = text.trim().to_lowercase();
+    let first = lower
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .trim_matches(|c: char| !c.is_alphanumeric());
+    OPEN.contains(&first) || REQUESTS.contains(&first)
+}
+
+/// Whether a question's details go into its answer cell, after the answer:
+/// the customer's sheet has an answer column but no details column, the
+/// answer cell takes free text (no dropdown, no mark columns), and the
+/// question asks for more than yes or no, so the answer alone (`Yes` for
+/// `Describe your incident response process.`) would say too little.
+pub(super) fn details_join_answer(layout: &Layout, dropdown: bool, question: &str) -> bool {
+    layout.details_is_new
+        && !layout.answer_is_new
+        && layout.marks.is_empty()
+        && !dropdown
+        && asks_open(question)
+}
+
 /// Why a cell was left as it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Skip {
@@ -406,7 +444,8 @@ pub fn write_drafted(
 /// The edits that write a fill's drafted answers into the original: the
 /// answers of the questions whose status is one of `statuses` (only `auto`
 /// and `review` draft answers), and their details where the questionnaire
-/// has an empty details cell. Mark columns get an `x` in the answer's
+/// has an empty details cell, or after the answer in a free-text answer
+/// cell of a sheet without details column ([`details_join_answer`]). Mark columns get an `x` in the answer's
 /// column. A sheet without an answer column gets one, with an `Answer`
 /// header (and its details a `Details` column). An answer the cell's
 /// dropdown does not allow (one that takes only its values) is not written
@@ -445,8 +484,17 @@ fn draft_edits(
             joins: false,
         };
         if layout.marks.is_empty() {
+            let text = match &q.details {
+                Some(details)
+                    if details_join_answer(layout, q.allowed.is_some(), &q.question)
+                        && !details.trim().is_empty() =>
+                {
+                    join_sentences(answer, details)
+                }
+                _ => answer.clone(),
+            };
             if let Some((_, col)) = parse_cell(&q.answer_cell) {
-                edits.push(edit(col, Some(answer.clone())));
+                edits.push(edit(col, Some(text)));
             }
         } else {
             for (col, value) in &layout.marks {

@@ -25,7 +25,7 @@ use std::io::{Cursor, Read, Write as _};
 use quick_xml::Reader;
 use quick_xml::events::Event;
 
-use super::Skip;
+use super::{Skip, join_sentences};
 use crate::sheet::column_name;
 use crate::sheet::validation::{self, Area, attr, parse_area, parse_cell};
 
@@ -466,16 +466,6 @@ fn scan(xml: &[u8]) -> Result<Scan, String> {
         return Err("it has no `sheetData`".into());
     }
     Ok(out)
-}
-
-/// `first` and then `second` in one cell, as sentences.
-fn join_sentences(first: &str, second: &str) -> String {
-    let first = first.trim_end();
-    if first.ends_with(['.', '!', '?', ':', ';']) {
-        format!("{first} {}", second.trim_start())
-    } else {
-        format!("{first}. {}", second.trim_start())
-    }
 }
 
 /// Patches one worksheet's XML.
