@@ -218,6 +218,10 @@ fn fit_answers(
                 layout.answer_col,
             ) {
                 Some(d) => (Some(d.values.to_vec()), d.strict),
+                // No dropdown, but the header names the values: `Compliant (Y/N)`.
+                None if !layout.header_choices.is_empty() => {
+                    (Some(layout.header_choices.clone()), true)
+                }
                 None => (None, true),
             }
         };

@@ -41,6 +41,9 @@ pub struct Layout {
     /// answer header): each column and the value an `x` in it stands for.
     /// Empty when the answer is written as text in `answer_col`.
     pub marks: Vec<(u32, String)>,
+    /// The values the answer header names (`Compliant (Y/N)` → `Yes`, `No`),
+    /// for answer cells without a dropdown; empty when it names none.
+    pub header_choices: Vec<String>,
     pub questions: Vec<Question>,
     /// Rows that read like questions but whose answer cell holds a formula
     /// (a copy of another sheet's field): never filled, and reported by the
@@ -350,6 +353,10 @@ fn detect_sheet(
         details_col,
         details_is_new,
         marks,
+        header_choices: header_row
+            .filter(|_| !answer_is_new)
+            .and_then(|h| sheet.get(h, answer_col).as_text().map(header_choices))
+            .unwrap_or_default(),
         questions,
         computed: computed.into_iter().map(|q| q.row).collect(),
     })
@@ -392,6 +399,29 @@ fn header_marks(sheet: &Sheet, header: u32, from: u32) -> Vec<(u32, String)> {
         })
         .map(|first| choices_from(sheet, header, first))
         .unwrap_or_default()
+}
+
+/// The values a header names for its column: `Compliant (Y/N)` → `Yes`,
+/// `No`; `Response (Yes/No/N/A)` → `Yes`, `No`, `N/A`.
+fn header_choices(text: &str) -> Vec<String> {
+    let words = header_words(text);
+    let joined = words.join(" ");
+    let named = |w: &str| {
+        words.iter().any(|x| x == w)
+            || joined == w.replace('/', " / ")
+            || joined == w.replace('/', " ")
+    };
+    let values: &[&str] = if ["yes/no/na", "yes/no/n/a", "y/n/na", "y/n/n/a"]
+        .iter()
+        .any(|w| named(w))
+    {
+        &["Yes", "No", "N/A"]
+    } else if ["yes/no", "y/n"].iter().any(|w| named(w)) {
+        &["Yes", "No"]
+    } else {
+        &[]
+    };
+    values.iter().map(|v| (*v).to_owned()).collect()
 }
 
 /// A choice that heads a mark column.

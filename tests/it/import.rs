@@ -739,7 +739,37 @@ fn a_header_that_takes_yes_or_no_is_the_answer_column() {
     let (_t, r) = fill(t, "reqs.xlsx", "kb");
     assert_eq!(r["sheets"][0]["answer_column"], "C", "{r}");
     assert_eq!(r["sheets"][0]["details_column"], "D", "{r}");
-    assert_eq!(r["questions"][0]["answer_cell"], "C2", "{r}");
+    let q = &r["questions"][0];
+    assert_eq!(q["answer_cell"], "C2", "{r}");
+    // No dropdown, but the header names the values.
+    assert_eq!(strings(&q["allowed"]), ["Yes", "No"], "{q}");
+    assert_eq!(q["allowed_only"], true, "{q}");
+}
+
+/// A header's `(Y/N)` holds like a dropdown: a fact answer goes to review.
+#[test]
+fn values_named_by_the_answer_header_hold_like_a_dropdown() {
+    let kb = entry("enc", "Do you encrypt customer data at rest?", "AES-256");
+    let t = Test::new().file("kb/k.toml", &kb);
+    let mut book = Workbook::new();
+    let ws = book.add_worksheet();
+    for (c, h) in ["Question", "Response (Yes/No/N/A)", "Comments"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    ws.write_string(1, 0, "Do you encrypt customer data at rest?")
+        .unwrap();
+    book.save(t.path("form.xlsx")).unwrap();
+    let (_t, r) = fill(t, "form.xlsx", "kb");
+    let q = &r["questions"][0];
+    assert_eq!(strings(&q["allowed"]), ["Yes", "No", "N/A"], "{q}");
+    assert_eq!(q["status"], "review", "{q}");
+    assert!(
+        q["reasons"].to_string().contains("not one of the values"),
+        "{q}"
+    );
 }
 
 #[test]
