@@ -470,7 +470,31 @@ fn find_header(sheet: &Sheet) -> Option<u32> {
             best = Some((r, size));
         }
     }
-    best.map(|(r, _)| r)
+    best.map(|(r, _)| r).or_else(|| lone_question_header(sheet))
+}
+
+/// Where no row heads two columns: a lone `Question` header over a column
+/// of questions (a list of questions with nowhere to answer yet).
+fn lone_question_header(sheet: &Sheet) -> Option<u32> {
+    (0..sheet.height().min(50)).find(|&r| {
+        let texts: Vec<(usize, &str)> = sheet
+            .row(r)
+            .iter()
+            .enumerate()
+            .filter_map(|(c, v)| v.as_text().map(|t| (c, t)))
+            .filter(|(_, t)| !t.trim().is_empty())
+            .collect();
+        match texts.as_slice() {
+            [(c, t)] => {
+                classify(t) == Some(Role::Question)
+                    && sheet
+                        .get(r + 1, *c as u32)
+                        .as_text()
+                        .is_some_and(looks_like_question)
+            }
+            _ => false,
+        }
+    })
 }
 
 /// The header row and every later row that repeats its answer header in the

@@ -194,6 +194,23 @@ fn csv_without_answer_column_gets_one_and_multiline_cells_survive() {
     let s = draft_sheet(&draft, "q.csv");
     assert_eq!(s.get(0, 3).display(), "Answer");
     assert_eq!(s.get(1, 3).display(), qs[0]["answer"].as_str().unwrap());
+
+    // A list of one question under a lone `question` header reads, and one
+    // question is one question.
+    let one = Test::new()
+        .file(
+            "one.csv",
+            "question
+Do you encrypt data at rest?
+",
+        )
+        .args(["fill", "one.csv", "--kb", &kb_arg(), "--lexical"]);
+    let run = one.run().expect(0);
+    assert!(
+        run.stderr().contains("`one.csv`: 1 question: "),
+        "{}",
+        run.stderr()
+    );
 }
 
 #[test]
