@@ -10,7 +10,8 @@
 //! ```
 //!
 //! The comment names the questionnaire, relative to the labels file or to the
-//! questionnaires folder; other `#` lines before the header are comments. Without it, the questionnaire is the spreadsheet
+//! questionnaires folder (a path that is neither, written on another
+//! machine, falls back to the one file of that name in the folder); other `#` lines before the header are comments. Without it, the questionnaire is the spreadsheet
 //! named like the labels file (`HECVAT414.labels.csv` or `HECVAT414.csv` →
 //! `HECVAT414.xlsx`, `.xlsm`, `.xlsb`, `.xls`, `.ods` or `.csv`), next to it or
 //! anywhere in the questionnaires folder. Header names ignore case. `row` is
@@ -201,10 +202,26 @@ impl Labels {
             return self.questionnaire_by_name(here, questionnaires);
         };
         let own = here.join(named);
-        Ok(if own.exists() {
-            own
-        } else {
-            questionnaires.join(named)
+        if own.exists() {
+            return Ok(own);
+        }
+        let shared = questionnaires.join(named);
+        if shared.exists() {
+            return Ok(shared);
+        }
+        // Named from another machine's folders (`/home/x/q/HECVAT414.xlsx`,
+        // `questionnaires/HECVAT414.xlsx`): the one file of that name in the
+        // questionnaires folder, if there is exactly one.
+        let file_name = Path::new(named).file_name();
+        let mut found = Vec::new();
+        walk(questionnaires, 0, &mut |p| {
+            if p.file_name() == file_name && p.is_file() {
+                found.push(p.to_path_buf());
+            }
+        });
+        Ok(match found.as_slice() {
+            [one] => one.clone(),
+            _ => shared,
         })
     }
 
