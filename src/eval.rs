@@ -393,39 +393,26 @@ pub fn evaluate(
         .iter()
         .map(|l| workbook.sheets[l.sheet].name.as_str())
         .collect();
-    let norm = |s: &str| s.trim().to_lowercase();
     // The sheet a label names: as written, else ignoring case and spaces,
     // else the only sheet with questions.
     let sheet_of = |named: &str| -> Option<&str> {
-        sheets
-            .iter()
-            .find(|s| **s == named)
-            .or_else(|| sheets.iter().find(|s| norm(s) == norm(named)))
+        find_name(&sheets, named)
+            .map(|i| sheets[i])
             .or(match sheets.as_slice() {
-                [only] => Some(only),
+                [only] => Some(*only),
                 _ => None,
             })
-            .copied()
     };
+    let all_sheets: Vec<&str> = workbook.sheets.iter().map(|s| s.name.as_str()).collect();
     // The text of a row the import skipped: its question cell where the
     // sheet has a layout, else its longest text.
     let row_text = |named: &str, row: u32| -> Option<String> {
-        let index = workbook
-            .sheets
-            .iter()
-            .position(|s| s.name == named)
-            .or_else(|| {
-                workbook
-                    .sheets
-                    .iter()
-                    .position(|s| norm(&s.name) == norm(named))
-            })
-            .or_else(|| {
-                layouts
-                    .first()
-                    .filter(|_| layouts.len() == 1)
-                    .map(|l| l.sheet)
-            })?;
+        let index = find_name(&all_sheets, named).or_else(|| {
+            layouts
+                .first()
+                .filter(|_| layouts.len() == 1)
+                .map(|l| l.sheet)
+        })?;
         let sheet = &workbook.sheets[index];
         let r = row.checked_sub(1)?;
         let in_column = layouts
@@ -454,7 +441,7 @@ pub fn evaluate(
             .labels
             .iter()
             .filter(|l| {
-                let Some(row) = u32::try_from(i64::from(l.row) + shift).ok() else {
+                let Some(row) = shifted(l.row, shift) else {
                     return false;
                 };
                 let text = sheet_of(&l.sheet).and_then(|sheet| found.get(&(sheet, row)));
@@ -466,47 +453,41 @@ pub fn evaluate(
             .count()
     };
     let as_written = fits(0);
-    let shift = [1i64, -1, 2, -2]
+    let (shift, fitting) = [1i64, -1, 2, -2]
         .into_iter()
         .map(|k| (k, fits(k)))
         .filter(|&(_, n)| n > as_written && n * 2 > labels.labels.len())
         .max_by_key(|&(_, n)| n)
-        .map_or(0, |(k, _)| k);
+        .unwrap_or((0, as_written));
     if shift != 0 {
         out.warnings.push(format!(
             "`{}`: rows are counted from another start: {} of {} questions are {} row{} {} (`row` is the 1-based row, the record number for CSV); read so",
             labels.path.display(),
-            fits(shift),
+            fitting,
             labels.labels.len(),
             shift.abs(),
             if shift.abs() == 1 { "" } else { "s" },
             if shift > 0 { "further down" } else { "further up" },
         ));
     }
-    let labels_shifted: Vec<Label> = labels
-        .labels
-        .iter()
-        .map(|l| Label {
-            row: u32::try_from(i64::from(l.row) + shift).unwrap_or(l.row),
-            ..l.clone()
-        })
-        .collect();
-    let mut kept: Vec<(&Label, String)> = Vec::with_capacity(labels.labels.len());
+    // (label, its row as read, the text matched)
+    let mut kept: Vec<(&Label, u32, String)> = Vec::with_capacity(labels.labels.len());
     let mut misfits = 0;
     let at = |l: &Label| format!("`{}` line {}", labels.path.display(), l.line);
-    for l in &labels_shifted {
-        let detected = sheet_of(&l.sheet).and_then(|sheet| found.get(&(sheet, l.row)));
+    for l in &labels.labels {
+        let row = shifted(l.row, shift).unwrap_or(l.row);
+        let detected = sheet_of(&l.sheet).and_then(|sheet| found.get(&(sheet, row)));
         let text = match detected {
             Some(text) => (*text).to_owned(),
             None => {
                 misfits += 1;
-                match row_text(&l.sheet, l.row).or_else(|| l.question.clone()) {
+                match row_text(&l.sheet, row).or_else(|| l.question.clone()) {
                     Some(text) => {
                         out.warnings.push(format!(
                             "{}: sheet `{}` row {} is not read as a question; matched with its text",
                             at(l),
                             l.sheet,
-                            l.row
+                            row
                         ));
                         text
                     }
@@ -515,7 +496,7 @@ pub fn evaluate(
                             "{}: sheet `{}` row {} holds no text; left out",
                             at(l),
                             l.sheet,
-                            l.row
+                            row
                         ));
                         continue;
                     }
@@ -532,11 +513,11 @@ pub fn evaluate(
                 "{}: the question on sheet `{}` row {} reads {:?}; matched with that",
                 at(l),
                 l.sheet,
-                l.row,
+                row,
                 shorten(&text, 80)
             ));
         }
-        kept.push((l, text));
+        kept.push((l, row, text));
     }
     if misfits * 2 > labels.labels.len() {
         return Err(EvalError::Invalid {
@@ -548,7 +529,7 @@ pub fn evaluate(
             ),
         });
     }
-    let texts: Vec<&str> = kept.iter().map(|(_, t)| t.as_str()).collect();
+    let texts: Vec<&str> = kept.iter().map(|(_, _, t)| t.as_str()).collect();
     let matches = matcher.match_questions(&texts)?;
     let file = questionnaire
         .file_name()
@@ -557,10 +538,10 @@ pub fn evaluate(
     out.outcomes = kept
         .iter()
         .zip(matches)
-        .map(|((l, text), m)| Outcome {
+        .map(|((l, row, text), m)| Outcome {
             file: file.clone(),
             sheet: l.sheet.clone(),
-            row: l.row,
+            row: *row,
             question: text.clone(),
             labels: l.entries.clone(),
             status: m.status,
@@ -573,6 +554,21 @@ pub fn evaluate(
         })
         .collect();
     Ok(out)
+}
+
+/// `row` moved by `shift` rows, if that is still a row.
+fn shifted(row: u32, shift: i64) -> Option<u32> {
+    u32::try_from(i64::from(row) + shift).ok()
+}
+
+/// Where `named` is among `names`: as written, else ignoring case and the
+/// spaces around it.
+fn find_name(names: &[&str], named: &str) -> Option<usize> {
+    let norm = |s: &str| s.trim().to_lowercase();
+    names
+        .iter()
+        .position(|n| *n == named)
+        .or_else(|| names.iter().position(|n| norm(n) == norm(named)))
 }
 
 /// A text reduced to its lowercase letters and digits: a question copied

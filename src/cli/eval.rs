@@ -65,6 +65,10 @@ pub struct EvalArgs {
     max_unanswerable_auto: Option<usize>,
 }
 
+/// Warnings of one kind listed one by one per labels file; the rest are
+/// counted.
+const LISTED: usize = 10;
+
 pub fn run(args: EvalArgs, printer: Printer) -> Result<(), Failure> {
     let mut options = args.thresholds.options()?;
     options.candidates = if args.dump.is_some() { 20 } else { 3 };
@@ -84,7 +88,7 @@ pub fn run(args: EvalArgs, printer: Printer) -> Result<(), Failure> {
         })?;
         // Ids as the KB spells them; an id the KB lacks can never be the
         // first candidate, so the question counts as missed, with a warning.
-        let mut unknown = 0;
+        let mut unknown = Vec::new();
         for l in &mut labels.labels {
             for id in &mut l.entries {
                 let known = matcher
@@ -94,26 +98,20 @@ pub fn run(args: EvalArgs, printer: Printer) -> Result<(), Failure> {
                     .find(|e| e.id.eq_ignore_ascii_case(id));
                 match known {
                     Some(e) => e.id.clone_into(id),
-                    None => {
-                        unknown += 1;
-                        if unknown <= 10 {
-                            printer.warning(format!(
-                                "`{}` line {}: no entry `{id}` in the knowledge base; it counts as never found",
-                                path.display(),
-                                l.line
-                            ));
-                        }
-                    }
+                    None => unknown.push(format!(
+                        "`{}` line {}: no entry `{id}` in the knowledge base; it counts as never found",
+                        path.display(),
+                        l.line
+                    )),
                 }
             }
         }
-        if unknown > 10 {
-            printer.warning(format!(
-                "`{}`: {} more labels name no entry of the knowledge base",
-                path.display(),
-                unknown - 10
-            ));
-        }
+        printer.warnings(&unknown, LISTED, |n| {
+            format!(
+                "`{}`: {n} more labels name no entry of the knowledge base",
+                path.display()
+            )
+        });
         let questionnaire = labels
             .questionnaire_path(&args.questionnaires)
             .map_err(|e| {
@@ -131,18 +129,12 @@ pub fn run(args: EvalArgs, printer: Printer) -> Result<(), Failure> {
             }
             Failure::Reported
         })?;
-        /// Warnings listed one by one per labels file; the rest are counted.
-        const LISTED: usize = 10;
-        for w in evaluated.warnings.iter().take(LISTED) {
-            printer.warning(w);
-        }
-        if evaluated.warnings.len() > LISTED {
-            printer.warning(format!(
-                "`{}`: {} more labels do not fit the import as written",
-                path.display(),
-                evaluated.warnings.len() - LISTED
-            ));
-        }
+        printer.warnings(&evaluated.warnings, LISTED, |n| {
+            format!(
+                "`{}`: {n} more labels do not fit the import as written",
+                path.display()
+            )
+        });
         let outcomes = evaluated.outcomes;
         let outcomes = if sweep_matcher {
             with_thresholds(outcomes, matcher_defaults(&args, &matcher))

@@ -415,27 +415,22 @@ pub(super) fn tell_original(
     }
     // Computed answers need nothing from the reviewer: the summary counts
     // them, the report lists them.
-    let skipped: Vec<_> = outcome
+    let skipped = outcome
         .skipped
         .iter()
         .filter(|s| s.reason != original::Skip::Computed)
-        .collect();
-    for s in skipped.iter().take(LISTED) {
-        printer.warning(format!(
-            "`{}`, sheet `{}`, cell {} left alone: {}",
-            input.display(),
-            s.sheet,
-            s.cell,
-            s.reason
-        ));
-    }
-    if skipped.len() > LISTED {
-        printer.warning(format!(
-            "`{}`: {} more cells left alone",
-            input.display(),
-            skipped.len() - LISTED
-        ));
-    }
+        .map(|s| {
+            format!(
+                "`{}`, sheet `{}`, cell {} left alone: {}",
+                input.display(),
+                s.sheet,
+                s.cell,
+                s.reason
+            )
+        });
+    printer.warnings(skipped, LISTED, |n| {
+        format!("`{}`: {n} more cells left alone", input.display())
+    });
 }
 
 pub(super) fn same_file(a: &Path, b: &Path) -> bool {

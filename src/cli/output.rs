@@ -42,6 +42,27 @@ impl Printer {
         }
     }
 
+    /// The first `listed` of `messages` as warnings, then one warning for the
+    /// rest (`more` gets how many there are).
+    pub fn warnings<M: std::fmt::Display>(
+        &self,
+        messages: impl IntoIterator<Item = M>,
+        listed: usize,
+        more: impl FnOnce(usize) -> String,
+    ) {
+        let mut rest = 0;
+        for (i, m) in messages.into_iter().enumerate() {
+            if i < listed {
+                self.warning(m);
+            } else {
+                rest += 1;
+            }
+        }
+        if rest > 0 {
+            self.warning(more(rest));
+        }
+    }
+
     /// A suggestion that follows an error or warning; shown with errors even when quiet.
     pub fn hint(&self, message: impl std::fmt::Display) {
         self.prefixed("1;36", "hint", &message.to_string());

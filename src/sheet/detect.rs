@@ -265,13 +265,11 @@ fn detect_sheet(
     }
     // No answer header, but choices heading columns of their own
     // (`Question | Yes | No | N/A | Comment`): an `x` in one is the answer.
-    let header_marks_at = match (answer_col, header_row) {
-        (None, Some(h)) if o.answer_col.is_none() => header_marks(sheet, h, question_col + 1)
-            .first()
-            .map(|&(c, _)| c),
-        _ => None,
+    let headed_marks = match (answer_col, header_row) {
+        (None, Some(h)) if o.answer_col.is_none() => header_marks(sheet, h, question_col + 1),
+        _ => Vec::new(),
     };
-    answer_col = answer_col.or(header_marks_at);
+    answer_col = answer_col.or(headed_marks.first().map(|&(c, _)| c));
     // Of several ID headers (CAIQ v3's `Control ID` and `Question ID`), the
     // one with the most distinct IDs below.
     let headed_ids: Vec<u32> = roles(Role::Id)
@@ -312,9 +310,10 @@ fn detect_sheet(
         Some(h) if !answer_is_new => mark_columns(sheet, h, answer_col),
         _ => Vec::new(),
     };
-    let marks = match (marks.is_empty(), header_row) {
-        (true, Some(h)) if header_marks_at.is_some() => header_marks(sheet, h, answer_col),
-        _ => marks,
+    let marks = if marks.is_empty() {
+        headed_marks
+    } else {
+        marks
     };
     let questions = collect_questions(
         sheet,
@@ -401,6 +400,17 @@ fn header_marks(sheet: &Sheet, header: u32, from: u32) -> Vec<(u32, String)> {
         .unwrap_or_default()
 }
 
+/// Header words that name the values of their column (`Compliant (Y/N)`),
+/// and those values.
+const VALUE_MARKERS: [(&str, &[&str]); 6] = [
+    ("yes/no/na", &["Yes", "No", "N/A"]),
+    ("yes/no/n/a", &["Yes", "No", "N/A"]),
+    ("y/n/na", &["Yes", "No", "N/A"]),
+    ("y/n/n/a", &["Yes", "No", "N/A"]),
+    ("yes/no", &["Yes", "No"]),
+    ("y/n", &["Yes", "No"]),
+];
+
 /// The values a header names for its column: `Compliant (Y/N)` → `Yes`,
 /// `No`; `Response (Yes/No/N/A)` → `Yes`, `No`, `N/A`.
 fn header_choices(text: &str) -> Vec<String> {
@@ -411,17 +421,11 @@ fn header_choices(text: &str) -> Vec<String> {
             || joined == w.replace('/', " / ")
             || joined == w.replace('/', " ")
     };
-    let values: &[&str] = if ["yes/no/na", "yes/no/n/a", "y/n/na", "y/n/n/a"]
+    VALUE_MARKERS
         .iter()
-        .any(|w| named(w))
-    {
-        &["Yes", "No", "N/A"]
-    } else if ["yes/no", "y/n"].iter().any(|w| named(w)) {
-        &["Yes", "No"]
-    } else {
-        &[]
-    };
-    values.iter().map(|v| (*v).to_owned()).collect()
+        .find(|(w, _)| named(w))
+        .map(|(_, values)| values.iter().map(|v| (*v).to_owned()).collect())
+        .unwrap_or_default()
 }
 
 /// A choice that heads a mark column.
@@ -697,15 +701,8 @@ fn classify(text: &str) -> Option<Role> {
     }
     // A short header that says it takes yes or no: `Compliant (Y/N)`,
     // `In Place? (Yes/No/N/A)`.
-    const MARKERS: &[&str] = &[
-        "y/n",
-        "yes/no",
-        "yes/no/na",
-        "yes/no/n/a",
-        "y/n/na",
-        "y/n/n/a",
-    ];
-    if words.len() <= 5 && has(MARKERS) && !has(&not_answer) {
+    let markers = VALUE_MARKERS.map(|(w, _)| w);
+    if words.len() <= 5 && has(&markers) && !has(&not_answer) {
         return Some(Role::Answer);
     }
     let not_question = [
@@ -927,17 +924,11 @@ fn looks_like_question(text: &str) -> bool {
 /// Whether a text opens as a question or a request does, question mark or
 /// not: "Describe your backups.", "Is MFA enforced".
 fn opens_a_question(text: &str) -> bool {
-    const OPENERS: &[&str] = &[
-        "do", "does", "is", "are", "can", "has", "have", "will", "how", "what", "which", "who",
-        "when", "where", "why",
-    ];
-    let lower = text.to_lowercase();
-    let first = lower
-        .split_whitespace()
-        .next()
-        .unwrap_or("")
-        .trim_matches(|c: char| !c.is_alphanumeric());
-    OPENERS.contains(&first) || super::original::REQUESTS.contains(&first)
+    use super::original::{OPEN_WORDS, REQUESTS, first_word};
+    const YES_NO: &[&str] = &["do", "does", "is", "are", "can", "has", "have", "will"];
+    let first = first_word(text);
+    let first = first.as_str();
+    YES_NO.contains(&first) || OPEN_WORDS.contains(&first) || REQUESTS.contains(&first)
 }
 
 /// A question or a prompt ("Select the operating systems in use:"), not a

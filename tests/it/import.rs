@@ -8,7 +8,7 @@ use rust_xlsxwriter::{DataValidation, Workbook};
 use serde_json::Value as Json;
 use vetted::sheet;
 
-use crate::support::{Test, dropdown_workbook, entry, repo, report, shared};
+use crate::support::{Test, dropdown_workbook, entry, repo, report, shared, table_workbook};
 
 fn kb_arg() -> String {
     repo().join("knowledge_base").display().to_string()
@@ -655,20 +655,12 @@ fn choices_as_column_headers_are_marks_and_short_requests_are_questions() {
     ]
     .concat();
     let t = Test::new().file("kb/k.toml", &kb);
-    let mut book = Workbook::new();
-    let ws = book.add_worksheet();
-    ws.set_name("Questionnaire").unwrap();
-    for (c, h) in ["Question Text", "Yes", "No", "N/A", "Comment"]
-        .iter()
-        .enumerate()
-    {
-        ws.write_string(0, c as u16, *h).unwrap();
-    }
-    ws.write_string(1, 0, "Do you encrypt customer data at rest?")
-        .unwrap();
-    ws.write_string(2, 0, "Describe your incident response process.")
-        .unwrap();
-    book.save(t.path("form.xlsx")).unwrap();
+    let form = table_workbook(&[
+        &["Question Text", "Yes", "No", "N/A", "Comment"],
+        &["Do you encrypt customer data at rest?"],
+        &["Describe your incident response process."],
+    ]);
+    let t = t.file("form.xlsx", form);
     let (t, r) = fill_with(t, "form.xlsx", "kb", &["--format", "original"]);
     assert_eq!(r["summary"]["questions"], 2, "{r}");
     assert_eq!(r["sheets"][0]["answer_column"], "B", "{r}");
@@ -715,27 +707,19 @@ fn a_dropdown_prompt_is_not_an_answer() {
 fn a_header_that_takes_yes_or_no_is_the_answer_column() {
     let kb = entry("enc", "Do you encrypt customer data at rest?", "Yes");
     let t = Test::new().file("kb/k.toml", &kb);
-    let mut book = Workbook::new();
-    let ws = book.add_worksheet();
-    for (c, h) in [
-        "Req ID",
-        "Requirement",
-        "Compliant (Y/N)",
-        "Supplier Explanation",
-    ]
-    .iter()
-    .enumerate()
-    {
-        ws.write_string(0, c as u16, *h).unwrap();
-    }
-    ws.write_string(1, 0, "R-1").unwrap();
-    ws.write_string(
-        1,
-        1,
-        "The supplier shall encrypt all customer data at rest.",
-    )
-    .unwrap();
-    book.save(t.path("reqs.xlsx")).unwrap();
+    let reqs = table_workbook(&[
+        &[
+            "Req ID",
+            "Requirement",
+            "Compliant (Y/N)",
+            "Supplier Explanation",
+        ],
+        &[
+            "R-1",
+            "The supplier shall encrypt all customer data at rest.",
+        ],
+    ]);
+    let t = t.file("reqs.xlsx", reqs);
     let (_t, r) = fill(t, "reqs.xlsx", "kb");
     assert_eq!(r["sheets"][0]["answer_column"], "C", "{r}");
     assert_eq!(r["sheets"][0]["details_column"], "D", "{r}");
@@ -751,17 +735,11 @@ fn a_header_that_takes_yes_or_no_is_the_answer_column() {
 fn values_named_by_the_answer_header_hold_like_a_dropdown() {
     let kb = entry("enc", "Do you encrypt customer data at rest?", "AES-256");
     let t = Test::new().file("kb/k.toml", &kb);
-    let mut book = Workbook::new();
-    let ws = book.add_worksheet();
-    for (c, h) in ["Question", "Response (Yes/No/N/A)", "Comments"]
-        .iter()
-        .enumerate()
-    {
-        ws.write_string(0, c as u16, *h).unwrap();
-    }
-    ws.write_string(1, 0, "Do you encrypt customer data at rest?")
-        .unwrap();
-    book.save(t.path("form.xlsx")).unwrap();
+    let form = table_workbook(&[
+        &["Question", "Response (Yes/No/N/A)", "Comments"],
+        &["Do you encrypt customer data at rest?"],
+    ]);
+    let t = t.file("form.xlsx", form);
     let (_t, r) = fill(t, "form.xlsx", "kb");
     let q = &r["questions"][0];
     assert_eq!(strings(&q["allowed"]), ["Yes", "No", "N/A"], "{q}");

@@ -1106,18 +1106,14 @@ fn details_of_open_questions_join_the_answer_where_the_sheet_has_no_details_colu
         "answer = \"Yes\"\ndetails = \"On call around the clock.\"",
     );
     let t = Test::new().file("kb/k.toml", &kb);
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let ws = book.add_worksheet();
-    for (c, h) in ["#", "Question", "Response"].iter().enumerate() {
-        ws.write_string(0, c as u16, *h).unwrap();
-    }
-    ws.write_string(1, 0, "1").unwrap();
-    ws.write_string(1, 1, "Do you encrypt customer data at rest?")
-        .unwrap();
-    ws.write_string(2, 0, "2").unwrap();
-    ws.write_string(2, 1, "Describe your incident response process.")
-        .unwrap();
-    book.save(t.path("form.xlsx")).unwrap();
+    let t = t.file(
+        "form.xlsx",
+        crate::support::table_workbook(&[
+            &["#", "Question", "Response"],
+            &["1", "Do you encrypt customer data at rest?"],
+            &["2", "Describe your incident response process."],
+        ]),
+    );
     let t = t.args([
         "fill",
         "form.xlsx",

@@ -201,6 +201,21 @@ pub fn dropdown_workbook(
     book.save_to_buffer().unwrap()
 }
 
+/// A one-sheet xlsx of text cells: `rows[0]` is the header row; empty
+/// strings leave a cell empty.
+pub fn table_workbook(rows: &[&[&str]]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    for (r, row) in rows.iter().enumerate() {
+        for (c, text) in row.iter().enumerate() {
+            if !text.is_empty() {
+                ws.write_string(r as u32, c as u16, *text).unwrap();
+            }
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
 /// Reads a JSON report.
 pub fn report(path: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));

@@ -75,16 +75,24 @@ pub(crate) const REQUESTS: [&str; 20] = [
 /// former, not in a name or date field.
 pub(crate) fn asks(text: &str) -> bool {
     let t = text.trim();
-    let lower = t.to_lowercase();
-    if t.contains('?') || lower.starts_with("use this") {
+    if t.contains('?') || t.to_lowercase().starts_with("use this") {
         return true;
     }
-    let first = lower
-        .split_whitespace()
+    REQUESTS.contains(&first_word(t).as_str())
+}
+
+/// Words that open a question asking for more than yes or no.
+pub(crate) const OPEN_WORDS: [&str; 8] = [
+    "how", "what", "which", "who", "when", "where", "why", "whom",
+];
+
+/// The first word of a text, lowercased, without the punctuation around it.
+pub(crate) fn first_word(text: &str) -> String {
+    text.split_whitespace()
         .next()
         .unwrap_or("")
-        .trim_matches(|c: char| !c.is_alphanumeric());
-    REQUESTS.contains(&first)
+        .trim_matches(|c: char| !c.is_alphanumeric())
+        .to_lowercase()
 }
 
 /// `first` and then `second` in one cell, as sentences.
@@ -100,16 +108,8 @@ pub(super) fn join_sentences(first: &str, second: &str) -> String {
 /// Whether a question asks for more than yes or no: a request (`Describe
 /// ...`) or an open question (`How often ...?`).
 fn asks_open(text: &str) -> bool {
-    const OPEN: [&str; 8] = [
-        "how", "what", "which", "who", "when", "where", "why", "whom",
-    ];
-    let lower = text.trim().to_lowercase();
-    let first = lower
-        .split_whitespace()
-        .next()
-        .unwrap_or("")
-        .trim_matches(|c: char| !c.is_alphanumeric());
-    OPEN.contains(&first) || REQUESTS.contains(&first)
+    let first = first_word(text);
+    OPEN_WORDS.contains(&first.as_str()) || REQUESTS.contains(&first.as_str())
 }
 
 /// Whether a question's details go into its answer cell, after the answer:
