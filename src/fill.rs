@@ -474,12 +474,16 @@ fn unnumbered(text: &str) -> &str {
     }
 }
 
-/// Yes, no or not applicable, from a lowercase answer.
+/// Yes, no or not applicable, from a lowercase answer. A control's status
+/// (`Implemented`, `Not in place`, `Non-compliant`) is the same choice: a
+/// buyer's form that asks for it takes `Implemented` for a yes.
 fn choice(text: &str) -> Option<u8> {
     let t = unnumbered(text).trim_end_matches('.');
     match t {
-        "yes" | "y" | "true" => Some(0),
-        "no" | "n" | "false" => Some(1),
+        "yes" | "y" | "true" | "implemented" | "fully implemented" | "in place" | "compliant"
+        | "fully compliant" => Some(0),
+        "no" | "n" | "false" | "not implemented" | "not in place" | "non-compliant"
+        | "noncompliant" | "not compliant" => Some(1),
         "n/a" | "na" | "n.a." | "n.a" | "not applicable" | "n / a" => Some(2),
         _ => None,
     }
@@ -535,6 +539,22 @@ mod tests {
         ]);
         assert_eq!(allowed_spelling("Yes", &graded), None);
         assert_eq!(allowed_spelling("Quarterly", &yn), None);
+        // A control's status.
+        let status = strings(&[
+            "Implemented",
+            "Partially Implemented",
+            "Not Implemented",
+            "Not Applicable",
+        ]);
+        assert_eq!(allowed_spelling("Yes", &status), Some("Implemented"));
+        assert_eq!(allowed_spelling("No", &status), Some("Not Implemented"));
+        assert_eq!(allowed_spelling("N/A", &status), Some("Not Applicable"));
+        assert_eq!(
+            qualified_choice("Yes, quarterly", &status),
+            Some(("Implemented", "Quarterly.".to_owned()))
+        );
+        let compliant = strings(&["Compliant", "Non-Compliant"]);
+        assert_eq!(allowed_spelling("no", &compliant), Some("Non-Compliant"));
     }
 
     #[test]

@@ -418,7 +418,6 @@ fn header_choices(text: &str) -> Vec<String> {
     let joined = words.join(" ");
     let named = |w: &str| {
         words.iter().any(|x| x == w)
-            || joined == w.replace('/', " / ")
             || joined == w.replace('/', " ")
     };
     VALUE_MARKERS
@@ -544,14 +543,39 @@ fn voted_columns(sheet: &Sheet, rows: &[u32], role: Role) -> Vec<u32> {
     counts.into_iter().map(|(c, _)| c).collect()
 }
 
-/// Normalized header words: lowercase, punctuation to spaces (keeping `#`, `/`, `&`).
+/// Normalized header words: lowercase, punctuation to spaces (keeping `#`, `/`, `&`);
+/// a slash joins the words on either side, spaced or not (`Yes / No` is `yes/no`).
 fn header_words(text: &str) -> Vec<String> {
     let lower = clean(text).to_lowercase();
-    lower
+    let mut words: Vec<String> = Vec::new();
+    let mut join = false;
+    for w in lower
         .split(|c: char| !(c.is_alphanumeric() || c == '#' || c == '/' || c == '&'))
         .filter(|w| !w.is_empty())
-        .map(String::from)
-        .collect()
+    {
+        match words.last_mut() {
+            Some(last) if join || w.starts_with('/') => last.push_str(w),
+            _ => words.push(w.to_owned()),
+        }
+        join = w.ends_with('/');
+    }
+    words
+}
+
+/// The header without what it says in parentheses: `Answer (please select
+/// from the list)` is an answer header of one word.
+fn outside_parentheses(text: &str) -> String {
+    let mut out = String::new();
+    let mut depth = 0usize;
+    for c in text.chars() {
+        match c {
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
 }
 
 fn classify(text: &str) -> Option<Role> {
@@ -567,14 +591,15 @@ fn classify(text: &str) -> Option<Role> {
             .any(|w| set.contains(&w))
     };
     let joined = words.join(" ");
-    if words.is_empty() || words.len() > 7 {
+    // What the header says it is, without its parenthesised hints.
+    let core = header_words(&outside_parentheses(text));
+    if words.is_empty() || core.len() > 7 {
         return None;
     }
     const YES_NO: &[&str] = &[
         "yes/no",
         "y/n",
         "yes no",
-        "yes / no",
         "yes/no/na",
         "yes/no/n/a",
     ];
@@ -619,15 +644,10 @@ fn classify(text: &str) -> Option<Role> {
     // A role word must lead or close a short header: "Vendor Answers",
     // "Answer (Yes/No)", "Question Text"; not a title that merely contains it
     // ("HECVAT Solution Provider Response Sheet").
-    let core: Vec<&str> = words
-        .iter()
-        .map(String::as_str)
-        .take_while(|w| !w.starts_with('('))
-        .collect();
     let edge = |set: &[&str]| {
         core.len() <= 4
-            && (core.first().is_some_and(|w| set.contains(w))
-                || core.last().is_some_and(|w| set.contains(w)))
+            && (core.first().is_some_and(|w| set.contains(&w.as_str()))
+                || core.last().is_some_and(|w| set.contains(&w.as_str())))
     };
     let not_answer = [
         "additional",
@@ -638,6 +658,7 @@ fn classify(text: &str) -> Option<Role> {
         "guidance",
         "reason",
         "follow",
+        "explain",
         "explanation",
         "analyst",
         "score",
@@ -658,6 +679,14 @@ fn classify(text: &str) -> Option<Role> {
         "options",
         "sample",
     ];
+    // A control's status is the answer: `Implementation Status`,
+    // `Compliance Status` (a bare `Status` may be the buyer's own).
+    if core.len() == 2
+        && core[1] == "status"
+        && ["implementation", "compliance", "control", "current"].contains(&core[0].as_str())
+    {
+        return Some(Role::Answer);
+    }
     if edge(&[
         "answer",
         "answers",
@@ -743,6 +772,7 @@ fn classify(text: &str) -> Option<Role> {
         "note",
         "notes",
         "additional",
+        "explain",
         "explanation",
         "details",
         "detail",
@@ -1318,6 +1348,21 @@ mod tests {
         assert_eq!(classify("Answer & Explanation"), Some(Role::Answer));
         assert_eq!(classify("Additional Comments"), Some(Role::Details));
         assert_eq!(classify("Reviewer Response/Comments"), None);
+        // Spaced slashes and long hints in parentheses.
+        assert_eq!(classify("Answer (Yes / No / N/A)"), Some(Role::Answer));
+        assert_eq!(classify("Yes / No / N/A"), Some(Role::Answer));
+        assert_eq!(
+            classify("Response (please select from the drop-down list)"),
+            Some(Role::Answer)
+        );
+        assert_eq!(classify("Response / Comments"), Some(Role::Answer));
+        assert_eq!(classify("If No, please explain"), Some(Role::Details));
+        assert_eq!(classify("Please explain"), Some(Role::Details));
+        assert_eq!(classify("Implementation Status"), Some(Role::Answer));
+        assert_eq!(classify("Status"), None);
+        assert_eq!(classify("Review Status"), None);
+        assert_eq!(header_choices("Answer (Yes / No / N/A)"), ["Yes", "No", "N/A"]);
+        assert_eq!(header_choices("Compliant (Y / N)"), ["Yes", "No"]);
     }
 
     #[test]

@@ -1151,3 +1151,96 @@ fn details_of_open_questions_join_the_answer_where_the_sheet_has_no_details_colu
     assert_eq!(s.get(1, 2).display(), "Yes");
     assert_eq!(s.get(2, 2).display(), "Yes. On call around the clock.");
 }
+
+/// A control self-assessment: the answer column is an `Implementation
+/// Status` dropdown of control states, and a yes is written as the state
+/// that means it.
+#[test]
+fn a_control_status_dropdown_takes_the_state_that_means_the_answer() {
+    use rust_xlsxwriter::{DataValidation, Workbook};
+    let kb = kb_answers()
+        + "[[entry]]\nid = \"bounty\"\nquestion = \"Do you run a public bug bounty program?\"\nanswer = \"No\"\n";
+    let t = Test::new().file("knowledge_base/security.toml", kb).args([
+        "fill",
+        "controls.xlsx",
+        "--format",
+        "original",
+        "--auto-threshold",
+        "0.3",
+        "--review-threshold",
+        "0.1",
+    ]);
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("Controls").unwrap();
+    for (c, h) in ["Ref", "Control", "Implementation Status", "Notes"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for (r, q) in [
+        "Do you encrypt customer data at rest?",
+        "Do you run a public bug bounty program?",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string(r as u32 + 1, 0, format!("C-{}", r + 1))
+            .unwrap();
+        ws.write_string(r as u32 + 1, 1, *q).unwrap();
+    }
+    let states = ["Implemented", "Partially Implemented", "Not Implemented"];
+    ws.add_data_validation(
+        1,
+        2,
+        2,
+        2,
+        &DataValidation::new().allow_list_strings(&states).unwrap(),
+    )
+    .unwrap();
+    wb.save(t.path("controls.xlsx")).unwrap();
+    t.run().expect(0);
+    let r = report(&t.path("controls.report.json"));
+    assert_eq!(r["sheets"][0]["answer_column"], "C", "{}", r["sheets"]);
+    assert_eq!(r["sheets"][0]["details_column"], "D", "{}", r["sheets"]);
+    let out = sheet::read(&t.path("controls.filled.xlsx")).unwrap();
+    let s = sheet_of(&out, "Controls");
+    assert_eq!(s.get(1, 2).display(), "Implemented");
+    assert_eq!(s.get(1, 3).display(), "AES-256.");
+    assert_eq!(s.get(2, 2).display(), "Not Implemented");
+}
+
+/// Headers written with spaced slashes and hints in parentheses are found:
+/// `Answer (Yes / No / N/A)` takes the answer, `If No, please explain` the
+/// details, and the values the header names are the ones written.
+#[test]
+fn spaced_choice_headers_are_answer_columns() {
+    let t = Test::new()
+        .file("knowledge_base/security.toml", kb_answers())
+        .args([
+            "fill",
+            "form.xlsx",
+            "--format",
+            "original",
+            "--auto-threshold",
+            "0.3",
+            "--review-threshold",
+            "0.1",
+        ]);
+    let t = t.file(
+        "form.xlsx",
+        crate::support::table_workbook(&[
+            &["No.", "Question", "Answer (Yes / No / N/A)", "If No, please explain"],
+            &["1", "Do you encrypt customer data at rest?", "", ""],
+        ]),
+    );
+    t.run().expect(0);
+    let r = report(&t.path("form.report.json"));
+    assert_eq!(r["sheets"][0]["answer_column"], "C", "{}", r["sheets"]);
+    assert_eq!(r["sheets"][0]["details_column"], "D", "{}", r["sheets"]);
+    let out = sheet::read(&t.path("form.filled.xlsx")).unwrap();
+    let s = sheet_of(&out, "Sheet1");
+    assert_eq!(s.get(1, 2).display(), "Yes");
+    assert_eq!(s.get(1, 3).display(), "AES-256.");
+}
