@@ -138,7 +138,9 @@ pub fn detect(
         .collect();
     let mut why = Vec::new();
     for i in selected {
-        match detect_sheet(&wb.sheets[i], i, overrides, allow_headerless) {
+        let name = &wb.sheets[i].name;
+        let dropdown = |row: u32, col: u32| wb.lists.dropdown(name, row, col).map(|d| d.values);
+        match detect_sheet(&wb.sheets[i], i, overrides, allow_headerless, &dropdown) {
             Ok(layout) => layouts.push(layout),
             Err(reason) => {
                 why.push(format!("sheet `{}`: {reason}", wb.sheets[i].name));
@@ -206,11 +208,15 @@ fn is_requester_sheet(name: &str) -> bool {
         .is_some_and(|w| w == "report" || w == "reports")
 }
 
-fn detect_sheet(
+/// A cell's dropdown values, if it has a dropdown.
+type Dropdowns<'a> = dyn Fn(u32, u32) -> Option<&'a [String]> + 'a;
+
+fn detect_sheet<'a>(
     sheet: &Sheet,
     index: usize,
     o: &Overrides,
     allow_headerless: bool,
+    dropdown: &Dropdowns<'a>,
 ) -> Result<Layout, &'static str> {
     if sheet.height() == 0 {
         return Err("empty");
@@ -270,6 +276,11 @@ fn detect_sheet(
         _ => Vec::new(),
     };
     answer_col = answer_col.or(headed_marks.first().map(|&(c, _)| c));
+    // No answer header, but a column of yes/no dropdowns beside the
+    // questions (`ID | Question | [Yes/No] | Comments`, its header blank).
+    if answer_col.is_none() && o.answer_col.is_none() {
+        answer_col = dropdown_column(sheet, data_start, question_col, dropdown);
+    }
     // Of several ID headers (CAIQ v3's `Control ID` and `Question ID`), the
     // one with the most distinct IDs below.
     let headed_ids: Vec<u32> = roles(Role::Id)
@@ -361,6 +372,61 @@ fn detect_sheet(
     })
 }
 
+/// The column whose cells offer a dropdown of answers (yes, no, a control's
+/// state) on at least half of the rows that read like questions; of several,
+/// the one with the most, then the nearest right of the questions.
+fn dropdown_column<'a>(
+    sheet: &Sheet,
+    start: u32,
+    question_col: u32,
+    dropdown: &Dropdowns<'a>,
+) -> Option<u32> {
+    let rows: Vec<u32> = (start..sheet.height())
+        .filter(|&r| {
+            sheet
+                .get(r, question_col)
+                .as_text()
+                .is_some_and(looks_like_question)
+        })
+        .take(1000)
+        .collect();
+    let answers = |values: &[String]| {
+        values.iter().any(|v| {
+            let v = v.trim().trim_matches('"').to_lowercase();
+            is_choice(&v)
+                || matches!(
+                    v.as_str(),
+                    "implemented" | "not implemented" | "compliant" | "non-compliant" | "in place"
+                )
+        })
+    };
+    let last = sheet.width().max(question_col + 1) + 4;
+    (0..last)
+        .filter(|&c| c != question_col)
+        .map(|c| {
+            let n = rows
+                .iter()
+                .filter(|&&r| {
+                    dropdown(r, c).is_some_and(answers)
+                        && sheet
+                            .get(r, c)
+                            .as_text()
+                            .is_none_or(|t| t.chars().count() <= 40)
+                })
+                .count();
+            (c, n)
+        })
+        .filter(|&(_, n)| n > 0 && n * 2 >= rows.len())
+        .max_by_key(|&(c, n)| {
+            (
+                n,
+                c > question_col,
+                std::cmp::Reverse(c.abs_diff(question_col)),
+            )
+        })
+        .map(|(c, _)| c)
+}
+
 /// Mark columns: a sub-header row just below the header that names, from
 /// the answer column rightwards, two or more choices (`Yes | No | Not
 /// Applicable`), each column then marked with an `x`.
@@ -416,10 +482,7 @@ const VALUE_MARKERS: [(&str, &[&str]); 6] = [
 fn header_choices(text: &str) -> Vec<String> {
     let words = header_words(text);
     let joined = words.join(" ");
-    let named = |w: &str| {
-        words.iter().any(|x| x == w)
-            || joined == w.replace('/', " ")
-    };
+    let named = |w: &str| words.iter().any(|x| x == w) || joined == w.replace('/', " ");
     VALUE_MARKERS
         .iter()
         .find(|(w, _)| named(w))
@@ -596,13 +659,7 @@ fn classify(text: &str) -> Option<Role> {
     if words.is_empty() || core.len() > 7 {
         return None;
     }
-    const YES_NO: &[&str] = &[
-        "yes/no",
-        "y/n",
-        "yes no",
-        "yes/no/na",
-        "yes/no/n/a",
-    ];
+    const YES_NO: &[&str] = &["yes/no", "y/n", "yes no", "yes/no/na", "yes/no/n/a"];
     if YES_NO.contains(&joined.as_str()) {
         return Some(Role::Answer);
     }
@@ -616,6 +673,12 @@ fn classify(text: &str) -> Option<Role> {
         "question #",
         "question no",
         "question number",
+        "question num",
+        "ques num",
+        "ques no",
+        "ques #",
+        "q no",
+        "q num",
         "q#",
         "q #",
         "qid",
@@ -644,10 +707,18 @@ fn classify(text: &str) -> Option<Role> {
     // A role word must lead or close a short header: "Vendor Answers",
     // "Answer (Yes/No)", "Question Text"; not a title that merely contains it
     // ("HECVAT Solution Provider Response Sheet").
+    // Words joined by a slash count apart here: `Question/Request` opens
+    // with `question`.
     let edge = |set: &[&str]| {
         core.len() <= 4
-            && (core.first().is_some_and(|w| set.contains(&w.as_str()))
-                || core.last().is_some_and(|w| set.contains(&w.as_str())))
+            && (core
+                .first()
+                .and_then(|w| w.split('/').next())
+                .is_some_and(|w| set.contains(&w))
+                || core
+                    .last()
+                    .and_then(|w| w.split('/').next_back())
+                    .is_some_and(|w| set.contains(&w)))
     };
     let not_answer = [
         "additional",
@@ -729,9 +800,13 @@ fn classify(text: &str) -> Option<Role> {
         return Some(Role::Answer);
     }
     // A short header that says it takes yes or no: `Compliant (Y/N)`,
-    // `In Place? (Yes/No/N/A)`.
-    let markers = VALUE_MARKERS.map(|(w, _)| w);
-    if words.len() <= 5 && has(&markers) && !has(&not_answer) {
+    // `In Place? (Yes/No/N/A)`, `Compliance (Yes/No/Partial)`.
+    let says_yes_no = words.iter().any(|w| {
+        let parts: Vec<&str> = w.split('/').collect();
+        parts.iter().any(|p| matches!(*p, "yes" | "y"))
+            && parts.iter().any(|p| matches!(*p, "no" | "n"))
+    });
+    if words.len() <= 5 && says_yes_no && !has(&not_answer) {
         return Some(Role::Answer);
     }
     let not_question = [
@@ -1361,7 +1436,14 @@ mod tests {
         assert_eq!(classify("Implementation Status"), Some(Role::Answer));
         assert_eq!(classify("Status"), None);
         assert_eq!(classify("Review Status"), None);
-        assert_eq!(header_choices("Answer (Yes / No / N/A)"), ["Yes", "No", "N/A"]);
+        assert_eq!(classify("Question/Request"), Some(Role::Question));
+        assert_eq!(classify("Questions / Requirements"), Some(Role::Question));
+        assert_eq!(classify("Ques Num"), Some(Role::Id));
+        assert_eq!(classify("Compliance (Yes/No/Partial)"), Some(Role::Answer));
+        assert_eq!(
+            header_choices("Answer (Yes / No / N/A)"),
+            ["Yes", "No", "N/A"]
+        );
         assert_eq!(header_choices("Compliant (Y / N)"), ["Yes", "No"]);
     }
 
@@ -1391,7 +1473,7 @@ mod tests {
             &["2.1", "Is data encrypted at rest?", "", ""],
             &["3", "Do you have a privacy officer?", "", ""],
         ]);
-        let l = detect_sheet(&s, 0, &Overrides::default(), true).unwrap();
+        let l = detect_sheet(&s, 0, &Overrides::default(), true, &|_, _| None).unwrap();
         let rows: Vec<u32> = l.questions.iter().map(|q| q.row).collect();
         // `1.2` is a field at the questions' level; `3` asks something.
         assert_eq!(rows, [2, 3, 4, 6, 7]);
@@ -1404,7 +1486,7 @@ mod tests {
             &["", "Do you enforce MFA for administrators?", ""],
             &["", "Is data encrypted at rest?", ""],
         ]);
-        let l = detect_sheet(&s, 0, &Overrides::default(), true).unwrap();
+        let l = detect_sheet(&s, 0, &Overrides::default(), true, &|_, _| None).unwrap();
         assert_eq!((l.question_col, l.answer_col, l.details_col), (1, 0, 2));
         assert_eq!(l.questions.len(), 2);
     }
@@ -1423,7 +1505,7 @@ mod tests {
                 "",
             ],
         ]);
-        let l = detect_sheet(&s, 0, &Overrides::default(), true).unwrap();
+        let l = detect_sheet(&s, 0, &Overrides::default(), true, &|_, _| None).unwrap();
         assert_eq!((l.question_col, l.answer_col, l.details_col), (0, 1, 4));
         assert!(!l.answer_is_new && !l.details_is_new);
         assert_eq!(

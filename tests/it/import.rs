@@ -843,3 +843,71 @@ fn requester_and_very_hidden_sheets_are_not_filled() {
     let (_t, r) = fill(t, "q.xlsx", &kb_arg());
     assert_eq!(r["summary"]["questions"], 2);
 }
+
+/// A column of yes/no dropdowns beside the questions is the answer column
+/// even with a blank header; a dropdown of other values (a scoping column)
+/// is not.
+#[test]
+fn a_column_of_answer_dropdowns_is_the_answer_column_without_a_header() {
+    let kb = [
+        entry("enc", "Do you encrypt customer data at rest?", "Yes"),
+        entry("mfa", "Do you enforce multi-factor authentication?", "Yes"),
+    ]
+    .concat();
+    let t = Test::new().file("kb/k.toml", kb);
+    let mut book = Workbook::new();
+    let ws = book.add_worksheet();
+    ws.set_name("Security").unwrap();
+    for (c, h) in ["ID", "Question", "", "Scope", "Comments"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for (r, q) in [
+        "Do you encrypt customer data at rest?",
+        "Do you enforce multi-factor authentication?",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let r = r as u32 + 1;
+        ws.write_string(r, 0, format!("Q-{r}")).unwrap();
+        ws.write_string(r, 1, *q).unwrap();
+        ws.write_string(r, 3, "Core").unwrap();
+    }
+    let answers = DataValidation::new()
+        .allow_list_strings(&["Yes", "No", "N/A"])
+        .unwrap();
+    let scope = DataValidation::new()
+        .allow_list_strings(&["Core", "Extended"])
+        .unwrap();
+    ws.add_data_validation(1, 2, 2, 2, &answers).unwrap();
+    ws.add_data_validation(1, 3, 2, 3, &scope).unwrap();
+    book.save(t.path("q.xlsx")).unwrap();
+    let (_t, r) = fill(t, "q.xlsx", "kb");
+    let sheet = &r["sheets"][0];
+    assert_eq!(sheet["answer_column"], "C", "{sheet}");
+    assert_eq!(sheet["details_column"], "E", "{sheet}");
+    let enc = by_ref(&r, "Q-1");
+    assert_eq!(enc["answer_cell"], "C2", "{enc}");
+    assert_eq!(strings(&enc["allowed"]), ["Yes", "No", "N/A"]);
+
+    // Only the scoping dropdown: the answers go to a column of their own.
+    let t = Test::new().file(
+        "kb/k.toml",
+        entry("enc", "Do you encrypt customer data at rest?", "Yes"),
+    );
+    let mut book = Workbook::new();
+    let ws = book.add_worksheet();
+    for (c, h) in ["ID", "Question", "Scope"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    ws.write_string(1, 0, "Q-1").unwrap();
+    ws.write_string(1, 1, "Do you encrypt customer data at rest?")
+        .unwrap();
+    ws.add_data_validation(1, 2, 1, 2, &scope).unwrap();
+    book.save(t.path("q.xlsx")).unwrap();
+    let (_t, r) = fill(t, "q.xlsx", "kb");
+    assert_eq!(r["sheets"][0]["answer_column"], "D", "{}", r["sheets"]);
+}

@@ -1231,7 +1231,12 @@ fn spaced_choice_headers_are_answer_columns() {
     let t = t.file(
         "form.xlsx",
         crate::support::table_workbook(&[
-            &["No.", "Question", "Answer (Yes / No / N/A)", "If No, please explain"],
+            &[
+                "No.",
+                "Question",
+                "Answer (Yes / No / N/A)",
+                "If No, please explain",
+            ],
             &["1", "Do you encrypt customer data at rest?", "", ""],
         ]),
     );
