@@ -281,6 +281,21 @@ fn detect_sheet<'a>(
     if answer_col.is_none() && o.answer_col.is_none() {
         answer_col = dropdown_column(sheet, data_start, question_col, dropdown);
     }
+    // Nothing else takes the answer: a narrative answer column (`Detailed
+    // Response`) takes it whole.
+    if answer_col.is_none()
+        && o.answer_col.is_none()
+        && let Some(h) = header_row
+    {
+        answer_col = roles(Role::Details).into_iter().find(|&c| {
+            c != question_col
+                && sheet.get(h, c).as_text().is_some_and(|t| {
+                    header_words(t)
+                        .iter()
+                        .any(|w| ANSWER_WORDS.contains(&w.as_str()))
+                })
+        });
+    }
     // Of several ID headers (CAIQ v3's `Control ID` and `Question ID`), the
     // one with the most distinct IDs below.
     let headed_ids: Vec<u32> = roles(Role::Id)
@@ -749,7 +764,32 @@ fn classify(text: &str) -> Option<Role> {
         "format",
         "options",
         "sample",
+        // The buyer's expected answer, not the vendor's.
+        "preferred",
+        "required",
+        "desired",
+        "ideal",
+        "correct",
+        "key",
     ];
+    let joined_by = |w: &String| w.contains('/') || w == "&" || w == "and";
+    // The answer's narrative beside a short answer: `Response Details`,
+    // `Answer Description`, `Detailed Response` (with a joiner,
+    // `Response/Comments`, one column holds both: below).
+    let narrative = [
+        "details",
+        "detail",
+        "detailed",
+        "narrative",
+        "justification",
+        "description",
+        "elaboration",
+        "explanation",
+        "remarks",
+    ];
+    if has(ANSWER_WORDS) && has(&narrative) && !words.iter().any(joined_by) && !has(NOT_DETAILS) {
+        return Some(Role::Details);
+    }
     // A control's status is the answer: `Implementation Status`,
     // `Compliance Status` (a bare `Status` may be the buyer's own).
     if core.len() == 2
@@ -772,12 +812,9 @@ fn classify(text: &str) -> Option<Role> {
     }
     // One column for both (`Response/Comments`, `Answer & Explanation`): the
     // answer goes there.
-    let answer_words = ["answer", "answers", "response", "responses"];
     let combined = words.len() <= 4
-        && words
-            .iter()
-            .any(|w| w.contains('/') || w == "&" || w == "and")
-        && has(&answer_words)
+        && words.iter().any(joined_by)
+        && has(ANSWER_WORDS)
         && has(&[
             "comment",
             "comments",
@@ -859,31 +896,41 @@ fn classify(text: &str) -> Option<Role> {
         "narrative",
         "clarification",
         "evidence",
+        "documentation",
+        "attachment",
+        "attachments",
     ];
-    let not_details = [
-        "required",
-        "requested",
-        "expected",
-        "example",
-        "examples",
-        "analyst",
-        "guidance",
-        "reviewer",
-        "assessor",
-        "internal",
-        "evaluation",
-        "score",
-        "instructions",
-        "institution",
-        "customer",
-        "buyer",
-        "csc",
-    ];
-    if has(&details) && !has(&not_details) {
+
+    if has(&details) && !has(NOT_DETAILS) {
         return Some(Role::Details);
     }
     None
 }
+
+/// Words that name the vendor's answer in a header.
+const ANSWER_WORDS: &[&str] = &["answer", "answers", "response", "responses"];
+
+/// Words that make a details-like header the requester's: `Evidence
+/// Requested`, `Reviewer Notes`, `Customer Comments`.
+const NOT_DETAILS: &[&str] = &[
+    "required",
+    "requested",
+    "expected",
+    "example",
+    "examples",
+    "analyst",
+    "guidance",
+    "reviewer",
+    "assessor",
+    "internal",
+    "evaluation",
+    "score",
+    "instructions",
+    "institution",
+    "customer",
+    "buyer",
+    "csc",
+];
 
 /// Does `text` look like a question ID: `A&A-01.1`, `DOCU-01`, `1.2`, `SEC-1.1`, `app_name`?
 fn is_id(text: &str) -> bool {
@@ -1440,6 +1487,13 @@ mod tests {
         assert_eq!(classify("Questions / Requirements"), Some(Role::Question));
         assert_eq!(classify("Ques Num"), Some(Role::Id));
         assert_eq!(classify("Compliance (Yes/No/Partial)"), Some(Role::Answer));
+        // The narrative beside a short answer; the buyer's expected answer.
+        assert_eq!(classify("Response Details"), Some(Role::Details));
+        assert_eq!(classify("Detailed Response"), Some(Role::Details));
+        assert_eq!(classify("Answer Description"), Some(Role::Details));
+        assert_eq!(classify("Documentation"), Some(Role::Details));
+        assert_eq!(classify("Preferred Answer"), None);
+        assert_eq!(classify("Answer Key"), None);
         assert_eq!(
             header_choices("Answer (Yes / No / N/A)"),
             ["Yes", "No", "N/A"]

@@ -911,3 +911,41 @@ fn a_column_of_answer_dropdowns_is_the_answer_column_without_a_header() {
     let (_t, r) = fill(t, "q.xlsx", "kb");
     assert_eq!(r["sheets"][0]["answer_column"], "D", "{}", r["sheets"]);
 }
+
+/// `Response | Response Details`: the short answer and its narrative; a
+/// lone `Detailed Response` takes the answer whole; the buyer's `Preferred
+/// Answer` is never written over.
+#[test]
+fn narrative_and_expected_answer_headers() {
+    let kb = entry("enc", "Do you encrypt customer data at rest?", "Yes");
+    let q = "Do you encrypt customer data at rest?";
+    for (header, answer, details) in [
+        (
+            &["ID", "Question", "Response", "Response Details"][..],
+            "C",
+            "D",
+        ),
+        (&["ID", "Question", "Detailed Response"][..], "C", "D"),
+        (
+            &[
+                "ID",
+                "Question",
+                "Preferred Answer",
+                "Vendor Answer",
+                "Notes",
+            ][..],
+            "D",
+            "E",
+        ),
+    ] {
+        let mut row = vec!["Q-1", q];
+        row.resize(header.len(), "");
+        let t = Test::new()
+            .file("kb/k.toml", &kb)
+            .file("q.xlsx", table_workbook(&[header, &row]));
+        let (_t, r) = fill(t, "q.xlsx", "kb");
+        let sheet = &r["sheets"][0];
+        assert_eq!(sheet["answer_column"], answer, "{header:?}: {sheet}");
+        assert_eq!(sheet["details_column"], details, "{header:?}: {sheet}");
+    }
+}
