@@ -9,6 +9,7 @@ pub mod embed;
 pub mod eval;
 pub mod files;
 pub mod fill;
+pub mod harvest;
 pub mod index;
 pub mod kb;
 pub mod matcher;

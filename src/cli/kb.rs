@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use super::{Failure, KbArgs, Printer, load_kb};
-use crate::kb::{Approved, Date, KnowledgeBase, Severity, learn, scan_with};
+use super::{Failure, KbArgs, ModelArgs, Printer, build_matcher, load_kb};
+use crate::kb::{Approved, Date, KnowledgeBase, Severity, learn, propose, scan_with};
 use crate::sheet::{Reviewed, read_reviewed};
 
 #[derive(Debug, Subcommand)]
@@ -16,6 +16,9 @@ pub enum KbCommand {
     /// Learn from a draft reviewed in Excel: approved wordings become alternates, edited answers
     /// become proposed entries in `_inbox/`.
     Learn(LearnArgs),
+    /// Import questionnaires your company already answered: each answered question the KB does
+    /// not hold becomes a proposed entry in `_inbox/`, for the security team to approve.
+    Import(ImportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -41,10 +44,34 @@ pub struct LearnArgs {
     dry_run: bool,
 }
 
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Answered questionnaires (xlsx, xlsm, xlsb, xls, ods, csv): the answers already in them are
+    /// imported.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+    #[command(flatten)]
+    kb: KbArgs,
+    /// Only read this sheet of each file (also a hidden one).
+    #[arg(long, value_name = "NAME")]
+    sheet: Option<String>,
+    /// The sentence-embedding model directory, to name the entry each proposal resembles
+    /// [default: `VETTED_MODEL`, else the one `vetted model install` installed].
+    #[arg(long, value_name = "DIR", conflicts_with = "lexical")]
+    model: Option<PathBuf>,
+    /// Compare with the KB on words only, even when a model is installed.
+    #[arg(long)]
+    lexical: bool,
+    /// Show what would be proposed without writing anything.
+    #[arg(long)]
+    dry_run: bool,
+}
+
 pub fn run(cmd: KbCommand, printer: Printer) -> Result<(), Failure> {
     match cmd {
         KbCommand::Check(args) => check(&args, printer),
         KbCommand::Learn(args) => learn_from(&args, printer),
+        KbCommand::Import(args) => import(&args, printer),
     }
 }
 
@@ -207,6 +234,193 @@ fn learn_from(args: &LearnArgs, printer: Printer) -> Result<(), Failure> {
     Ok(())
 }
 
+/// How many proposed entries `kb check` names one by one.
+const PROPOSALS_LISTED: usize = 20;
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn import(args: &ImportArgs, printer: Printer) -> Result<(), Failure> {
+    use crate::harvest;
+    let today = Date::today();
+    let root = &args.kb.kb;
+    // A company without a KB starts one from its past answers: the folder
+    // is made when the proposals are written.
+    let new_kb = !root.exists();
+    let kb = if !new_kb {
+        let scan = scan_with(root, today, true).map_err(|e| {
+            printer.error(e);
+            Failure::Reported
+        })?;
+        if let Some(first) = scan.errors().next() {
+            printer.error(format!(
+                "knowledge base `{}` is invalid: {first}",
+                root.display()
+            ));
+            printer.hint(format!(
+                "run `vetted kb check --kb {}` to list every problem",
+                root.display()
+            ));
+            return Err(Failure::Reported);
+        }
+        scan.kb
+    } else {
+        KnowledgeBase {
+            root: root.clone(),
+            ..KnowledgeBase::default()
+        }
+    };
+    // Read every file first: nothing is written unless all of them read.
+    let overrides = crate::sheet::Overrides {
+        sheet: args.sheet.clone(),
+        ..crate::sheet::Overrides::default()
+    };
+    let mut answered = Vec::new();
+    let mut failed = 0;
+    for file in &args.files {
+        let label = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let read = crate::sheet::read(file)
+            .and_then(|wb| crate::sheet::detect(&wb, &overrides).map(|(layouts, _)| (wb, layouts)));
+        match read {
+            Ok((wb, layouts)) => {
+                let found = harvest::answered(&wb, &layouts, &label);
+                let questions: usize = layouts.iter().map(|l| l.questions.len()).sum();
+                printer.info(format!(
+                    "`{}`: {} of {} answered",
+                    file.display(),
+                    found.len(),
+                    plural(questions, "question", "questions")
+                ));
+                answered.extend(found);
+            }
+            Err(e) => {
+                failed += 1;
+                printer.error(&e);
+                if let Some(hint) = e.hint() {
+                    printer.hint(hint);
+                }
+            }
+        }
+    }
+    if failed > 0 {
+        printer.error(format!(
+            "nothing imported: {} of {} could not be read",
+            failed,
+            plural(args.files.len(), "file", "files")
+        ));
+        return Err(Failure::Reported);
+    }
+    if answered.is_empty() {
+        printer.warning("no answered questions found: nothing to import");
+        printer.tip("import questionnaires your company has filled in, with the answers in them");
+        return Ok(());
+    }
+    // Name the entry each new question resembles, when there are entries.
+    let (matcher, plain) = if kb.entries.iter().any(|e| !e.proposed) {
+        let model = ModelArgs {
+            model: args.model.clone(),
+            lexical: args.lexical,
+            include_inbox: true,
+        };
+        let options = crate::matcher::Options {
+            candidates: 5,
+            ..crate::matcher::Options::default()
+        };
+        (Some(build_matcher(kb, &model, options, printer)?), None)
+    } else {
+        (None, Some(kb))
+    };
+    let kb_ref = matcher
+        .as_ref()
+        .map(crate::matcher::Matcher::kb)
+        .or(plain.as_ref())
+        .expect("the matcher's KB, or the KB without one");
+    let found = harvest::harvest(kb_ref, matcher.as_ref(), &answered).map_err(|e| {
+        printer.error(e);
+        Failure::Reported
+    })?;
+    let verb = if args.dry_run {
+        "would propose"
+    } else {
+        "proposed"
+    };
+    let mut inbox = None;
+    if !found.proposals.is_empty() {
+        let stem = args.files[0]
+            .file_stem()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let label = match args.files.len() {
+            1 => format!("import {stem}"),
+            n => format!("import {stem} and {} more", n - 1),
+        };
+        let header = format!(
+            "Proposed entries imported by `vetted kb import` ({today}) from answers\n\
+             already given in {}.\n\
+             Approve one by moving it into the knowledge base (where it says what a\n\
+             resembling entry says, add its question to that entry's alternates\n\
+             instead); delete the rest. Old answers may be out of date: check each.",
+            args.files
+                .iter()
+                .map(|f| format!("`{}`", f.file_name().unwrap_or_default().to_string_lossy()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let written = propose(
+            kb_ref,
+            &found.proposals,
+            &label,
+            &header,
+            today,
+            args.dry_run,
+        )
+        .map_err(|e| {
+            printer.error(e);
+            Failure::Reported
+        })?;
+        if new_kb && !args.dry_run {
+            printer.info(format!(
+                "created the knowledge base folder `{}`",
+                root.display()
+            ));
+        }
+        for (id, p) in written.ids.iter().zip(&found.proposals) {
+            println!("{verb} `{id}`: {}", crate::sheet::one_line(&p.question));
+        }
+        inbox = Some(written.path);
+    }
+    printer.info(format!(
+        "{}: {} {verb}{}, {} already in the knowledge base, {} already proposed, {} folded into another's proposal{}",
+        plural(answered.len(), "answered question", "answered questions"),
+        plural(found.proposals.len(), "entry", "entries"),
+        inbox
+            .as_ref()
+            .map(|p| format!(" in `{}`", p.display()))
+            .unwrap_or_default(),
+        found.known.len(),
+        found.already_proposed.len(),
+        found.merged,
+        if found.conflicting > 0 {
+            format!(
+                "; {} answered differently elsewhere in the import",
+                plural(found.conflicting, "proposal was", "proposals were")
+            )
+        } else {
+            String::new()
+        },
+    ));
+    if inbox.is_some() && !args.dry_run {
+        printer.tip(
+            "review the proposals with the security team; move the ones you approve into the knowledge base",
+        );
+    }
+    Ok(())
+}
+
 fn check(args: &CheckArgs, printer: Printer) -> Result<(), Failure> {
     let today = Date::today();
     let (args, due_within) = (&args.kb, args.due_within);
@@ -259,8 +473,15 @@ fn check(args: &CheckArgs, printer: Printer) -> Result<(), Failure> {
         printer.error(summary);
         return Err(Failure::Reported);
     }
+    let proposed: Vec<_> = scan.kb.entries.iter().filter(|e| e.proposed).collect();
     if approved == 0 {
         printer.error(format!("`{}` holds no entries", args.kb.display()));
+        if !proposed.is_empty() {
+            printer.hint(format!(
+                "{} await approval in `_inbox/`: move the ones you approve into the knowledge base",
+                plural(proposed.len(), "proposed entry", "proposed entries")
+            ));
+        }
         return Err(Failure::Reported);
     }
     for (by, e) in &due {
@@ -281,12 +502,15 @@ fn check(args: &CheckArgs, printer: Printer) -> Result<(), Failure> {
         ));
     }
     printer.info(summary);
-    let proposed: Vec<_> = scan.kb.entries.iter().filter(|e| e.proposed).collect();
-    for e in &proposed {
-        printer.warning(format!(
-            "{}: proposed entry `{}` awaits approval (not matched unless `--include-inbox`)",
-            e.location, e.id
-        ));
-    }
+    printer.warnings(
+        proposed.iter().map(|e| {
+            format!(
+                "{}: proposed entry `{}` awaits approval (not matched unless `--include-inbox`)",
+                e.location, e.id
+            )
+        }),
+        PROPOSALS_LISTED,
+        |n| format!("{n} more proposed entries await approval in `_inbox/`"),
+    );
     Ok(())
 }

@@ -192,11 +192,69 @@ pub fn learn(
         learned.files.push(file.clone());
     }
     if !proposals.is_empty() {
-        let inbox = write_proposals(kb, &proposals, label, today, dry_run, &mut learned)?;
-        learned.files.push(inbox.clone());
-        learned.inbox_file = Some(inbox);
+        let proposals: Vec<Proposal> = proposals
+            .iter()
+            .map(|(a, base)| Proposal {
+                question: a.question.clone(),
+                alternates: Vec::new(),
+                answer: a.answer.trim().to_owned(),
+                details: a.details.trim().to_owned(),
+                base: base.map(|e| e.id.clone()),
+                id_stem: match base {
+                    Some(e) => format!("{}-proposed", e.id),
+                    None => format!("{}-proposed", slug(&a.question, 5)),
+                },
+                note: vec![match base {
+                    Some(e) => format!(
+                        "From {}: the reviewer changed the answer of `{}`.",
+                        a.source, e.id
+                    ),
+                    None => format!(
+                        "From {}: answered by the reviewer, no entry matched.",
+                        a.source
+                    ),
+                }],
+            })
+            .collect();
+        let header = format!(
+            "Proposed entries from the review of `{label}` ({today}), written by\n\
+             `vetted kb learn`. Approve one by moving it into the knowledge base\n\
+             (updating or retiring the entry it is based on); delete the rest."
+        );
+        let written = propose(kb, &proposals, label, &header, today, dry_run)?;
+        learned.proposals = written
+            .ids
+            .into_iter()
+            .zip(proposals.iter().map(|p| p.base.clone()))
+            .collect();
+        learned.files.push(written.path.clone());
+        learned.inbox_file = Some(written.path);
     }
     Ok(learned)
+}
+
+/// A proposed entry for `_inbox/`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Proposal {
+    pub question: String,
+    pub alternates: Vec<String>,
+    pub answer: String,
+    /// Empty: none.
+    pub details: String,
+    /// The approved entry it would change, whose tags and owner it takes.
+    pub base: Option<String>,
+    /// Its id, made unique with `-2`, `-3`, ... where taken.
+    pub id_stem: String,
+    /// Comment lines above it: where it comes from, what it resembles.
+    pub note: Vec<String>,
+}
+
+/// What [`propose`] wrote (or, dry, would write).
+#[derive(Debug)]
+pub struct Proposed {
+    pub path: PathBuf,
+    /// The ids given, in the order of the proposals.
+    pub ids: Vec<String>,
 }
 
 fn read(path: &Path) -> Result<String, LearnError> {
@@ -265,7 +323,7 @@ fn add_alternates(path: &Path, adds: &[(String, Addition)]) -> Result<(), LearnE
 }
 
 /// A file-name-safe form of `s`.
-fn slug(s: &str, count: usize) -> String {
+pub fn slug(s: &str, count: usize) -> String {
     let s = words(s)
         .split(' ')
         .filter(|w| !w.is_empty())
@@ -275,14 +333,17 @@ fn slug(s: &str, count: usize) -> String {
     if s.is_empty() { "draft".to_owned() } else { s }
 }
 
-fn write_proposals(
+/// Writes proposed entries to the inbox file of `label` for `today`
+/// (`_inbox/2026-12-07-<label>.toml`), after those it holds already, under a
+/// `header` comment when the file is new. With `dry_run`, nothing is written.
+pub fn propose(
     kb: &KnowledgeBase,
-    proposals: &[(&Approved, Option<&Entry>)],
+    proposals: &[Proposal],
     label: &str,
+    header: &str,
     today: Date,
     dry_run: bool,
-    learned: &mut Learned,
-) -> Result<PathBuf, LearnError> {
+) -> Result<Proposed, LearnError> {
     let inbox = kb.root.join(INBOX_DIR);
     let path = inbox.join(format!("{today}-{}.toml", slug(label, 8)));
     let mut taken: HashSet<String> = kb.entries.iter().map(|e| e.id.clone()).collect();
@@ -295,11 +356,8 @@ fn write_proposals(
             })?
     } else {
         let mut doc = DocumentMut::new();
-        doc.decor_mut().set_prefix(format!(
-            "# Proposed entries from the review of `{label}` ({today}), written by\n\
-             # `vetted kb learn`. Approve one by moving it into the knowledge base\n\
-             # (updating or retiring the entry it is based on); delete the rest.\n\n"
-        ));
+        let comment: String = header.lines().map(|l| format!("# {l}\n")).collect();
+        doc.decor_mut().set_prefix(comment);
         doc
     };
     if let Some(existing) = doc.get("entry").and_then(Item::as_array_of_tables) {
@@ -316,39 +374,36 @@ fn write_proposals(
         .get_mut("entry")
         .and_then(Item::as_array_of_tables_mut)
         .expect("just inserted");
-    for (a, base) in proposals {
-        let stem = match base {
-            Some(e) => format!("{}-proposed", e.id),
-            None => format!("{}-proposed", slug(&a.question, 5)),
-        };
+    let mut ids = Vec::with_capacity(proposals.len());
+    for p in proposals {
         let id = (1..)
             .map(|n| {
                 if n == 1 {
-                    stem.clone()
+                    p.id_stem.clone()
                 } else {
-                    format!("{stem}-{n}")
+                    format!("{}-{n}", p.id_stem)
                 }
             })
             .find(|id| !taken.contains(id))
             .expect("an unused id");
         taken.insert(id.clone());
+        let base = p
+            .base
+            .as_deref()
+            .and_then(|b| kb.entries.iter().find(|e| e.id == b));
         let mut t = Table::new();
-        let note = match base {
-            Some(e) => format!(
-                "# From {}: the reviewer changed the answer of `{}`.\n",
-                a.source, e.id
-            ),
-            None => format!(
-                "# From {}: answered by the reviewer, no entry matched.\n",
-                a.source
-            ),
-        };
+        let note: String = p.note.iter().map(|l| format!("# {l}\n")).collect();
         t.decor_mut().set_prefix(format!("\n{note}"));
         t.insert("id", value(id.as_str()));
-        t.insert("question", value(a.question.as_str()));
-        t.insert("answer", value(a.answer.trim()));
-        if !a.details.trim().is_empty() {
-            t.insert("details", value(a.details.trim()));
+        t.insert("question", value(p.question.as_str()));
+        if !p.alternates.is_empty() {
+            let mut list = Array::new();
+            p.alternates.iter().for_each(|a| list.push(a.as_str()));
+            t.insert("alternates", value(list));
+        }
+        t.insert("answer", value(p.answer.as_str()));
+        if !p.details.is_empty() {
+            t.insert("details", value(p.details.as_str()));
         }
         if let Some(e) = base {
             if !e.tags.is_empty() {
@@ -361,12 +416,12 @@ fn write_proposals(
             }
         }
         entries.push(t);
-        learned.proposals.push((id, base.map(|e| e.id.clone())));
+        ids.push(id);
     }
     if !dry_run {
         write_atomic(&path, &doc.to_string())?;
     }
-    Ok(path)
+    Ok(Proposed { path, ids })
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ mod load;
 mod model;
 
 pub use date::Date;
-pub use learn::{Approved, LearnError, Learned, learn};
+pub use learn::{Approved, LearnError, Learned, Proposal, Proposed, learn, propose, slug};
 pub(crate) use load::parse_synonym_groups;
 pub use load::{Diagnostic, KbError, Scan, Severity, load, load_with_inbox, scan, scan_with};
 #[cfg(test)]

@@ -4,6 +4,7 @@ mod ask;
 mod browser;
 mod eval;
 mod fill;
+mod harvest;
 mod hostile;
 mod import;
 mod kb;
