@@ -394,9 +394,14 @@ fn import(args: &ImportArgs, printer: Printer) -> Result<(), Failure> {
         inbox = Some(written.path);
     }
     printer.info(format!(
-        "{}: {} {verb}{}, {} already in the knowledge base, {} already proposed, {} folded into another's proposal{}",
+        "{}: {} {}{}, {} already in the knowledge base, {} already proposed, {} folded into another's proposal{}",
         plural(answered.len(), "answered question", "answered questions"),
         plural(found.proposals.len(), "entry", "entries"),
+        if args.dry_run {
+            "would be proposed"
+        } else {
+            "proposed"
+        },
         inbox
             .as_ref()
             .map(|p| format!(" in `{}`", p.display()))

@@ -75,6 +75,12 @@ fn answered_questions_become_proposals_next_to_what_the_kb_knows() {
     ]);
     let dry = dry.expect(0);
     assert!(dry.stdout().contains("would propose `"), "{}", dry.stdout());
+    assert!(
+        dry.stderr()
+            .contains("5 entries would be proposed in `kb/_inbox/"),
+        "{}",
+        dry.stderr()
+    );
     assert!(!t.path("kb/_inbox").exists());
 
     let run = t.run().expect(0);
