@@ -353,6 +353,8 @@ pub fn harvest(
                 None => id_stem(&g.first.question),
             },
             note,
+            owner: None,
+            review_by: None,
         });
     }
     Ok(out)

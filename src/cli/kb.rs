@@ -62,9 +62,21 @@ pub struct ImportArgs {
     /// Compare with the KB on words only, even when a model is installed.
     #[arg(long)]
     lexical: bool,
+    /// The owner of every proposal: who answers for them once approved.
+    #[arg(long, value_name = "EMAIL")]
+    owner: Option<String>,
+    /// The review date of every proposal (YYYY-MM-DD): past it, an approved answer is never
+    /// `auto` until reviewed again.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    review_by: Option<Date>,
     /// Show what would be proposed without writing anything.
     #[arg(long)]
     dry_run: bool,
+}
+
+fn parse_date(s: &str) -> Result<Date, String> {
+    s.parse()
+        .map_err(|_| format!("`{s}` is not a date (YYYY-MM-DD)"))
 }
 
 pub fn run(cmd: KbCommand, printer: Printer) -> Result<(), Failure> {
@@ -339,10 +351,14 @@ fn import(args: &ImportArgs, printer: Printer) -> Result<(), Failure> {
         .map(crate::matcher::Matcher::kb)
         .or(plain.as_ref())
         .expect("the matcher's KB, or the KB without one");
-    let found = harvest::harvest(kb_ref, matcher.as_ref(), &answered).map_err(|e| {
+    let mut found = harvest::harvest(kb_ref, matcher.as_ref(), &answered).map_err(|e| {
         printer.error(e);
         Failure::Reported
     })?;
+    for p in &mut found.proposals {
+        p.owner.clone_from(&args.owner);
+        p.review_by = args.review_by;
+    }
     let verb = if args.dry_run {
         "would propose"
     } else {

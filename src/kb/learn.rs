@@ -214,6 +214,8 @@ pub fn learn(
                         a.source
                     ),
                 }],
+                owner: None,
+                review_by: None,
             })
             .collect();
         let header = format!(
@@ -247,6 +249,9 @@ pub struct Proposal {
     pub id_stem: String,
     /// Comment lines above it: where it comes from, what it resembles.
     pub note: Vec<String>,
+    /// Its owner (else the base entry's, if any).
+    pub owner: Option<String>,
+    pub review_by: Option<Date>,
 }
 
 /// What [`propose`] wrote (or, dry, would write).
@@ -405,15 +410,20 @@ pub fn propose(
         if !p.details.is_empty() {
             t.insert("details", value(p.details.as_str()));
         }
-        if let Some(e) = base {
-            if !e.tags.is_empty() {
-                let mut tags = Array::new();
-                e.tags.iter().for_each(|tag| tags.push(tag.as_str()));
-                t.insert("tags", value(tags));
-            }
-            if let Some(owner) = &e.owner {
-                t.insert("owner", value(owner.as_str()));
-            }
+        if let Some(e) = base.filter(|e| !e.tags.is_empty()) {
+            let mut tags = Array::new();
+            e.tags.iter().for_each(|tag| tags.push(tag.as_str()));
+            t.insert("tags", value(tags));
+        }
+        if let Some(owner) = p.owner.as_ref().or(base.and_then(|e| e.owner.as_ref())) {
+            t.insert("owner", value(owner.as_str()));
+        }
+        if let Some(by) = p.review_by {
+            let date: toml_edit::Datetime = by
+                .to_string()
+                .parse()
+                .expect("a date prints as a TOML local date");
+            t.insert("review_by", value(date));
         }
         entries.push(t);
         ids.push(id);

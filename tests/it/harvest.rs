@@ -200,8 +200,33 @@ fn a_company_without_a_kb_starts_one_and_a_file_that_does_not_read_writes_nothin
     );
     assert!(!t.path("new-kb/_inbox").exists(), "nothing written");
 
+    let bad = t.again([
+        "kb",
+        "import",
+        "form.xlsx",
+        "--kb",
+        "new-kb",
+        "--review-by",
+        "soon",
+    ]);
+    assert!(
+        bad.expect(2)
+            .stderr()
+            .contains("`soon` is not a date (YYYY-MM-DD)"),
+        "a usage error"
+    );
     let run = t
-        .again(["kb", "import", "form.xlsx", "--kb", "new-kb"])
+        .again([
+            "kb",
+            "import",
+            "form.xlsx",
+            "--kb",
+            "new-kb",
+            "--owner",
+            "trust@example.com",
+            "--review-by",
+            "2027-03-01",
+        ])
         .expect(0);
     assert!(
         run.stderr()
@@ -209,6 +234,12 @@ fn a_company_without_a_kb_starts_one_and_a_file_that_does_not_read_writes_nothin
         "{}",
         run.stderr()
     );
+    // Every proposal carries the owner and review date given.
+    let file = inbox_file(&t.path("new-kb"));
+    for e in toml(&file)["entry"].as_array().unwrap() {
+        assert_eq!(e["owner"].as_str(), Some("trust@example.com"), "{e}");
+        assert_eq!(e["review_by"].to_string(), "2027-03-01", "{e}");
+    }
     // Only proposals yet: no KB to match with, and `kb check` says why.
     let check = t.again(["kb", "check", "--kb", "new-kb"]).expect(1);
     assert!(
