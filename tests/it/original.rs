@@ -1023,44 +1023,66 @@ fn finish_carries_a_reviewed_draft_into_the_original() {
     );
 }
 
-#[test]
-fn answers_the_dropdown_does_not_allow_are_not_written() {
-    use rust_xlsxwriter::{DataValidation, Workbook};
-    let kb = kb_answers()
-        + "[[entry]]\nid = \"access-review\"\nquestion = \"How often do you review user access rights?\"\nanswer = \"Quarterly\"\n";
-    let t = Test::new().file("knowledge_base/security.toml", kb).args([
+/// `vetted fill FILE --format original`, with thresholds low enough that
+/// every match is drafted.
+fn fill_original_with(kb: String, file: &str) -> Test {
+    Test::new().file("knowledge_base/security.toml", kb).args([
         "fill",
-        "dropdown.xlsx",
+        file,
         "--format",
         "original",
         "--auto-threshold",
         "0.3",
         "--review-threshold",
         "0.1",
-    ]);
+    ])
+}
+
+/// A one-sheet xlsx at `path`: `header`, one row per question (ID `<id>-N`
+/// in column A, the question in B), and a dropdown of `values` on column C
+/// of those rows.
+fn dropdown_form(
+    path: &std::path::Path,
+    sheet: &str,
+    header: &[&str],
+    id: &str,
+    questions: &[&str],
+    values: &[&str],
+) {
+    use rust_xlsxwriter::{DataValidation, Workbook};
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
-    ws.set_name("Questions").unwrap();
-    for (c, h) in ["ID", "Question", "Answer"].iter().enumerate() {
+    ws.set_name(sheet).unwrap();
+    for (c, h) in header.iter().enumerate() {
         ws.write_string(0, c as u16, *h).unwrap();
     }
-    ws.write_string(1, 0, "Q-1").unwrap();
-    ws.write_string(1, 1, "Do you encrypt customer data at rest?")
+    for (r, q) in questions.iter().enumerate() {
+        let r = r as u32 + 1;
+        ws.write_string(r, 0, format!("{id}-{r}")).unwrap();
+        ws.write_string(r, 1, *q).unwrap();
+    }
+    let list = DataValidation::new().allow_list_strings(values).unwrap();
+    ws.add_data_validation(1, 2, questions.len() as u32, 2, &list)
         .unwrap();
-    ws.write_string(2, 0, "Q-2").unwrap();
-    ws.write_string(2, 1, "How often do you review user access rights?")
-        .unwrap();
-    ws.add_data_validation(
-        1,
-        2,
-        2,
-        2,
-        &DataValidation::new()
-            .allow_list_strings(&["Y", "N"])
-            .unwrap(),
-    )
-    .unwrap();
-    wb.save(t.path("dropdown.xlsx")).unwrap();
+    wb.save(path).unwrap();
+}
+
+#[test]
+fn answers_the_dropdown_does_not_allow_are_not_written() {
+    let kb = kb_answers()
+        + "[[entry]]\nid = \"access-review\"\nquestion = \"How often do you review user access rights?\"\nanswer = \"Quarterly\"\n";
+    let t = fill_original_with(kb, "dropdown.xlsx");
+    dropdown_form(
+        &t.path("dropdown.xlsx"),
+        "Questions",
+        &["ID", "Question", "Answer"],
+        "Q",
+        &[
+            "Do you encrypt customer data at rest?",
+            "How often do you review user access rights?",
+        ],
+        &["Y", "N"],
+    );
     let run = t.run().expect(0);
     let r = report(&t.path("dropdown.report.json"));
     let out = sheet::read(&t.path("dropdown.filled.xlsx")).unwrap();
@@ -1157,49 +1179,20 @@ fn details_of_open_questions_join_the_answer_where_the_sheet_has_no_details_colu
 /// that means it.
 #[test]
 fn a_control_status_dropdown_takes_the_state_that_means_the_answer() {
-    use rust_xlsxwriter::{DataValidation, Workbook};
     let kb = kb_answers()
         + "[[entry]]\nid = \"bounty\"\nquestion = \"Do you run a public bug bounty program?\"\nanswer = \"No\"\n";
-    let t = Test::new().file("knowledge_base/security.toml", kb).args([
-        "fill",
-        "controls.xlsx",
-        "--format",
-        "original",
-        "--auto-threshold",
-        "0.3",
-        "--review-threshold",
-        "0.1",
-    ]);
-    let mut wb = Workbook::new();
-    let ws = wb.add_worksheet();
-    ws.set_name("Controls").unwrap();
-    for (c, h) in ["Ref", "Control", "Implementation Status", "Notes"]
-        .iter()
-        .enumerate()
-    {
-        ws.write_string(0, c as u16, *h).unwrap();
-    }
-    for (r, q) in [
-        "Do you encrypt customer data at rest?",
-        "Do you run a public bug bounty program?",
-    ]
-    .iter()
-    .enumerate()
-    {
-        ws.write_string(r as u32 + 1, 0, format!("C-{}", r + 1))
-            .unwrap();
-        ws.write_string(r as u32 + 1, 1, *q).unwrap();
-    }
-    let states = ["Implemented", "Partially Implemented", "Not Implemented"];
-    ws.add_data_validation(
-        1,
-        2,
-        2,
-        2,
-        &DataValidation::new().allow_list_strings(&states).unwrap(),
-    )
-    .unwrap();
-    wb.save(t.path("controls.xlsx")).unwrap();
+    let t = fill_original_with(kb, "controls.xlsx");
+    dropdown_form(
+        &t.path("controls.xlsx"),
+        "Controls",
+        &["Ref", "Control", "Implementation Status", "Notes"],
+        "C",
+        &[
+            "Do you encrypt customer data at rest?",
+            "Do you run a public bug bounty program?",
+        ],
+        &["Implemented", "Partially Implemented", "Not Implemented"],
+    );
     t.run().expect(0);
     let r = report(&t.path("controls.report.json"));
     assert_eq!(r["sheets"][0]["answer_column"], "C", "{}", r["sheets"]);
@@ -1216,19 +1209,7 @@ fn a_control_status_dropdown_takes_the_state_that_means_the_answer() {
 /// details, and the values the header names are the ones written.
 #[test]
 fn spaced_choice_headers_are_answer_columns() {
-    let t = Test::new()
-        .file("knowledge_base/security.toml", kb_answers())
-        .args([
-            "fill",
-            "form.xlsx",
-            "--format",
-            "original",
-            "--auto-threshold",
-            "0.3",
-            "--review-threshold",
-            "0.1",
-        ]);
-    let t = t.file(
+    let t = fill_original_with(kb_answers(), "form.xlsx").file(
         "form.xlsx",
         crate::support::table_workbook(&[
             &[
