@@ -330,3 +330,58 @@ fn a_filled_caiq_becomes_a_kb_that_answers_it_again() {
         run.stderr()
     );
 }
+
+/// A form answered with marks (`x` under `Yes | No | Not Applicable`)
+/// gives the marked choice.
+#[test]
+fn marked_choices_are_the_answers() {
+    let form = table_workbook(&[
+        &["Question ID", "Question", "Answer", "", "", "Notes"],
+        &["", "", "Yes", "No", "Not Applicable", ""],
+        &[
+            "A-1",
+            "Do you use automated code analysis?",
+            "x",
+            "",
+            "",
+            "On every merge.",
+        ],
+        &["A-2", "Do you use manual code review?", "", "x", "", ""],
+        &["A-3", "Do you sign mobile app builds?", "", "", "x", ""],
+        &["A-4", "Do you scan containers?", "", "", "", ""],
+    ]);
+    let t = Test::new()
+        .file("form.xlsx", form)
+        .args(["kb", "import", "form.xlsx", "--kb", "kb"]);
+    let run = t.run().expect(0);
+    assert!(
+        run.stderr().contains("3 of 4 questions answered"),
+        "{}",
+        run.stderr()
+    );
+    let doc = toml(&inbox_file(&t.path("kb")));
+    let got: Vec<(&str, &str, Option<&str>)> = doc["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["question"].as_str().unwrap(),
+                e["answer"].as_str().unwrap(),
+                e.get("details").and_then(|d| d.as_str()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "Do you use automated code analysis?",
+                "Yes",
+                Some("On every merge.")
+            ),
+            ("Do you use manual code review?", "No", None),
+            ("Do you sign mobile app builds?", "N/A", None),
+        ]
+    );
+}
