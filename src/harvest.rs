@@ -23,7 +23,7 @@
 
 use std::collections::HashMap;
 
-use crate::kb::{Entry, KnowledgeBase, Proposal, slug, words};
+use crate::kb::{Date, Entry, KnowledgeBase, Proposal, slug, words};
 use crate::matcher::{MatchError, Matcher};
 use crate::sheet::{Layout, Workbook};
 
@@ -197,7 +197,12 @@ fn id_stem(question: &str) -> String {
     ];
     let telling: Vec<String> = words(question)
         .split(' ')
-        .filter(|w| !w.is_empty() && !FILLER.contains(w))
+        // Single letters are markup or list marks (`<b>`, `a)`); digits stay (`SOC 2`).
+        .filter(|w| {
+            !w.is_empty()
+                && !FILLER.contains(w)
+                && (w.len() > 1 || w.chars().all(|c| c.is_ascii_digit()))
+        })
         .map(str::to_owned)
         .collect();
     let stem = slug(&telling.join(" "), 5);
@@ -358,6 +363,37 @@ pub fn harvest(
         });
     }
     Ok(out)
+}
+
+/// What names the inbox file of an import of `files` (file names):
+/// `import <first stem>`, `and N more`.
+pub fn inbox_label(files: &[&str]) -> String {
+    let stem = files.first().map_or("", |f| {
+        std::path::Path::new(f)
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or(f)
+    });
+    match files.len() {
+        0 | 1 => format!("import {stem}"),
+        n => format!("import {stem} and {} more", n - 1),
+    }
+}
+
+/// The comment that opens the inbox file of an import of `files`.
+pub fn inbox_header(files: &[&str], today: Date) -> String {
+    format!(
+        "Proposed entries imported by `vetted kb import` ({today}) from answers\n\
+         already given in {}.\n\
+         Approve one by moving it into the knowledge base (where it says what a\n\
+         resembling entry says, add its question to that entry's alternates\n\
+         instead); delete the rest. Old answers may be out of date: check each.",
+        files
+            .iter()
+            .map(|f| format!("`{f}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
 }
 
 /// `From A.` / `From A, B and 3 more.`

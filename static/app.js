@@ -108,6 +108,30 @@ function initHome() {
       }
     });
   }
+
+  const imports = $("#kb-import");
+  if (imports) {
+    imports.addEventListener("submit", async function (ev) {
+      ev.preventDefault();
+      const file = $("input[type=file]", imports).files[0];
+      const s = $("#kb-import-status");
+      if (!file) return;
+      const data = new FormData();
+      data.append("file", file, file.name);
+      say(s, "Importing " + file.name + "…");
+      try {
+        const r = await api("POST", "/api/kb/import", data);
+        let text = r.answered + " answered question(s): " + r.proposals.length + " proposed";
+        if (r.inbox_file) text += " in " + r.inbox_file;
+        text += ", " + r.known + " already in the knowledge base, " + r.already_proposed +
+          " already proposed.";
+        if (r.conflicting) text += " " + r.conflicting + " answered differently elsewhere in the file.";
+        say(s, text);
+      } catch (e) {
+        say(s, e.message, true);
+      }
+    });
+  }
 }
 
 // ---- review ----

@@ -366,26 +366,19 @@ fn import(args: &ImportArgs, printer: Printer) -> Result<(), Failure> {
     };
     let mut inbox = None;
     if !found.proposals.is_empty() {
-        let stem = args.files[0]
-            .file_stem()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let label = match args.files.len() {
-            1 => format!("import {stem}"),
-            n => format!("import {stem} and {} more", n - 1),
-        };
-        let header = format!(
-            "Proposed entries imported by `vetted kb import` ({today}) from answers\n\
-             already given in {}.\n\
-             Approve one by moving it into the knowledge base (where it says what a\n\
-             resembling entry says, add its question to that entry's alternates\n\
-             instead); delete the rest. Old answers may be out of date: check each.",
-            args.files
-                .iter()
-                .map(|f| format!("`{}`", f.file_name().unwrap_or_default().to_string_lossy()))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        let names: Vec<String> = args
+            .files
+            .iter()
+            .map(|f| {
+                f.file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let label = harvest::inbox_label(&names);
+        let header = harvest::inbox_header(&names, today);
         let written = propose(
             kb_ref,
             &found.proposals,

@@ -160,31 +160,11 @@ pub async fn upload(
             e.body_text()
         ))
     })?;
-    let limit = state.config.max_upload;
-    let mut file: Option<(String, Vec<u8>)> = None;
-    let mut customer = String::new();
-    while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
-        match field.name() {
-            Some("file") => {
-                let name = clean_file_name(field.file_name().unwrap_or("questionnaire"));
-                let mut bytes = Vec::new();
-                while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
-                    bytes.extend_from_slice(&chunk);
-                    if bytes.len() > limit {
-                        return Err(too_large(limit));
-                    }
-                }
-                file = Some((name, bytes));
-            }
-            Some("customer") => {
-                let text = field.text().await.map_err(multipart_error)?;
-                customer = clean_text(&text);
-            }
-            _ => {}
-        }
-    }
-    let (name, bytes) =
-        file.ok_or_else(|| AppError::BadRequest("no file in the field `file`".into()))?;
+    let form = read_form(&mut multipart, state.config.max_upload).await?;
+    let customer = form.customer;
+    let (name, bytes) = form
+        .file
+        .ok_or_else(|| AppError::BadRequest("no file in the field `file`".into()))?;
     let matcher = state.kb.matcher();
     let fill_name = name.clone();
     let original = bytes.clone();
@@ -218,6 +198,41 @@ pub async fn upload(
         Json(json!({ "id": id, "questions": questions })),
     )
         .into_response())
+}
+
+/// An upload form: the file (cleaned name, bytes) and the customer.
+struct Form {
+    file: Option<(String, Vec<u8>)>,
+    customer: String,
+}
+
+/// Reads an upload form, refusing a file over `limit` bytes as it arrives.
+async fn read_form(multipart: &mut Multipart, limit: usize) -> Result<Form, AppError> {
+    let mut form = Form {
+        file: None,
+        customer: String::new(),
+    };
+    while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
+        match field.name() {
+            Some("file") => {
+                let name = clean_file_name(field.file_name().unwrap_or("questionnaire"));
+                let mut bytes = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+                    bytes.extend_from_slice(&chunk);
+                    if bytes.len() > limit {
+                        return Err(too_large(limit));
+                    }
+                }
+                form.file = Some((name, bytes));
+            }
+            Some("customer") => {
+                let text = field.text().await.map_err(multipart_error)?;
+                form.customer = clean_text(&text);
+            }
+            _ => {}
+        }
+    }
+    Ok(form)
 }
 
 fn too_large(limit: usize) -> AppError {
@@ -587,6 +602,87 @@ fn kb_json(s: &super::kb::KbStatus) -> Value {
 
 pub async fn kb_status(State(state): State<AppState>) -> Json<Value> {
     Json(kb_json(&state.kb.status()))
+}
+
+/// Imports a questionnaire the company already answered: its answered
+/// questions the KB does not hold become proposed entries in `_inbox/` (the
+/// import of `vetted kb import`).
+pub async fn kb_import(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Json<Value>, AppError> {
+    who(&headers)?;
+    let mut multipart = multipart.map_err(|e| {
+        AppError::BadRequest(format!(
+            "send the file as multipart/form-data in the field `file` ({})",
+            e.body_text()
+        ))
+    })?;
+    let form = read_form(&mut multipart, state.config.max_upload).await?;
+    let (name, bytes) = form
+        .file
+        .ok_or_else(|| AppError::BadRequest("no file in the field `file`".into()))?;
+    let matcher = state.kb.matcher();
+    let _one = state.learning.lock().await;
+    let kb_dir = state.config.kb_dir.clone();
+    let summary = tokio::task::spawn_blocking(move || -> Result<Value, AppError> {
+        let sheet_error = |e: SheetError| fill_error(FillError::Sheet(e));
+        let workbook = sheet::read_bytes(FsPath::new(&name), bytes).map_err(sheet_error)?;
+        let (layouts, _) =
+            sheet::detect(&workbook, &sheet::Overrides::default()).map_err(sheet_error)?;
+        let answered = crate::harvest::answered(&workbook, &layouts, &name);
+        if answered.is_empty() {
+            return Err(AppError::Unprocessable(format!(
+                "`{name}` holds no answered questions: import a questionnaire with the answers in it"
+            )));
+        }
+        // From disk, with the inbox: a proposal already made is not repeated.
+        let kb = crate::kb::load_with_inbox(&kb_dir).map_err(|e| {
+            AppError::Unprocessable(format!("the knowledge base did not load: {e}"))
+        })?;
+        let found = crate::harvest::harvest(&kb, Some(&matcher), &answered)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let today = crate::kb::Date::today();
+        let names = [name.as_str()];
+        let written = if found.proposals.is_empty() {
+            None
+        } else {
+            Some(
+                crate::kb::propose(
+                    &kb,
+                    &found.proposals,
+                    &crate::harvest::inbox_label(&names),
+                    &crate::harvest::inbox_header(&names, today),
+                    today,
+                    false,
+                )
+                .map_err(learn_error)?,
+            )
+        };
+        let inbox_file = written.as_ref().map(|w| {
+            w.path
+                .strip_prefix(&kb.root)
+                .unwrap_or(&w.path)
+                .to_string_lossy()
+                .replace('\\', "/")
+        });
+        let ids = written.map(|w| w.ids).unwrap_or_default();
+        Ok(json!({
+            "answered": answered.len(),
+            "proposals": ids.iter().zip(&found.proposals)
+                .map(|(id, p)| json!({ "id": id, "question": p.question, "based_on": p.base }))
+                .collect::<Vec<_>>(),
+            "known": found.known.len(),
+            "already_proposed": found.already_proposed.len(),
+            "merged": found.merged,
+            "conflicting": found.conflicting,
+            "inbox_file": inbox_file,
+        }))
+    })
+    .await
+    .map_err(|_| AppError::Unprocessable("the file could not be read: it is damaged".into()))??;
+    Ok(Json(summary))
 }
 
 pub async fn kb_reload(State(state): State<AppState>) -> Result<Json<Value>, AppError> {

@@ -113,6 +113,10 @@ pub fn router(state: AppState) -> Router {
         .route("/questionnaires/{id}/report", get(api::export_report))
         .route("/kb", get(api::kb_status))
         .route("/kb/reload", post(api::kb_reload))
+        .route(
+            "/kb/import",
+            post(api::kb_import).layer(DefaultBodyLimit::max(upload_limit)),
+        )
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::method_not_allowed);
     Router::new()

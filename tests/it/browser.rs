@@ -625,4 +625,30 @@ fn learn_into_the_kb_from_the_review_page() {
     assert_eq!(inbox.len(), 1);
     let proposal = std::fs::read_to_string(inbox[0].path()).unwrap();
     assert!(proposal.contains("hardware keys"), "{proposal}");
+
+    // Answers already given, imported from the home page.
+    let past = dir.path().join("past.csv");
+    std::fs::write(
+        &past,
+        "Question,Answer\nDo you have a network firewall?,Yes\nDo you run a bug bounty program?,No\n",
+    )
+    .unwrap();
+    b.go(&format!("{site}/"));
+    b.wait_for(
+        "the home page",
+        "return !!document.querySelector('#kb-import')",
+    );
+    b.type_into("#kb-import input[type=file]", past.to_str().unwrap());
+    b.click("#kb-import button[type=submit]");
+    b.wait_for(
+        "the import summary",
+        "return document.querySelector('#kb-import-status').textContent.includes('proposed')",
+    );
+    let said = b.js("return document.querySelector('#kb-import-status').textContent");
+    let said = said.as_str().unwrap();
+    assert!(
+        said.starts_with("2 answered question(s): 1 proposed in _inbox/")
+            && said.contains("1 already in the knowledge base"),
+        "{said}"
+    );
 }

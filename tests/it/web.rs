@@ -109,8 +109,19 @@ impl App {
     }
 
     async fn upload(&self, name: &str, bytes: &[u8], customer: Option<&str>) -> Reply {
+        self.post_file("/api/questionnaires", name, bytes, customer)
+            .await
+    }
+
+    async fn post_file(
+        &self,
+        uri: &str,
+        name: &str,
+        bytes: &[u8],
+        customer: Option<&str>,
+    ) -> Reply {
         self.send(
-            App::req("POST", "/api/questionnaires")
+            App::req("POST", uri)
                 .header(
                     header::CONTENT_TYPE,
                     format!("multipart/form-data; boundary={BOUNDARY}"),
@@ -1258,6 +1269,93 @@ async fn decisions_flow_back_into_the_kb() {
                 .uri(&uri)
                 .header(header::HOST, "127.0.0.1:8080")
                 .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}
+
+/// A questionnaire the company already answered, uploaded on the home page:
+/// the answers the KB does not hold become proposals in `_inbox/`.
+#[tokio::test]
+async fn answered_questionnaires_import_into_the_inbox() {
+    let kb = tempfile::tempdir().unwrap();
+    std::fs::write(
+        kb.path().join("a.toml"),
+        crate::support::entry("enc", "Do you encrypt customer data at rest?", "Yes"),
+    )
+    .unwrap();
+    let app = App::with_kb(None, kb.path());
+    let home = app.get("/").await.text();
+    assert!(home.contains("id=\"kb-import\""), "{home}");
+    let past = "Question,Answer,Comments\n\
+        Do you encrypt customer data at rest?,Yes,\n\
+        Do you run a <b>bug bounty</b> program?,No,Planned for 2027.\n\
+        Do you support SAML single sign-on?,,\n";
+    let r = app
+        .post_file("/api/kb/import", "past.csv", past.as_bytes(), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v["answered"], 2, "{v:#}");
+    assert_eq!(v["known"], 1, "{v:#}");
+    assert_eq!(
+        v["proposals"],
+        json!([{ "id": "run-bug-bounty-program", "question": "Do you run a <b>bug bounty</b> program?", "based_on": null }]),
+        "{v:#}"
+    );
+    let inbox_file = v["inbox_file"].as_str().unwrap();
+    assert!(
+        inbox_file.starts_with("_inbox/") && inbox_file.ends_with("-import-past.toml"),
+        "{inbox_file}"
+    );
+    let text = std::fs::read_to_string(kb.path().join(inbox_file)).unwrap();
+    assert!(
+        text.contains("answer = \"No\"\ndetails = \"Planned for 2027.\""),
+        "{text}"
+    );
+    // Again: nothing new.
+    let r = app
+        .post_file("/api/kb/import", "past.csv", past.as_bytes(), None)
+        .await;
+    let v = r.json();
+    assert_eq!(
+        (v["proposals"].clone(), v["already_proposed"].clone()),
+        (json!([]), json!(1)),
+        "{v:#}"
+    );
+    // A blank questionnaire, a damaged file: clear errors, nothing written.
+    let blank = "Question,Answer\nDo you run a bug bounty program?,\n";
+    let r = app
+        .post_file("/api/kb/import", "blank.csv", blank.as_bytes(), None)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(
+        r.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("holds no answered questions")
+    );
+    let r = app
+        .post_file("/api/kb/import", "q.xlsx", b"PK\x03\x04 broken", None)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert_eq!(
+        std::fs::read_dir(kb.path().join("_inbox")).unwrap().count(),
+        1
+    );
+    // Importing needs a reviewer name.
+    let r = app
+        .send(
+            Request::builder()
+                .method("POST")
+                .uri("/api/kb/import")
+                .header(header::HOST, "127.0.0.1:8080")
+                .header(
+                    header::CONTENT_TYPE,
+                    format!("multipart/form-data; boundary={BOUNDARY}"),
+                )
+                .body(Body::from(multipart("past.csv", past.as_bytes(), None)))
                 .unwrap(),
         )
         .await;
