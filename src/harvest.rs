@@ -24,12 +24,12 @@
 use std::collections::HashMap;
 
 use crate::kb::{Date, Entry, KnowledgeBase, Proposal, slug, words};
-use crate::matcher::{MatchError, Matcher};
+use crate::matcher::{Bigrams, MatchError, Matcher};
 use crate::sheet::{Layout, Workbook};
 
 /// Wordings at least this similar (Sørensen–Dice over bigrams of their
 /// words) are one question; the threshold `kb learn` skips duplicates at.
-const SAME_WORDING: f64 = 0.9;
+const SAME_WORDING: f32 = 0.9;
 /// How many sources a proposal's comment names before "and N more".
 const SOURCES_SHOWN: usize = 3;
 
@@ -108,16 +108,32 @@ fn spelled(answer: &str) -> String {
         .to_owned()
 }
 
-/// Whether two wordings, as [`words`], are one question. Texts of very
-/// different lengths cannot reach the threshold and are not compared.
-fn same_words(a: &str, b: &str) -> bool {
-    if a == b {
-        return true;
+/// A wording as compared: its [`words`] and their bigrams.
+#[derive(Debug)]
+struct Key {
+    words: String,
+    bigrams: Bigrams,
+}
+
+impl Key {
+    fn new(text: &str) -> Key {
+        let words = words(text);
+        Key {
+            bigrams: Bigrams::new(&words),
+            words,
+        }
     }
-    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    // Dice ≤ 2·min / (min + max) over bigram counts.
-    let bound = 2.0 * short.len() as f64 / (short.len() + long.len()).max(1) as f64;
-    bound >= SAME_WORDING && strsim::sorensen_dice(a, b) >= SAME_WORDING
+
+    /// Whether two wordings are one question: the same words, or bigrams
+    /// alike by [`SAME_WORDING`] (counts too far apart are not compared).
+    fn same(&self, other: &Key) -> bool {
+        if self.words == other.words {
+            return true;
+        }
+        let (a, b) = (self.bigrams.count(), other.bigrams.count());
+        let bound = 2.0 * a.min(b) as f32 / (a + b).max(1) as f32;
+        bound >= SAME_WORDING && self.bigrams.dice(&other.bigrams) >= SAME_WORDING
+    }
 }
 
 /// Whether two answers say the same: the same words, or the same choice
@@ -131,16 +147,16 @@ fn same_answer(a: &str, b: &str) -> bool {
 struct Group<'a> {
     first: &'a Answered,
     wordings: Vec<&'a str>,
-    /// The wordings as [`words`].
-    keys: Vec<String>,
+    /// The wordings as compared.
+    keys: Vec<Key>,
     sources: Vec<&'a str>,
     /// The longest details given.
     details: &'a str,
 }
 
 impl Group<'_> {
-    fn has_words(&self, key: &str) -> bool {
-        self.keys.iter().any(|k| same_words(k, key))
+    fn has(&self, key: &Key) -> bool {
+        self.keys.iter().any(|k| k.same(key))
     }
 }
 
@@ -224,39 +240,37 @@ pub fn harvest(
     answered: &[Answered],
 ) -> Result<Harvest, MatchError> {
     let mut out = Harvest::default();
-    // Every phrasing of the KB as [`words`]: approved ones by their entry,
+    // Every phrasing of the KB as compared: approved ones by their entry,
     // proposed ones with their answers.
-    let mut approved: HashMap<String, &Entry> = HashMap::new();
-    let mut approved_list: Vec<(String, &Entry)> = Vec::new();
-    let mut proposed: Vec<(String, &Entry)> = Vec::new();
+    let mut exact: HashMap<String, &Entry> = HashMap::new();
+    let mut approved: Vec<(Key, &Entry)> = Vec::new();
+    let mut proposed: Vec<(Key, &Entry)> = Vec::new();
     for e in &kb.entries {
         for p in e.phrasings() {
-            let key = words(p);
+            let key = Key::new(p);
             if e.proposed {
                 proposed.push((key, e));
             } else {
-                approved.entry(key.clone()).or_insert(e);
-                approved_list.push((key, e));
+                exact.entry(key.words.clone()).or_insert(e);
+                approved.push((key, e));
             }
         }
     }
-    let approved_with = |key: &str| -> Option<&Entry> {
-        approved.get(key).copied().or_else(|| {
-            approved_list
-                .iter()
-                .find(|(k, _)| same_words(k, key))
-                .map(|(_, e)| *e)
-        })
+    let approved_with = |key: &Key| -> Option<&Entry> {
+        exact
+            .get(&key.words)
+            .copied()
+            .or_else(|| approved.iter().find(|(k, _)| k.same(key)).map(|(_, e)| *e))
     };
     // Group the answered questions: one question, one answer.
     let mut groups: Vec<Group> = Vec::new();
     // Per group: the entry holding its wording, if any.
     let mut holders: Vec<Option<&Entry>> = Vec::new();
     for a in answered {
-        let key = words(&a.question);
+        let key = Key::new(&a.question);
         if proposed
             .iter()
-            .any(|(k, e)| same_words(k, &key) && same_answer(&e.answer, &a.answer))
+            .any(|(k, e)| k.same(&key) && same_answer(&e.answer, &a.answer))
         {
             out.already_proposed.push(a.source.clone());
             continue;
@@ -268,11 +282,11 @@ pub fn harvest(
         }
         match groups
             .iter_mut()
-            .find(|g| same_answer(&g.first.answer, &a.answer) && g.has_words(&key))
+            .find(|g| same_answer(&g.first.answer, &a.answer) && g.has(&key))
         {
             Some(g) => {
                 out.merged += 1;
-                if !g.keys.contains(&key) {
+                if !g.keys.iter().any(|k| k.words == key.words) {
                     g.wordings.push(&a.question);
                     g.keys.push(key);
                 }
@@ -320,7 +334,7 @@ pub fn harvest(
         let others: Vec<&Group> = groups
             .iter()
             .enumerate()
-            .filter(|&(j, o)| j != i && o.keys.iter().any(|k| g.has_words(k)))
+            .filter(|&(j, o)| j != i && o.keys.iter().any(|k| g.has(k)))
             .map(|(_, o)| o)
             .collect();
         if !others.is_empty() {

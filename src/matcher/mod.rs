@@ -26,6 +26,7 @@ use crate::embed::{self, Cache, CacheOutcome, EmbedError, Model, Vector};
 use crate::index::{self, Clause, Index};
 use crate::kb::{Date, Entry, KnowledgeBase};
 
+pub use score::Bigrams;
 pub use vocabulary::{Token, Vocabulary};
 
 /// A set of tokens (fast hashing: see [`fx`]).

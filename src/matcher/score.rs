@@ -100,6 +100,12 @@ impl Bigrams {
         }
         (2 * common) as f32 / (a.len() + b.len()) as f32
     }
+
+    /// How many bigrams: two texts whose counts differ much cannot be alike
+    /// (Sørensen–Dice is at most 2·min / (min + max)).
+    pub fn count(&self) -> usize {
+        self.0.len()
+    }
 }
 
 /// Character-level similarity of two texts; see [`Bigrams::dice`].
