@@ -10,9 +10,10 @@
 //! wordings of the question bank linked to it ([`bank`]). The score decides
 //! the [`Status`] (`auto` on the score without the bank); a stale
 //! entry, a close runner-up with a different answer, a lead over the
-//! runner-up too small for the score (with a model) or a question with
-//! words the entry lacks (without one) caps it at `review`, because a wrong
-//! answer sent unreviewed is worse than no answer.
+//! runner-up too small for the score (with a model), a question with
+//! words the entry lacks (without one) or a question turned around
+//! ("without ...") against a yes/no entry phrased plainly caps it at
+//! `review`, because a wrong answer sent unreviewed is worse than no answer.
 
 mod bank;
 mod fx;
@@ -664,6 +665,31 @@ impl Matcher {
                     "no phrasing of entry `{}` says quite what the question asks (meaning {meaning:.2}, wording {:.2}; auto needs {AUTO_MEANING:.2} or {AUTO_WORDING:.2})",
                     entry.id, best.parts.lexical
                 ));
+            }
+            // A yes or no to a question turned around ("operated without
+            // disruptions") is the opposite answer to its plain wording.
+            if !best.parts.verbatim && entry.answers_yes_no() {
+                let asked = normalize::negation(core);
+                let phrased: Vec<Option<&str>> = self.phrasings[best.entry]
+                    .iter()
+                    .map(|p| normalize::negation(&p.core))
+                    .collect();
+                if phrased.iter().all(|p| p.is_some() != asked.is_some()) {
+                    status = Status::Review;
+                    reasons.push(match (asked, phrased.iter().flatten().next().copied()) {
+                        (Some(word), _) => format!(
+                            "the question says `{word}` and no phrasing of entry `{}` does: its `{}` may be the opposite answer",
+                            entry.id,
+                            entry.answer.trim()
+                        ),
+                        (None, word) => format!(
+                            "entry `{}` is phrased with `{}` and the question is not: its `{}` may be the opposite answer",
+                            entry.id,
+                            word.unwrap_or("not"),
+                            entry.answer.trim()
+                        ),
+                    });
+                }
             }
             // "How often ...?" is not answered by "Yes" alone.
             if let Some(open) = normalize::asks_open(core)

@@ -119,6 +119,39 @@ pub fn asks_yes_no(core: &str) -> bool {
     YES_NO_OPENERS.contains(&first)
 }
 
+/// Words that turn a question around where they open its main clause
+/// ("Do you not ...", "Is there no ...").
+const LEADING_NEGATIONS: &[&str] = &[
+    "not", "no", "never", "cannot", "can't", "don't", "doesn't", "isn't", "aren't", "won't",
+    "didn't", "hasn't", "haven't",
+];
+
+/// The word that turns `text` around, if any: `without` anywhere in its main
+/// clause ("Can updates be applied without downtime?": a yes there is a no
+/// to "Do updates require downtime?"), or a negation among the main
+/// clause's first four words ("Do you not ..."). A leading clause that only
+/// scopes the question ("For customers not using SSO, does ...") and a
+/// qualifier further on ("devices that are not owned by you") do not count.
+pub fn negation(text: &str) -> Option<&'static str> {
+    let lower = text.to_lowercase().replace('’', "'");
+    let main = match lower.split_once(',') {
+        Some((_, rest)) if asks_yes_no(rest.trim_start()) => rest,
+        _ => lower.as_str(),
+    };
+    let words: Vec<&str> = main
+        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .map(|w| w.trim_matches('\''))
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.contains(&"without") {
+        return Some("without");
+    }
+    words
+        .iter()
+        .take(4)
+        .find_map(|w| LEADING_NEGATIONS.iter().find(|n| *n == w).copied())
+}
+
 /// The list, when a question that is not a yes/no one asks for several
 /// things in parentheses: "Name your security contact (name, job title,
 /// email address)". One KB entry rarely holds them all, so such a question
@@ -265,6 +298,31 @@ fn strip_follow_ups(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn negations_that_turn_the_question_around() {
+        let n = |q: &str| negation(&core(q));
+        assert_eq!(
+            n("Have you operated without unplanned disruptions in the past 12 months?"),
+            Some("without")
+        );
+        assert_eq!(n("Do you not store card numbers?"), Some("not"));
+        assert_eq!(n("Don’t you log admin actions?"), Some("don't"));
+        assert_eq!(
+            n("Have you had an unplanned disruption in the last 12 months?"),
+            None
+        );
+        // A scoping clause and a qualifier do not.
+        assert_eq!(
+            n("For customers not using SSO, does your application support MFA?"),
+            None
+        );
+        assert_eq!(
+            n("Is it possible for devices that are not owned by your company to connect remotely?"),
+            None
+        );
+        assert_eq!(n("Is there no way to bypass MFA?"), Some("no"));
+    }
 
     #[test]
     fn open_questions() {

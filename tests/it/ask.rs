@@ -172,3 +172,43 @@ fn an_open_question_is_not_auto_answered_with_a_bare_yes() {
         "{json:#}"
     );
 }
+
+/// A question turned around ("without ...") is not auto-answered with the
+/// yes or no of its plain wording; the plain wording still is.
+#[test]
+fn a_question_turned_around_is_not_auto_answered_with_the_plain_answer() {
+    let t = Test::new().file(
+        "kb/k.toml",
+        crate::support::entry(
+            "outages",
+            "Have you had an unplanned outage of the service in the past 12 months?",
+            "No",
+        ),
+    );
+    let ask = |q: &str| -> serde_json::Value {
+        let run = t
+            .again([
+                "ask",
+                q,
+                "--kb",
+                "kb",
+                "--json",
+                "--lexical",
+                "--auto-threshold",
+                "0.5",
+            ])
+            .expect(0);
+        serde_json::from_str(&run.stdout()).unwrap()
+    };
+    let turned =
+        ask("Have you operated without an unplanned outage of the service in the past 12 months?");
+    assert_eq!(turned["status"], "review", "{turned:#}");
+    assert!(
+        turned["reasons"].to_string().contains(
+            "the question says `without` and no phrasing of entry `outages` does: its `No` may be the opposite answer"
+        ),
+        "{turned:#}"
+    );
+    let plain = ask("Have you had an unplanned outage of the service in the past 12 months?");
+    assert_eq!(plain["status"], "auto", "{plain:#}");
+}
