@@ -256,6 +256,11 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 fn import(args: &ImportArgs, printer: Printer) -> Result<(), Failure> {
     use crate::harvest;
     let today = Date::today();
+    if let Some(by) = args.review_by.filter(|by| *by <= today) {
+        return Err(Failure::Usage(format!(
+            "--review-by {by} is not after today ({today}): imported answers would be stale at once"
+        )));
+    }
     let root = &args.kb.kb;
     // A company without a KB starts one from its past answers: the folder
     // is made when the proposals are written.

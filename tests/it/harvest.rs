@@ -215,6 +215,21 @@ fn a_company_without_a_kb_starts_one_and_a_file_that_does_not_read_writes_nothin
             .contains("`soon` is not a date (YYYY-MM-DD)"),
         "a usage error"
     );
+    let past = t.again([
+        "kb",
+        "import",
+        "form.xlsx",
+        "--kb",
+        "new-kb",
+        "--review-by",
+        "2026-01-01",
+    ]);
+    assert!(
+        past.expect(2)
+            .stderr()
+            .contains("--review-by 2026-01-01 is not after today (2026-11-23)"),
+        "a review date in the past"
+    );
     let run = t
         .again([
             "kb",
