@@ -279,7 +279,7 @@ fn detect_sheet<'a>(
     // No answer header, but a column of yes/no dropdowns beside the
     // questions (`ID | Question | [Yes/No] | Comments`, its header blank).
     if answer_col.is_none() && o.answer_col.is_none() {
-        answer_col = dropdown_column(sheet, data_start, question_col, dropdown);
+        answer_col = dropdown_column(sheet, header_row, data_start, question_col, dropdown);
     }
     // Nothing else takes the answer: a narrative answer column (`Detailed
     // Response`) takes it whole.
@@ -392,10 +392,47 @@ fn detect_sheet<'a>(
 /// the one with the most, then the nearest right of the questions.
 fn dropdown_column<'a>(
     sheet: &Sheet,
+    header_row: Option<u32>,
     start: u32,
     question_col: u32,
     dropdown: &Dropdowns<'a>,
 ) -> Option<u32> {
+    // A yes/no column headed as the buyer's (`In Scope`, `Required`,
+    // `Reviewer Agrees`) is not where the vendor answers.
+    const NOT_THE_VENDORS: &[&str] = &[
+        "scope",
+        "scoping",
+        "applicable",
+        "applicability",
+        "required",
+        "mandatory",
+        "priority",
+        "critical",
+        "criticality",
+        "weight",
+        "risk",
+        "score",
+        "scoring",
+        "reviewer",
+        "assessor",
+        "analyst",
+        "internal",
+        "customer",
+        "buyer",
+        "institution",
+        "expected",
+        "preferred",
+    ];
+    let buyers = |c: u32| {
+        header_row
+            .and_then(|h| sheet.get(h, c).as_text().map(header_words))
+            .is_some_and(|words| {
+                words
+                    .iter()
+                    .flat_map(|w| w.split('/'))
+                    .any(|w| NOT_THE_VENDORS.contains(&w))
+            })
+    };
     let rows: Vec<u32> = (start..sheet.height())
         .filter(|&r| {
             sheet
@@ -417,7 +454,7 @@ fn dropdown_column<'a>(
     };
     let last = sheet.width().max(question_col + 1) + 4;
     (0..last)
-        .filter(|&c| c != question_col)
+        .filter(|&c| c != question_col && !buyers(c))
         .map(|c| {
             let n = rows
                 .iter()

@@ -893,6 +893,25 @@ fn a_column_of_answer_dropdowns_is_the_answer_column_without_a_header() {
     assert_eq!(enc["answer_cell"], "C2", "{enc}");
     assert_eq!(strings(&enc["allowed"]), ["Yes", "No", "N/A"]);
 
+    // A yes/no dropdown headed as the buyer's (`In Scope`) is not the
+    // answer column either.
+    let t = Test::new().file(
+        "kb/k.toml",
+        entry("enc", "Do you encrypt customer data at rest?", "Yes"),
+    );
+    let mut book = Workbook::new();
+    let ws = book.add_worksheet();
+    for (c, h) in ["ID", "Question", "In Scope?"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    ws.write_string(1, 0, "Q-1").unwrap();
+    ws.write_string(1, 1, "Do you encrypt customer data at rest?")
+        .unwrap();
+    ws.add_data_validation(1, 2, 1, 2, &answers).unwrap();
+    book.save(t.path("q.xlsx")).unwrap();
+    let (_t, r) = fill(t, "q.xlsx", "kb");
+    assert_eq!(r["sheets"][0]["answer_column"], "D", "{}", r["sheets"]);
+
     // Only the scoping dropdown: the answers go to a column of their own.
     let t = Test::new().file(
         "kb/k.toml",
