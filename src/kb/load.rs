@@ -181,7 +181,51 @@ pub fn scan_with(root: &Path, today: Date, inbox: bool) -> Result<Scan, KbError>
             scan.kb.entries.push(entry);
         }
     }
+    shared_wordings(&scan.kb.entries, &mut scan.diagnostics);
     Ok(scan)
+}
+
+/// Two approved entries worded the same way (a question or alternate with
+/// the same words): a question asked so meets both, and the matcher cannot
+/// tell them apart. Likely after approving imported or learned proposals.
+fn shared_wordings(entries: &[Entry], out: &mut Vec<Diagnostic>) {
+    let mut owner: HashMap<String, &Entry> = HashMap::new();
+    for e in entries.iter().filter(|e| !e.proposed) {
+        let mut own: Vec<String> = Vec::new();
+        for p in e.phrasings() {
+            let w = words(p);
+            if w.is_empty() || own.contains(&w) {
+                continue;
+            }
+            match owner.get(&w) {
+                Some(first) => out.push(Diagnostic {
+                    severity: Severity::Warning,
+                    file: e.location.file.clone(),
+                    line: Some(e.location.line),
+                    message: format!(
+                        "entries `{}` ({}) and `{}` are both worded `{}`: {}",
+                        first.id,
+                        first.location,
+                        e.id,
+                        p.trim(),
+                        if words(&first.answer) == words(&e.answer) {
+                            "merge them, or remove the wording from one".to_owned()
+                        } else {
+                            format!(
+                                "they answer `{}` and `{}`, so a question worded so is never `auto`",
+                                first.answer.trim(),
+                                e.answer.trim()
+                            )
+                        }
+                    ),
+                }),
+                None => {
+                    owner.insert(w.clone(), e);
+                }
+            }
+            own.push(w);
+        }
+    }
 }
 
 fn collect_toml_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), KbError> {

@@ -209,3 +209,36 @@ fn phrasings_that_add_nothing_are_warnings() {
         assert!(err.contains(line), "{line}\n{err}");
     }
 }
+
+/// Two entries worded the same way are reported: merged if they agree, and
+/// said to be never `auto` if they do not.
+#[test]
+fn entries_worded_the_same_way_are_reported() {
+    let t = Test::new()
+        .file(
+            "kb/a.toml",
+            [
+                entry("enc", "Do you encrypt data at rest?", "Yes"),
+                entry("enc-old", "Do you encrypt data at rest ?", "No"),
+            ]
+            .concat(),
+        )
+        .file(
+            "kb/b.toml",
+            entry("mfa", "Is MFA enforced?", "Yes").replace(
+                "answer =",
+                "alternates = [\"Do you encrypt data at rest?\"]\nanswer =",
+            ),
+        )
+        .args(["kb", "check", "--kb", "kb"]);
+    let run = t.run().expect(0);
+    let err = run.stderr();
+    assert!(
+        err.contains("warning: `kb/a.toml`:6: entries `enc` (`kb/a.toml`:1) and `enc-old` are both worded `Do you encrypt data at rest ?`: they answer `Yes` and `No`, so a question worded so is never `auto`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("entries `enc` (`kb/a.toml`:1) and `mfa` are both worded `Do you encrypt data at rest?`: merge them, or remove the wording from one"),
+        "{err}"
+    );
+}
