@@ -84,10 +84,49 @@ fn main() {
             filled.write_draft(&draft).unwrap();
         });
     }
+    import(&matcher, &shared);
     semantic(&kb, &inputs, out.path());
     if std::env::var("VETTED_BENCH_SCALE").as_deref() != Ok("0") {
         scale(&kb, &inputs);
     }
+}
+
+/// `kb import` of two filled questionnaires (read, detect, compare):
+/// against no KB, and against the bundled one with the lexical matcher.
+fn import(matcher: &Matcher, shared: &Path) {
+    let files: Vec<PathBuf> = [
+        "instructure-filled/Instructure CAIQ.xlsx",
+        "instructure-filled/Canvas LMS HECVAT Full.xlsx",
+    ]
+    .iter()
+    .map(|rel| shared.join(rel))
+    .filter(|p| p.is_file())
+    .collect();
+    if files.len() < 2 {
+        println!("import: skipped (the shared questionnaires are absent)");
+        return;
+    }
+    let answered = || -> Vec<vetted::harvest::Answered> {
+        files
+            .iter()
+            .flat_map(|f| {
+                let wb = vetted::sheet::read(f).unwrap();
+                let (layouts, _) =
+                    vetted::sheet::detect(&wb, &vetted::sheet::Overrides::default()).unwrap();
+                vetted::harvest::answered(&wb, &layouts, "bench")
+            })
+            .collect()
+    };
+    let n = answered().len();
+    let empty = vetted::kb::KnowledgeBase::default();
+    time(&format!("import: {n} answered, no KB"), 10, || {
+        vetted::harvest::harvest(&empty, None, &answered()).unwrap()
+    });
+    time(
+        &format!("import: {n} answered, bundled KB, lexical"),
+        10,
+        || vetted::harvest::harvest(matcher.kb(), Some(matcher), &answered()).unwrap(),
+    );
 }
 
 fn semantic(kb: &vetted::kb::KnowledgeBase, inputs: &[PathBuf], out: &Path) {
