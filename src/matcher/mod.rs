@@ -11,8 +11,9 @@
 //! the [`Status`] (`auto` on the score without the bank); a stale
 //! entry, a close runner-up with a different answer, a lead over the
 //! runner-up too small for the score (with a model), a question with
-//! words the entry lacks (without one) or a question turned around
-//! ("without ...") against a yes/no entry phrased plainly caps it at
+//! words the entry lacks (without one), a question turned around
+//! ("without ...") against a yes/no entry phrased plainly, or a question
+//! about a neighbouring thing ("prevention" against "detection") caps it at
 //! `review`, because a wrong answer sent unreviewed is worse than no answer.
 
 mod bank;
@@ -690,6 +691,19 @@ impl Matcher {
                         ),
                     });
                 }
+            }
+            // "Intrusion prevention" is not answered by "intrusion detection".
+            if !best.parts.verbatim
+                && let Some((asked, phrased)) = normalize::contrast(
+                    core,
+                    self.phrasings[best.entry].iter().map(|p| p.core.as_str()),
+                )
+            {
+                status = Status::Review;
+                reasons.push(format!(
+                    "the question names `{asked}` where entry `{}` names `{phrased}`",
+                    entry.id
+                ));
             }
             // "How often ...?" is not answered by "Yes" alone.
             if let Some(open) = normalize::asks_open(core)

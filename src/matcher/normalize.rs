@@ -119,6 +119,103 @@ pub fn asks_yes_no(core: &str) -> bool {
     YES_NO_OPENERS.contains(&first)
 }
 
+/// Sets of terms that name different things of one kind: a question about
+/// one is not answered by an entry about another ("intrusion detection" is
+/// not "intrusion prevention", a contact's name is not their title). A term
+/// of five letters or more matches the words that start with it
+/// (`detect`: detection, detective); a shorter one only itself (`rest` is
+/// not `restore`).
+const CONTRASTS: &[&[&[&str]]] = &[
+    &[&["detect"], &["prevent"]],
+    &[
+        &["transit", "transport", "transmi"],
+        &["rest", "storage", "stored"],
+    ],
+    &[
+        &["name", "names"],
+        &["title"],
+        &["email", "e-mail"],
+        &["phone", "telephone"],
+    ],
+    &[&["inbound", "ingress"], &["outbound", "egress"]],
+    &[&["internal"], &["external"]],
+    &[&["static", "sast"], &["dynamic", "dast"]],
+    &[
+        &["penetration", "pentest"],
+        &["scan", "scans", "scanning", "scanned"],
+    ],
+    &[&["privacy"], &["security"]],
+    &[
+        &["employee", "staff", "workforce", "personnel"],
+        &["customer", "client", "institution"],
+    ],
+    &[
+        &["saml"],
+        &["oidc", "openid"],
+        &["shibboleth"],
+        &["ldap"],
+        &["kerberos"],
+    ],
+    &[
+        &["soc"],
+        &["iso"],
+        &["pci"],
+        &["hipaa"],
+        &["fedramp"],
+        &["gdpr"],
+        &["ccpa"],
+        &["ferpa"],
+    ],
+    &[
+        &["daily"],
+        &["weekly"],
+        &["monthly"],
+        &["quarterly"],
+        &["annual", "yearly"],
+    ],
+];
+
+/// The first contrast between a question and an entry's phrasings: a term
+/// the question names (`prevention`) where the phrasings name another of
+/// its kind (`detection`) and never the question's. `(asked, phrased)`.
+pub fn contrast<'a>(
+    question: &str,
+    phrasings: impl Iterator<Item = &'a str> + Clone,
+) -> Option<(&'static str, &'static str)> {
+    let words = |text: &str| -> Vec<String> {
+        text.to_lowercase()
+            .split(|c: char| !(c.is_alphanumeric() || c == '-'))
+            .filter(|w| !w.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    let names = |ws: &[String], terms: &[&str]| {
+        ws.iter().any(|w| {
+            terms
+                .iter()
+                .any(|t| w == t || (t.len() >= 5 && w.starts_with(t)))
+        })
+    };
+    let asked = words(question);
+    let phrased: Vec<Vec<String>> = phrasings.map(words).collect();
+    for kind in CONTRASTS {
+        let in_question: Vec<usize> = (0..kind.len())
+            .filter(|&i| names(&asked, kind[i]))
+            .collect();
+        if in_question.is_empty() {
+            continue;
+        }
+        let in_phrasings: Vec<usize> = (0..kind.len())
+            .filter(|&i| phrased.iter().any(|p| names(p, kind[i])))
+            .collect();
+        if in_phrasings.is_empty() || in_phrasings.iter().any(|i| in_question.contains(i)) {
+            continue;
+        }
+        return Some((kind[in_question[0]][0], kind[in_phrasings[0]][0]));
+    }
+    None
+}
+
 /// Words that turn a question around where they open its main clause
 /// ("Do you not ...", "Is there no ...").
 const LEADING_NEGATIONS: &[&str] = &[
@@ -298,6 +395,58 @@ fn strip_follow_ups(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn contrasts_between_question_and_entry() {
+        let c = |q: &str, ps: &[&str]| contrast(q, ps.iter().copied());
+        assert_eq!(
+            c(
+                "Have you implemented an intrusion prevention system?",
+                &["Have you implemented an intrusion detection system?"]
+            ),
+            Some(("prevent", "detect"))
+        );
+        assert_eq!(
+            c("Vendor contact title", &["Vendor contact name"]),
+            Some(("title", "name"))
+        );
+        assert_eq!(
+            c(
+                "Are privacy principles designed into the product lifecycle?",
+                &["Are information security principles designed into the product lifecycle?"]
+            ),
+            Some(("privacy", "security"))
+        );
+        // An entry naming both, or the question's, is no contrast.
+        assert_eq!(
+            c(
+                "Is privacy training mandatory?",
+                &[
+                    "Is security training mandatory?",
+                    "Is security and privacy training mandatory?"
+                ]
+            ),
+            None
+        );
+        assert_eq!(
+            c(
+                "Is data encrypted in transit?",
+                &[
+                    "Is data at rest encrypted?",
+                    "Is data encrypted in transit?"
+                ]
+            ),
+            None
+        );
+        // Short terms match whole words only: `restore` is not `rest`.
+        assert_eq!(
+            c(
+                "Is backup data encrypted in transit?",
+                &["Do you test restores of backup data?"]
+            ),
+            None
+        );
+    }
 
     #[test]
     fn negations_that_turn_the_question_around() {

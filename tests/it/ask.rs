@@ -212,3 +212,37 @@ fn a_question_turned_around_is_not_auto_answered_with_the_plain_answer() {
     let plain = ask("Have you had an unplanned outage of the service in the past 12 months?");
     assert_eq!(plain["status"], "auto", "{plain:#}");
 }
+
+/// A question about one thing of a kind ("prevention") is not auto-answered
+/// by an entry about another ("detection").
+#[test]
+fn a_neighbouring_concept_is_not_auto_answered() {
+    let t = Test::new().file(
+        "kb/k.toml",
+        crate::support::entry(
+            "ids",
+            "Have you implemented a network intrusion detection system?",
+            "Yes",
+        ),
+    );
+    let run = t
+        .again([
+            "ask",
+            "Have you implemented a network intrusion prevention system?",
+            "--kb",
+            "kb",
+            "--json",
+            "--lexical",
+            "--auto-threshold",
+            "0.3",
+        ])
+        .expect(0);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
+    assert_eq!(json["status"], "review", "{json:#}");
+    assert!(
+        json["reasons"]
+            .to_string()
+            .contains("the question names `prevent` where entry `ids` names `detect`"),
+        "{json:#}"
+    );
+}
