@@ -154,13 +154,7 @@ pub async fn upload(
     headers: HeaderMap,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, AppError> {
-    let mut multipart = multipart.map_err(|e| {
-        AppError::BadRequest(format!(
-            "send the file as multipart/form-data in the field `file` ({})",
-            e.body_text()
-        ))
-    })?;
-    let form = read_form(&mut multipart, state.config.max_upload).await?;
+    let form = read_form(multipart, state.config.max_upload).await?;
     let customer = form.customer;
     let (name, bytes) = form
         .file
@@ -207,7 +201,16 @@ struct Form {
 }
 
 /// Reads an upload form, refusing a file over `limit` bytes as it arrives.
-async fn read_form(multipart: &mut Multipart, limit: usize) -> Result<Form, AppError> {
+async fn read_form(
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+    limit: usize,
+) -> Result<Form, AppError> {
+    let mut multipart = multipart.map_err(|e| {
+        AppError::BadRequest(format!(
+            "send the file as multipart/form-data in the field `file` ({})",
+            e.body_text()
+        ))
+    })?;
     let mut form = Form {
         file: None,
         customer: String::new(),
@@ -613,13 +616,7 @@ pub async fn kb_import(
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Json<Value>, AppError> {
     who(&headers)?;
-    let mut multipart = multipart.map_err(|e| {
-        AppError::BadRequest(format!(
-            "send the file as multipart/form-data in the field `file` ({})",
-            e.body_text()
-        ))
-    })?;
-    let form = read_form(&mut multipart, state.config.max_upload).await?;
+    let form = read_form(multipart, state.config.max_upload).await?;
     let (name, bytes) = form
         .file
         .ok_or_else(|| AppError::BadRequest("no file in the field `file`".into()))?;

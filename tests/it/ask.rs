@@ -141,34 +141,50 @@ fn a_question_asking_for_several_things_is_reviewed_until_learned() {
     assert_eq!(learned["status"], "auto", "{learned:#}");
 }
 
-/// "How often ...?" is not answered by a bare "Yes": such a match is held
-/// for review, with the reason.
-#[test]
-fn an_open_question_is_not_auto_answered_with_a_bare_yes() {
-    let t = Test::new().file(
-        "kb/k.toml",
-        crate::support::entry(
-            "scan",
-            "Do you regularly scan your infrastructure for vulnerabilities?",
-            "Yes",
-        ),
-    );
-    let run = t
-        .again([
+/// `vetted ask QUESTION --json --lexical` against a one-entry KB, with
+/// `--auto-threshold THRESHOLD`.
+fn ask_one(entry: (&str, &str, &str), question: &str, threshold: &str) -> serde_json::Value {
+    let (id, wording, answer) = entry;
+    let run = Test::new()
+        .file("kb/k.toml", crate::support::entry(id, wording, answer))
+        .args([
             "ask",
-            "How regularly do you scan your infrastructure for vulnerabilities?",
+            question,
             "--kb",
             "kb",
             "--json",
             "--lexical",
+            "--auto-threshold",
+            threshold,
         ])
+        .run()
         .expect(0);
-    let json: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
-    assert_eq!(json["status"], "review", "{json:#}");
+    serde_json::from_str(&run.stdout()).expect("JSON on stdout")
+}
+
+/// Whether `json` (an `ask --json` result) is held at `review` for `reason`.
+fn held_for(json: &serde_json::Value, reason: &str) -> bool {
+    json["status"] == "review" && json["reasons"].to_string().contains(reason)
+}
+
+/// "How often ...?" is not answered by a bare "Yes": such a match is held
+/// for review, with the reason.
+#[test]
+fn an_open_question_is_not_auto_answered_with_a_bare_yes() {
+    let json = ask_one(
+        (
+            "scan",
+            "Do you regularly scan your infrastructure for vulnerabilities?",
+            "Yes",
+        ),
+        "How regularly do you scan your infrastructure for vulnerabilities?",
+        "0.8",
+    );
     assert!(
-        json["reasons"]
-            .to_string()
-            .contains("the question asks `how`, and entry `scan` answers only `Yes`"),
+        held_for(
+            &json,
+            "the question asks `how`, and entry `scan` answers only `Yes`"
+        ),
         "{json:#}"
     );
 }
@@ -177,39 +193,24 @@ fn an_open_question_is_not_auto_answered_with_a_bare_yes() {
 /// yes or no of its plain wording; the plain wording still is.
 #[test]
 fn a_question_turned_around_is_not_auto_answered_with_the_plain_answer() {
-    let t = Test::new().file(
-        "kb/k.toml",
-        crate::support::entry(
-            "outages",
-            "Have you had an unplanned outage of the service in the past 12 months?",
-            "No",
-        ),
+    let entry = (
+        "outages",
+        "Have you had an unplanned outage of the service in the past 12 months?",
+        "No",
     );
-    let ask = |q: &str| -> serde_json::Value {
-        let run = t
-            .again([
-                "ask",
-                q,
-                "--kb",
-                "kb",
-                "--json",
-                "--lexical",
-                "--auto-threshold",
-                "0.5",
-            ])
-            .expect(0);
-        serde_json::from_str(&run.stdout()).unwrap()
-    };
-    let turned =
-        ask("Have you operated without an unplanned outage of the service in the past 12 months?");
-    assert_eq!(turned["status"], "review", "{turned:#}");
+    let turned = ask_one(
+        entry,
+        "Have you operated without an unplanned outage of the service in the past 12 months?",
+        "0.5",
+    );
     assert!(
-        turned["reasons"].to_string().contains(
+        held_for(
+            &turned,
             "the question says `without` and no phrasing of entry `outages` does: its `No` may be the opposite answer"
         ),
         "{turned:#}"
     );
-    let plain = ask("Have you had an unplanned outage of the service in the past 12 months?");
+    let plain = ask_one(entry, entry.1, "0.5");
     assert_eq!(plain["status"], "auto", "{plain:#}");
 }
 
@@ -217,32 +218,20 @@ fn a_question_turned_around_is_not_auto_answered_with_the_plain_answer() {
 /// by an entry about another ("detection").
 #[test]
 fn a_neighbouring_concept_is_not_auto_answered() {
-    let t = Test::new().file(
-        "kb/k.toml",
-        crate::support::entry(
+    let json = ask_one(
+        (
             "ids",
             "Have you implemented a network intrusion detection system?",
             "Yes",
         ),
+        "Have you implemented a network intrusion prevention system?",
+        "0.3",
     );
-    let run = t
-        .again([
-            "ask",
-            "Have you implemented a network intrusion prevention system?",
-            "--kb",
-            "kb",
-            "--json",
-            "--lexical",
-            "--auto-threshold",
-            "0.3",
-        ])
-        .expect(0);
-    let json: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
-    assert_eq!(json["status"], "review", "{json:#}");
     assert!(
-        json["reasons"]
-            .to_string()
-            .contains("the question names `prevent` where entry `ids` names `detect`"),
+        held_for(
+            &json,
+            "the question names `prevent` where entry `ids` names `detect`"
+        ),
         "{json:#}"
     );
 }
