@@ -167,11 +167,21 @@ const CONTRASTS: &[&[&[&str]]] = &[
         &["ferpa"],
     ],
     &[
+        &["hourly"],
         &["daily"],
         &["weekly"],
         &["monthly"],
         &["quarterly"],
         &["annual", "yearly"],
+    ],
+    &[&["physical"], &["logical"]],
+    &[
+        &["failed", "attempts"],
+        &["inactivity", "inactive", "idle", "timeout", "time-out"],
+    ],
+    &[
+        &["mfa", "multi-factor", "multifactor", "2fa", "two-factor"],
+        &["sso", "sign-on", "signon"],
     ],
 ];
 
@@ -437,6 +447,13 @@ mod tests {
                 ]
             ),
             None
+        );
+        assert_eq!(
+            c(
+                "Does your application lock out an account after a number of failed login attempts?",
+                &["Does your application lock the session after a period of inactivity?"]
+            ),
+            Some(("failed", "inactivity"))
         );
         // Short terms match whole words only: `restore` is not `rest`.
         assert_eq!(
