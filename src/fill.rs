@@ -8,7 +8,8 @@ use crate::report::{
     self, CandidateReport, KbInfo, QuestionReport, Report, SheetInfo, Status, Summary,
 };
 use crate::sheet::{
-    self, Layout, Overrides, SheetError, Workbook, cell_ref, column_name, original,
+    self, Layout, Overrides, SheetError, Workbook, cell_ref, choice, column_name, original,
+    unnumbered,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -464,29 +465,6 @@ pub(crate) fn allowed_spelling<'a>(answer: &str, allowed: &'a [String]) -> Optio
 /// An answer or dropdown value as compared: trimmed, unquoted, lowercase.
 fn option_text(s: &str) -> String {
     s.trim().trim_matches('"').trim().to_lowercase()
-}
-
-/// An option without its number: `1) Yes` → `Yes`, `2. No` → `No`.
-fn unnumbered(text: &str) -> &str {
-    match text.find(|c: char| !c.is_ascii_digit()) {
-        Some(i) if i > 0 && text[i..].starts_with([')', '.']) => text[i + 1..].trim(),
-        _ => text,
-    }
-}
-
-/// Yes, no or not applicable, from a lowercase answer. A control's status
-/// (`Implemented`, `Not in place`, `Non-compliant`) is the same choice: a
-/// buyer's form that asks for it takes `Implemented` for a yes.
-fn choice(text: &str) -> Option<u8> {
-    let t = unnumbered(text).trim_end_matches('.');
-    match t {
-        "yes" | "y" | "true" | "implemented" | "fully implemented" | "in place" | "compliant"
-        | "fully compliant" => Some(0),
-        "no" | "n" | "false" | "not implemented" | "not in place" | "non-compliant"
-        | "noncompliant" | "not compliant" => Some(1),
-        "n/a" | "na" | "n.a." | "n.a" | "not applicable" | "n / a" => Some(2),
-        _ => None,
-    }
 }
 
 #[cfg(test)]

@@ -21,9 +21,9 @@
 //! of date, and only a person can tell whether a resembling entry says the
 //! same thing.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
-use crate::kb::{Date, Entry, KnowledgeBase, Proposal, slug, words};
+use crate::kb::{Date, Entry, KnowledgeBase, LearnError, Proposal, Proposed, propose, slug, words};
 use crate::matcher::{Bigrams, MatchError, Matcher};
 use crate::sheet::{Layout, Workbook};
 
@@ -47,8 +47,8 @@ pub struct Answered {
 
 /// What an import found.
 #[derive(Debug, Default)]
-pub struct Harvest {
-    pub proposals: Vec<Proposal>,
+pub struct Harvest<'a> {
+    pub proposals: Vec<Proposal<'a>>,
     /// Answered questions an approved entry already holds with the same
     /// answer: (source, entry id).
     pub known: Vec<(String, String)>,
@@ -144,19 +144,22 @@ fn same_answer(a: &str, b: &str) -> bool {
 
 /// One question as the import asked it, and how it was answered.
 #[derive(Debug)]
-struct Group<'a> {
+struct Group<'a, 'k> {
     first: &'a Answered,
-    wordings: Vec<&'a str>,
-    /// The wordings as compared.
-    keys: Vec<Key>,
+    /// Its wordings, first first, each as compared.
+    wordings: Vec<(&'a str, Key)>,
     sources: Vec<&'a str>,
     /// The longest details given.
     details: &'a str,
+    /// The approved entry that holds its wording, with another answer.
+    holder: Option<&'k Entry>,
+    /// The groups that ask the same with another answer.
+    conflicts: BTreeSet<usize>,
 }
 
-impl Group<'_> {
+impl Group<'_, '_> {
     fn has(&self, key: &Key) -> bool {
-        self.keys.iter().any(|k| k.same(key))
+        self.wordings.iter().any(|(_, k)| k.same(key))
     }
 }
 
@@ -234,11 +237,11 @@ fn id_stem(question: &str) -> String {
 /// proposals. `matcher`, when given, names the approved entry each new
 /// question resembles most, where it scores halfway from `review` to `auto`
 /// or better.
-pub fn harvest(
-    kb: &KnowledgeBase,
+pub fn harvest<'k>(
+    kb: &'k KnowledgeBase,
     matcher: Option<&Matcher>,
     answered: &[Answered],
-) -> Result<Harvest, MatchError> {
+) -> Result<Harvest<'k>, MatchError> {
     let mut out = Harvest::default();
     // Every phrasing of the KB as compared: approved ones by their entry,
     // proposed ones with their answers.
@@ -262,10 +265,9 @@ pub fn harvest(
             .copied()
             .or_else(|| approved.iter().find(|(k, _)| k.same(key)).map(|(_, e)| *e))
     };
-    // Group the answered questions: one question, one answer.
+    // Group the answered questions: one question, one answer; the same
+    // question with another answer is a group of its own, linked.
     let mut groups: Vec<Group> = Vec::new();
-    // Per group: the entry holding its wording, if any.
-    let mut holders: Vec<Option<&Entry>> = Vec::new();
     for a in answered {
         let key = Key::new(&a.question);
         if proposed
@@ -280,31 +282,38 @@ pub fn harvest(
             out.known.push((a.source.clone(), e.id.clone()));
             continue;
         }
-        match groups
-            .iter_mut()
-            .find(|g| same_answer(&g.first.answer, &a.answer) && g.has(&key))
-        {
-            Some(g) => {
+        let asked: Vec<usize> = (0..groups.len()).filter(|&i| groups[i].has(&key)).collect();
+        let (alike, other): (Vec<usize>, Vec<usize>) = asked
+            .into_iter()
+            .partition(|&i| same_answer(&groups[i].first.answer, &a.answer));
+        let at = match alike.first() {
+            Some(&i) => {
                 out.merged += 1;
-                if !g.keys.iter().any(|k| k.words == key.words) {
-                    g.wordings.push(&a.question);
-                    g.keys.push(key);
+                let g = &mut groups[i];
+                if !g.wordings.iter().any(|(_, k)| k.words == key.words) {
+                    g.wordings.push((&a.question, key));
                 }
                 g.sources.push(&a.source);
                 if a.details.len() > g.details.len() {
                     g.details = &a.details;
                 }
+                i
             }
             None => {
                 groups.push(Group {
                     first: a,
-                    wordings: vec![&a.question],
-                    keys: vec![key],
+                    wordings: vec![(&a.question, key)],
                     sources: vec![&a.source],
                     details: &a.details,
+                    holder,
+                    conflicts: BTreeSet::new(),
                 });
-                holders.push(holder);
+                groups.len() - 1
             }
+        };
+        for j in other {
+            groups[at].conflicts.insert(j);
+            groups[j].conflicts.insert(at);
         }
     }
     // The approved entry each new question resembles most.
@@ -328,27 +337,20 @@ pub fn harvest(
         }
         None => vec![None; groups.len()],
     };
-    for (i, g) in groups.iter().enumerate() {
+    for (g, resembles) in groups.iter().zip(resembles) {
         let mut note = vec![from(&g.sources)];
-        // The same question answered another way elsewhere in the import.
-        let others: Vec<&Group> = groups
-            .iter()
-            .enumerate()
-            .filter(|&(j, o)| j != i && o.keys.iter().any(|k| g.has(k)))
-            .map(|(_, o)| o)
-            .collect();
-        if !others.is_empty() {
+        if !g.conflicts.is_empty() {
             out.conflicting += 1;
         }
-        for o in &others {
+        for o in g.conflicts.iter().map(|&j| &groups[j]) {
             note.push(format!(
                 "Answered `{}` in {}: decide which holds.",
                 crate::sheet::one_line(&o.first.answer),
                 o.sources[0]
             ));
         }
-        let base = holders[i];
-        match (base, resembles[i]) {
+        let base = g.holder;
+        match (base, resembles) {
             (Some(e), _) => note.push(format!(
                 "Entry `{}` asks this and answers `{}`: approving this changes that entry.",
                 e.id,
@@ -363,10 +365,13 @@ pub fn harvest(
         }
         out.proposals.push(Proposal {
             question: g.first.question.clone(),
-            alternates: g.wordings[1..].iter().map(|w| (*w).to_owned()).collect(),
+            alternates: g.wordings[1..]
+                .iter()
+                .map(|(w, _)| (*w).to_owned())
+                .collect(),
             answer: g.first.answer.clone(),
             details: g.details.to_owned(),
-            base: base.map(|e| e.id.clone()),
+            base,
             id_stem: match base {
                 Some(e) => format!("{}-imported", e.id),
                 None => id_stem(&g.first.question),
@@ -379,9 +384,27 @@ pub fn harvest(
     Ok(out)
 }
 
+/// Writes the proposals of an import of `files` (file names) to the inbox
+/// file of that import, under a comment naming them ([`crate::kb::propose`]);
+/// `None` when there are none.
+pub fn write(
+    kb: &KnowledgeBase,
+    proposals: &[Proposal],
+    files: &[&str],
+    today: Date,
+    dry_run: bool,
+) -> Result<Option<Proposed>, LearnError> {
+    if proposals.is_empty() {
+        return Ok(None);
+    }
+    let label = inbox_label(files);
+    let header = inbox_header(files, today);
+    propose(kb, proposals, &label, &header, today, dry_run).map(Some)
+}
+
 /// What names the inbox file of an import of `files` (file names):
 /// `import <first stem>`, `and N more`.
-pub fn inbox_label(files: &[&str]) -> String {
+fn inbox_label(files: &[&str]) -> String {
     let stem = files.first().map_or("", |f| {
         std::path::Path::new(f)
             .file_stem()
@@ -395,7 +418,7 @@ pub fn inbox_label(files: &[&str]) -> String {
 }
 
 /// The comment that opens the inbox file of an import of `files`.
-pub fn inbox_header(files: &[&str], today: Date) -> String {
+fn inbox_header(files: &[&str], today: Date) -> String {
     format!(
         "Proposed entries imported by `vetted kb import` ({today}) from answers\n\
          already given in {}.\n\
@@ -410,7 +433,7 @@ pub fn inbox_header(files: &[&str], today: Date) -> String {
     )
 }
 
-/// `From A.` / `From A, B and 3 more.`
+/// `From A.` / `From A; B and 3 more.`
 fn from(sources: &[&str]) -> String {
     let shown = sources.len().min(SOURCES_SHOWN);
     let mut text = format!("From {}", sources[..shown].join("; "));
@@ -499,7 +522,7 @@ mod tests {
                 "soc-2-type-ii-report"
             ]
         );
-        assert_eq!(h.proposals[0].base.as_deref(), Some("mfa"));
+        assert_eq!(h.proposals[0].base.map(|e| e.id.as_str()), Some("mfa"));
         assert!(
             h.proposals[0].note[1].contains("answers `Yes`"),
             "{:?}",

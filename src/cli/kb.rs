@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use super::{Failure, KbArgs, ModelArgs, Printer, build_matcher, load_kb};
-use crate::kb::{Approved, Date, KnowledgeBase, Severity, learn, propose, scan_with};
+use super::{Failure, KbArgs, ModelArgs, Printer, build_matcher, kb_failure, load_kb};
+use crate::kb::{Approved, Date, KbError, KnowledgeBase, Severity, learn, scan_with};
 use crate::sheet::{Reviewed, read_reviewed};
 
 #[derive(Debug, Subcommand)]
@@ -210,35 +210,28 @@ fn learn_from(args: &LearnArgs, printer: Printer) -> Result<(), Failure> {
         }
     }
     printer.info(format!(
-        "{} approved: {} alternate{} {verb}{}, {} already known, {} proposed entr{} {}",
+        "{} approved: {} {verb}{}, {} already known, {}{}",
         approved.len(),
-        learned.alternates.len(),
-        if learned.alternates.len() == 1 {
-            ""
-        } else {
-            "s"
-        },
+        plural(learned.alternates.len(), "alternate", "alternates"),
         if learned.choices.is_empty() {
             String::new()
         } else {
             format!(
-                ", {} choice{} {verb}",
-                learned.choices.len(),
-                if learned.choices.len() == 1 { "" } else { "s" }
+                ", {} {verb}",
+                plural(learned.choices.len(), "choice", "choices")
             )
         },
         learned.duplicates,
-        learned.proposals.len(),
-        if learned.proposals.len() == 1 {
-            "y"
-        } else {
-            "ies"
-        },
-        match &learned.inbox_file {
-            Some(f) => format!("in `{}`", f.display()),
-            None => String::new(),
-        }
-        .trim_end(),
+        plural(
+            learned.proposals.len(),
+            "proposed entry",
+            "proposed entries"
+        ),
+        learned
+            .inbox_file
+            .as_ref()
+            .map(|f| format!(" in `{}`", f.display()))
+            .unwrap_or_default(),
     ));
     if !learned.proposals.is_empty() && !args.dry_run {
         printer.tip("review the proposals with `git diff`, then move the approved ones into the knowledge base");
@@ -262,32 +255,29 @@ fn import(args: &ImportArgs, printer: Printer) -> Result<(), Failure> {
         )));
     }
     let root = &args.kb.kb;
-    // A company without a KB starts one from its past answers: the folder
-    // is made when the proposals are written.
+    // A company without a KB starts one from its past answers: a folder
+    // that does not exist yet, or holds no entries, is an empty KB (the
+    // folder is made when the proposals are written).
     let new_kb = !root.exists();
-    let kb = if !new_kb {
-        let scan = scan_with(root, today, true).map_err(|e| {
-            printer.error(e);
-            Failure::Reported
-        })?;
-        if let Some(first) = scan.errors().next() {
-            printer.error(format!(
-                "knowledge base `{}` is invalid: {first}",
-                root.display()
-            ));
-            printer.hint(format!(
-                "run `vetted kb check --kb {}` to list every problem",
-                root.display()
-            ));
-            return Err(Failure::Reported);
-        }
-        scan.kb
-    } else {
-        KnowledgeBase {
+    let kb = match crate::kb::load_with_inbox(root) {
+        Ok(kb) => kb,
+        Err(KbError::NotFound(_) | KbError::Empty(_)) => KnowledgeBase {
             root: root.clone(),
             ..KnowledgeBase::default()
-        }
+        },
+        Err(e) => return Err(kb_failure(&e, &args.kb, printer)),
     };
+    let names: Vec<String> = args
+        .files
+        .iter()
+        .map(|f| {
+            f.file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
     // Read every file first: nothing is written unless all of them read.
     let overrides = crate::sheet::Overrides {
         sheet: args.sheet.clone(),
@@ -295,16 +285,12 @@ fn import(args: &ImportArgs, printer: Printer) -> Result<(), Failure> {
     };
     let mut answered = Vec::new();
     let mut failed = 0;
-    for file in &args.files {
-        let label = file
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+    for (file, label) in args.files.iter().zip(&names) {
         let read = crate::sheet::read(file)
             .and_then(|wb| crate::sheet::detect(&wb, &overrides).map(|(layouts, _)| (wb, layouts)));
         match read {
             Ok((wb, layouts)) => {
-                let found = harvest::answered(&wb, &layouts, &label);
+                let found = harvest::answered(&wb, &layouts, label);
                 let questions: usize = layouts.iter().map(|l| l.questions.len()).sum();
                 printer.info(format!(
                     "`{}`: {} of {} answered",
@@ -369,44 +355,23 @@ fn import(args: &ImportArgs, printer: Printer) -> Result<(), Failure> {
     } else {
         "proposed"
     };
-    let mut inbox = None;
-    if !found.proposals.is_empty() {
-        let names: Vec<String> = args
-            .files
-            .iter()
-            .map(|f| {
-                f.file_name()
-                    .unwrap_or_default()
-                    .to_string_lossy()
-                    .into_owned()
-            })
-            .collect();
-        let names: Vec<&str> = names.iter().map(String::as_str).collect();
-        let label = harvest::inbox_label(&names);
-        let header = harvest::inbox_header(&names, today);
-        let written = propose(
-            kb_ref,
-            &found.proposals,
-            &label,
-            &header,
-            today,
-            args.dry_run,
-        )
-        .map_err(|e| {
+    let written =
+        harvest::write(kb_ref, &found.proposals, &names, today, args.dry_run).map_err(|e| {
             printer.error(e);
             Failure::Reported
         })?;
+    if let Some(w) = &written {
         if new_kb && !args.dry_run {
             printer.info(format!(
                 "created the knowledge base folder `{}`",
                 root.display()
             ));
         }
-        for (id, p) in written.ids.iter().zip(&found.proposals) {
+        for (id, p) in w.ids.iter().zip(&found.proposals) {
             println!("{verb} `{id}`: {}", crate::sheet::one_line(&p.question));
         }
-        inbox = Some(written.path);
     }
+    let inbox = written.map(|w| w.path);
     printer.info(format!(
         "{}: {} {}{}, {} already in the knowledge base, {} already proposed, {} folded into another's proposal{}",
         plural(answered.len(), "answered question", "answered questions"),

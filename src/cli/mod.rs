@@ -209,18 +209,21 @@ fn load_kb(kb: &KbArgs, include_inbox: bool, printer: Printer) -> Result<Knowled
     } else {
         crate::kb::load(&kb.kb)
     };
-    loaded.map_err(|e| {
-        printer.error(&e);
-        match e {
-            crate::kb::KbError::NotFound(_) => {
-                printer.hint("pass the knowledge base folder with `--kb DIR` or set `VETTED_KB`")
-            }
-            crate::kb::KbError::Invalid { .. } => printer.hint(format!(
-                "run `vetted kb check --kb {}` to list every problem",
-                kb.kb.display()
-            )),
-            _ => {}
+    loaded.map_err(|e| kb_failure(&e, kb, printer))
+}
+
+/// Reports a KB that did not load, with a hint where there is one.
+fn kb_failure(e: &crate::kb::KbError, kb: &KbArgs, printer: Printer) -> Failure {
+    printer.error(e);
+    match e {
+        crate::kb::KbError::NotFound(_) => {
+            printer.hint("pass the knowledge base folder with `--kb DIR` or set `VETTED_KB`")
         }
-        Failure::Reported
-    })
+        crate::kb::KbError::Invalid { .. } => printer.hint(format!(
+            "run `vetted kb check --kb {}` to list every problem",
+            kb.kb.display()
+        )),
+        _ => {}
+    }
+    Failure::Reported
 }

@@ -199,7 +199,7 @@ pub fn learn(
                 alternates: Vec::new(),
                 answer: a.answer.trim().to_owned(),
                 details: a.details.trim().to_owned(),
-                base: base.map(|e| e.id.clone()),
+                base: *base,
                 id_stem: match base {
                     Some(e) => format!("{}-proposed", e.id),
                     None => format!("{}-proposed", slug(&a.question, 5)),
@@ -227,7 +227,7 @@ pub fn learn(
         learned.proposals = written
             .ids
             .into_iter()
-            .zip(proposals.iter().map(|p| p.base.clone()))
+            .zip(proposals.iter().map(|p| p.base.map(|e| e.id.clone())))
             .collect();
         learned.files.push(written.path.clone());
         learned.inbox_file = Some(written.path);
@@ -236,15 +236,15 @@ pub fn learn(
 }
 
 /// A proposed entry for `_inbox/`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Proposal {
+#[derive(Debug, Clone)]
+pub struct Proposal<'a> {
     pub question: String,
     pub alternates: Vec<String>,
     pub answer: String,
     /// Empty: none.
     pub details: String,
     /// The approved entry it would change, whose tags and owner it takes.
-    pub base: Option<String>,
+    pub base: Option<&'a Entry>,
     /// Its id, made unique with `-2`, `-3`, ... where taken.
     pub id_stem: String,
     /// Comment lines above it: where it comes from, what it resembles.
@@ -392,10 +392,7 @@ pub fn propose(
             .find(|id| !taken.contains(id))
             .expect("an unused id");
         taken.insert(id.clone());
-        let base = p
-            .base
-            .as_deref()
-            .and_then(|b| kb.entries.iter().find(|e| e.id == b));
+        let base = p.base;
         let mut t = Table::new();
         let note: String = p.note.iter().map(|l| format!("# {l}\n")).collect();
         t.decor_mut().set_prefix(format!("\n{note}"));

@@ -190,7 +190,7 @@ const CONTRASTS: &[&[&[&str]]] = &[
 /// its kind (`detection`) and never the question's. `(asked, phrased)`.
 pub fn contrast<'a>(
     question: &str,
-    phrasings: impl Iterator<Item = &'a str> + Clone,
+    phrasings: impl Iterator<Item = &'a str>,
 ) -> Option<(&'static str, &'static str)> {
     let words = |text: &str| -> Vec<String> {
         text.to_lowercase()

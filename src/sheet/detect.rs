@@ -445,11 +445,7 @@ fn dropdown_column<'a>(
     let answers = |values: &[String]| {
         values.iter().any(|v| {
             let v = v.trim().trim_matches('"').to_lowercase();
-            is_choice(&v)
-                || matches!(
-                    v.as_str(),
-                    "implemented" | "not implemented" | "compliant" | "non-compliant" | "in place"
-                )
+            is_choice(&v) || super::choice(&v).is_some()
         })
     };
     let last = sheet.width().max(question_col + 1) + 4;

@@ -138,6 +138,30 @@ impl SheetError {
     }
 }
 
+/// An option without its number: `1) Yes` → `Yes`, `2. No` → `No`.
+pub(crate) fn unnumbered(text: &str) -> &str {
+    match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) if i > 0 && text[i..].starts_with([')', '.']) => text[i + 1..].trim(),
+        _ => text,
+    }
+}
+
+/// Yes (0), no (1) or not applicable (2), from a lowercase answer or
+/// dropdown value. A control's status
+/// (`Implemented`, `Not in place`, `Non-compliant`) is the same choice: a
+/// buyer's form that asks for it takes `Implemented` for a yes.
+pub(crate) fn choice(text: &str) -> Option<u8> {
+    let t = unnumbered(text).trim_end_matches('.');
+    match t {
+        "yes" | "y" | "true" | "implemented" | "fully implemented" | "in place" | "compliant"
+        | "fully compliant" => Some(0),
+        "no" | "n" | "false" | "not implemented" | "not in place" | "non-compliant"
+        | "noncompliant" | "not compliant" => Some(1),
+        "n/a" | "na" | "n.a." | "n.a" | "not applicable" | "n / a" => Some(2),
+        _ => None,
+    }
+}
+
 /// The Excel reference of a 0-based cell: `(11, 2)` → `C12`.
 pub fn cell_ref(row: u32, col: u32) -> String {
     format!("{}{}", column_name(col), row + 1)

@@ -546,12 +546,7 @@ pub async fn learn(
             false,
         )
         .map_err(learn_error)?;
-        let inbox_file = learned.inbox_file.as_ref().map(|p| {
-            p.strip_prefix(&kb.root)
-                .unwrap_or(p)
-                .to_string_lossy()
-                .replace('\\', "/")
-        });
+        let inbox_file = learned.inbox_file.as_ref().map(|p| inbox_path(p, &kb.root));
         Ok(json!({
             "alternates": learned.alternates.iter()
                 .map(|(entry, question)| json!({ "entry": entry, "question": question }))
@@ -582,6 +577,14 @@ pub async fn learn(
         eprintln!("warning: knowledge base not reloaded after learning: {e}");
     }
     Ok(Json(summary))
+}
+
+/// An inbox file as the API names it: relative to the KB folder, with `/`.
+fn inbox_path(path: &FsPath, root: &FsPath) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
 }
 
 fn learn_error(e: crate::kb::LearnError) -> AppError {
@@ -640,35 +643,20 @@ pub async fn kb_import(
         })?;
         let found = crate::harvest::harvest(&kb, Some(&matcher), &answered)
             .map_err(|e| AppError::Internal(e.to_string()))?;
-        let today = crate::kb::Date::today();
-        let names = [name.as_str()];
-        let written = if found.proposals.is_empty() {
-            None
-        } else {
-            Some(
-                crate::kb::propose(
-                    &kb,
-                    &found.proposals,
-                    &crate::harvest::inbox_label(&names),
-                    &crate::harvest::inbox_header(&names, today),
-                    today,
-                    false,
-                )
-                .map_err(learn_error)?,
-            )
-        };
-        let inbox_file = written.as_ref().map(|w| {
-            w.path
-                .strip_prefix(&kb.root)
-                .unwrap_or(&w.path)
-                .to_string_lossy()
-                .replace('\\', "/")
-        });
+        let written = crate::harvest::write(
+            &kb,
+            &found.proposals,
+            &[name.as_str()],
+            crate::kb::Date::today(),
+            false,
+        )
+        .map_err(learn_error)?;
+        let inbox_file = written.as_ref().map(|w| inbox_path(&w.path, &kb.root));
         let ids = written.map(|w| w.ids).unwrap_or_default();
         Ok(json!({
             "answered": answered.len(),
             "proposals": ids.iter().zip(&found.proposals)
-                .map(|(id, p)| json!({ "id": id, "question": p.question, "based_on": p.base }))
+                .map(|(id, p)| json!({ "id": id, "question": p.question, "based_on": p.base.map(|e| &e.id) }))
                 .collect::<Vec<_>>(),
             "known": found.known.len(),
             "already_proposed": found.already_proposed.len(),
