@@ -422,9 +422,11 @@ fn inbox_header(files: &[&str], today: Date) -> String {
     format!(
         "Proposed entries imported by `vetted kb import` ({today}) from answers\n\
          already given in {}.\n\
-         Approve one by moving it into the knowledge base (where it says what a\n\
-         resembling entry says, add its question to that entry's alternates\n\
-         instead); delete the rest. Old answers may be out of date: check each.",
+         Approve one with `vetted kb accept ID` (where it says what a resembling\n\
+         entry says, add its wording to that entry instead: `vetted kb accept ID\n\
+         --as-alternate-of ENTRY`); delete the rest (`vetted kb reject ID`), or\n\
+         edit this file and approve what is left: `vetted kb accept FILE`.\n\
+         Old answers may be out of date: check each.",
         files
             .iter()
             .map(|f| format!("`{f}`"))

@@ -19,6 +19,11 @@ pub enum KbCommand {
     /// Import questionnaires your company already answered: each answered question the KB does
     /// not hold becomes a proposed entry in `_inbox/`, for the security team to approve.
     Import(ImportArgs),
+    /// Approve proposed entries from `_inbox/`: one based on an approved entry updates it, any
+    /// other becomes a new entry (or, with `--as-alternate-of`, wordings of an existing one).
+    Accept(AcceptArgs),
+    /// Delete proposed entries from `_inbox/`.
+    Reject(RejectArgs),
 }
 
 #[derive(Debug, Args)]
@@ -74,6 +79,42 @@ pub struct ImportArgs {
     dry_run: bool,
 }
 
+#[derive(Debug, Args)]
+pub struct AcceptArgs {
+    /// Proposals to approve: their ids, or inbox files (every proposal left in them).
+    #[arg(required = true, value_name = "PROPOSAL")]
+    proposals: Vec<String>,
+    #[command(flatten)]
+    kb: KbArgs,
+    /// The KB file for new entries, relative to the KB folder (made when missing) [default: the
+    /// file of the approved entry each resembles most, else `accepted.toml`].
+    #[arg(long, value_name = "FILE")]
+    into: Option<PathBuf>,
+    /// Add the proposals' wordings to the alternates of this approved entry instead (its answer
+    /// stays).
+    #[arg(long, value_name = "ENTRY", conflicts_with_all = ["into", "as_new"])]
+    as_alternate_of: Option<String>,
+    /// Make a new entry even of a proposal based on an approved entry, instead of updating that
+    /// entry.
+    #[arg(long)]
+    as_new: bool,
+    /// Show what would change without writing anything.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RejectArgs {
+    /// Proposals to delete: their ids, or inbox files (every proposal left in them).
+    #[arg(required = true, value_name = "PROPOSAL")]
+    proposals: Vec<String>,
+    #[command(flatten)]
+    kb: KbArgs,
+    /// Show what would be deleted without writing anything.
+    #[arg(long)]
+    dry_run: bool,
+}
+
 fn parse_date(s: &str) -> Result<Date, String> {
     s.parse()
         .map_err(|_| format!("`{s}` is not a date (YYYY-MM-DD)"))
@@ -84,6 +125,8 @@ pub fn run(cmd: KbCommand, printer: Printer) -> Result<(), Failure> {
         KbCommand::Check(args) => check(&args, printer),
         KbCommand::Learn(args) => learn_from(&args, printer),
         KbCommand::Import(args) => import(&args, printer),
+        KbCommand::Accept(args) => accept(&args, printer),
+        KbCommand::Reject(args) => reject(&args, printer),
     }
 }
 
@@ -234,7 +277,7 @@ fn learn_from(args: &LearnArgs, printer: Printer) -> Result<(), Failure> {
             .unwrap_or_default(),
     ));
     if !learned.proposals.is_empty() && !args.dry_run {
-        printer.tip("review the proposals with `git diff`, then move the approved ones into the knowledge base");
+        printer.tip("review the proposals with `git diff`, then approve them with `vetted kb accept ID...` or delete them with `vetted kb reject ID...`");
     }
     Ok(())
 }
@@ -399,7 +442,7 @@ fn import(args: &ImportArgs, printer: Printer) -> Result<(), Failure> {
     ));
     if inbox.is_some() && !args.dry_run {
         printer.tip(
-            "review the proposals with the security team; move the ones you approve into the knowledge base",
+            "review the proposals with the security team: `vetted kb accept ID...` approves, `vetted kb reject ID...` deletes (or edit the inbox file and approve it whole)",
         );
     }
     Ok(())
@@ -462,7 +505,7 @@ fn check(args: &CheckArgs, printer: Printer) -> Result<(), Failure> {
         printer.error(format!("`{}` holds no entries", args.kb.display()));
         if !proposed.is_empty() {
             printer.hint(format!(
-                "{} await approval in `_inbox/`: move the ones you approve into the knowledge base",
+                "{} await approval in `_inbox/`: approve them with `vetted kb accept`",
                 plural(proposed.len(), "proposed entry", "proposed entries")
             ));
         }
@@ -496,5 +539,239 @@ fn check(args: &CheckArgs, printer: Printer) -> Result<(), Failure> {
         PROPOSALS_LISTED,
         |n| format!("{n} more proposed entries await approval in `_inbox/`"),
     );
+    Ok(())
+}
+
+/// The proposal ids named on the command line: ids as they are, inbox
+/// files as every proposal left in them.
+fn proposal_ids(kb: &KnowledgeBase, named: &[String]) -> Result<Vec<String>, String> {
+    let mut ids = Vec::new();
+    for name in named {
+        let path = std::path::Path::new(name);
+        if name.ends_with(".toml") || path.is_file() {
+            if !path.is_file() {
+                return Err(format!("`{name}`: no such file"));
+            }
+            let found = crate::kb::proposals_in(kb, path);
+            if found.is_empty() {
+                return Err(format!(
+                    "`{name}` holds no proposed entries (proposals live in `{}`)",
+                    kb.root.join(crate::kb::INBOX_DIR).display()
+                ));
+            }
+            ids.extend(found.into_iter().map(|e| e.id.clone()));
+        } else {
+            ids.push(name.clone());
+        }
+    }
+    Ok(ids)
+}
+
+/// Loads the KB with its inbox and resolves the named proposals.
+fn proposals(
+    kb: &KbArgs,
+    named: &[String],
+    printer: Printer,
+) -> Result<(KnowledgeBase, Vec<String>), Failure> {
+    let knowledge = load_kb(kb, true, printer)?;
+    let ids = proposal_ids(&knowledge, named).map_err(|e| {
+        printer.error(e);
+        Failure::Reported
+    })?;
+    Ok((knowledge, ids))
+}
+
+fn accept_failure(e: &crate::kb::AcceptError, kb: &KnowledgeBase, printer: Printer) -> Failure {
+    use crate::kb::AcceptError;
+    printer.error(e);
+    match e {
+        AcceptError::NoProposal(_) => printer.hint(format!(
+            "`vetted kb check --kb {}` lists the proposals awaiting approval",
+            kb.root.display()
+        )),
+        AcceptError::Opposite { .. } => printer.hint(
+            "approve it as an entry of its own (without `--as-alternate-of`), or correct its answer first",
+        ),
+        AcceptError::BadTarget(_) => {
+            printer.hint("name a file of the knowledge base, e.g. `--into identity.toml`");
+        }
+        _ => {}
+    }
+    Failure::Reported
+}
+
+/// The KB file a new entry of `question` goes to: the file of the approved
+/// entry it resembles most (on words), else `accepted.toml`.
+fn placement(
+    matcher: Option<&crate::matcher::Matcher>,
+    root: &std::path::Path,
+    question: &str,
+) -> PathBuf {
+    matcher
+        .and_then(|m| {
+            let found = m.match_question(question).ok()?;
+            let best = found.candidates.first()?;
+            Some(m.entry(best).location.file.clone())
+        })
+        .unwrap_or_else(|| root.join("accepted.toml"))
+}
+
+fn accept(args: &AcceptArgs, printer: Printer) -> Result<(), Failure> {
+    use crate::kb::{Approval, Outcome};
+    let (kb, ids) = proposals(&args.kb, &args.proposals, printer)?;
+    let root = kb.root.clone();
+    let into = args.into.as_ref().map(|p| {
+        if p.is_absolute() || p.starts_with(&root) {
+            p.clone()
+        } else {
+            root.join(p)
+        }
+    });
+    // Where new entries go without `--into`: beside the entry each
+    // resembles, found on words (no model needed to place a file).
+    let approved = KnowledgeBase {
+        entries: kb.entries.iter().filter(|e| !e.proposed).cloned().collect(),
+        ..kb.clone()
+    };
+    let matcher = (into.is_none()
+        && args.as_alternate_of.is_none()
+        && !approved.entries.is_empty())
+    .then(|| crate::matcher::Matcher::new(approved, crate::matcher::Options::default()).ok())
+    .flatten();
+    let approvals: Vec<(String, Approval)> = ids
+        .iter()
+        .map(|id| {
+            let approval = match &args.as_alternate_of {
+                Some(target) => Approval::AlternateOf(target.clone()),
+                None => {
+                    let into = into.clone().unwrap_or_else(|| {
+                        let question = kb
+                            .entries
+                            .iter()
+                            .find(|e| &e.id == id)
+                            .map_or("", |e| e.question.as_str());
+                        placement(matcher.as_ref(), &root, question)
+                    });
+                    if args.as_new {
+                        Approval::AsNew { into }
+                    } else {
+                        Approval::Approve { into }
+                    }
+                }
+            };
+            (id.clone(), approval)
+        })
+        .collect();
+    let done = crate::kb::accept(&kb, &approvals, Date::today(), args.dry_run)
+        .map_err(|e| accept_failure(&e, &kb, printer))?;
+    let would = |done: &str, would: &str| if args.dry_run { would } else { done }.to_owned();
+    let (mut added, mut updated, mut wordings) = (0, 0, 0);
+    for (id, outcome) in &done.outcomes {
+        match outcome {
+            Outcome::Added { id: new, file } => {
+                added += 1;
+                println!(
+                    "{} `{new}` to `{}`",
+                    would("added", "would add"),
+                    file.display()
+                );
+                if new != id {
+                    printer.info(format!("proposal `{id}` is entry `{new}`"));
+                }
+            }
+            Outcome::Updated {
+                id: entry,
+                was,
+                alternates,
+            } => {
+                updated += 1;
+                wordings += alternates;
+                println!(
+                    "{} `{entry}` from `{id}`: it answered `{}`{}",
+                    would("updated", "would update"),
+                    crate::sheet::one_line(was),
+                    if *alternates > 0 {
+                        format!(
+                            ", {}",
+                            plural(*alternates, "wording added", "wordings added")
+                        )
+                    } else {
+                        String::new()
+                    }
+                );
+            }
+            Outcome::Alternates {
+                id: entry,
+                alternates,
+                differs,
+            } => {
+                wordings += alternates;
+                println!(
+                    "{} {} of `{id}` to `{entry}`",
+                    would("added", "would add"),
+                    plural(*alternates, "wording", "wordings")
+                );
+                if let Some((kept, proposed)) = differs {
+                    printer.warning(format!(
+                        "`{id}` answers `{}` and `{entry}` answers `{}`: the entry's answer is kept",
+                        crate::sheet::one_line(proposed),
+                        crate::sheet::one_line(kept)
+                    ));
+                }
+            }
+        }
+    }
+    for file in &done.deleted {
+        printer.info(format!(
+            "{} `{}`: no proposals left in it",
+            would("deleted", "would delete"),
+            file.display()
+        ));
+    }
+    printer.info(format!(
+        "{} {}: {}, {} updated, {} added as alternates",
+        plural(done.outcomes.len(), "proposal", "proposals"),
+        would("approved", "would be approved"),
+        plural(added, "new entry", "new entries"),
+        plural(updated, "entry", "entries"),
+        plural(wordings, "wording", "wordings"),
+    ));
+    if !args.dry_run {
+        // The edit keeps the KB valid; should it not, say so at once.
+        if let Err(e) = crate::kb::load_with_inbox(&root) {
+            printer.error(format!("the knowledge base no longer loads: {e}"));
+            printer.hint(format!(
+                "run `vetted kb check --kb {}`, and `git diff` to see the change",
+                root.display()
+            ));
+            return Err(Failure::Reported);
+        }
+        printer.tip("review the change with `git diff`, then commit it");
+    }
+    Ok(())
+}
+
+fn reject(args: &RejectArgs, printer: Printer) -> Result<(), Failure> {
+    let (kb, ids) = proposals(&args.kb, &args.proposals, printer)?;
+    let done =
+        crate::kb::reject(&kb, &ids, args.dry_run).map_err(|e| accept_failure(&e, &kb, printer))?;
+    let verb = if args.dry_run {
+        "would delete"
+    } else {
+        "deleted"
+    };
+    for id in &ids {
+        println!("{verb} proposal `{id}`");
+    }
+    for file in &done.deleted {
+        printer.info(format!(
+            "{verb} `{}`: no proposals left in it",
+            file.display()
+        ));
+    }
+    printer.info(format!(
+        "{} {verb}",
+        plural(ids.len(), "proposal", "proposals")
+    ));
     Ok(())
 }

@@ -91,7 +91,7 @@ pub struct Learned {
     pub files: Vec<PathBuf>,
 }
 
-fn near_duplicate(a: &str, b: &str) -> bool {
+pub(super) fn near_duplicate(a: &str, b: &str) -> bool {
     let (a, b) = (words(a), words(b));
     a == b || strsim::sorensen_dice(&a, &b) >= NEAR_DUPLICATE
 }
@@ -220,8 +220,9 @@ pub fn learn(
             .collect();
         let header = format!(
             "Proposed entries from the review of `{label}` ({today}), written by\n\
-             `vetted kb learn`. Approve one by moving it into the knowledge base\n\
-             (updating or retiring the entry it is based on); delete the rest."
+             `vetted kb learn`. Approve one with `vetted kb accept ID` (one based\n\
+             on an entry updates that entry), or by moving it into the knowledge\n\
+             base; delete the rest (`vetted kb reject ID`)."
         );
         let written = propose(kb, &proposals, label, &header, today, dry_run)?;
         learned.proposals = written
@@ -262,14 +263,14 @@ pub struct Proposed {
     pub ids: Vec<String>,
 }
 
-fn read(path: &Path) -> Result<String, LearnError> {
+pub(super) fn read(path: &Path) -> Result<String, LearnError> {
     std::fs::read_to_string(path).map_err(|source| LearnError::Read {
         path: path.to_owned(),
         source,
     })
 }
 
-fn write_atomic(path: &Path, text: &str) -> Result<(), LearnError> {
+pub(super) fn write_atomic(path: &Path, text: &str) -> Result<(), LearnError> {
     let error = |source| LearnError::Write {
         path: path.to_owned(),
         source,

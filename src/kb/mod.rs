@@ -4,11 +4,13 @@
 //! This module owns parsing and validation; everything downstream works with
 //! [`KnowledgeBase`] and never sees TOML.
 
+mod accept;
 mod date;
 mod learn;
 mod load;
 mod model;
 
+pub use accept::{AcceptError, Accepted, Approval, Outcome, accept, proposals_in, reject};
 pub use date::Date;
 pub use learn::{Approved, LearnError, Learned, Proposal, Proposed, learn, propose, slug};
 pub(crate) use load::parse_synonym_groups;

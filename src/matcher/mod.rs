@@ -696,7 +696,10 @@ impl Matcher {
             if !best.parts.verbatim
                 && let Some((asked, phrased)) = normalize::contrast(
                     core,
-                    self.phrasings[best.entry].iter().map(|p| p.core.as_str()),
+                    self.phrasings[best.entry]
+                        .iter()
+                        .map(|p| p.core.as_str())
+                        .chain([entry.answer.as_str()]),
                 )
             {
                 status = Status::Review;

@@ -175,6 +175,7 @@ const CONTRASTS: &[&[&[&str]]] = &[
         &["annual", "yearly"],
     ],
     &[&["physical"], &["logical"]],
+    &[&["certif"], &["self-assess", "self-attest"]],
     &[
         &["failed", "attempts"],
         &["inactivity", "inactive", "idle", "timeout", "time-out"],
@@ -185,9 +186,11 @@ const CONTRASTS: &[&[&[&str]]] = &[
     ],
 ];
 
-/// The first contrast between a question and an entry's phrasings: a term
-/// the question names (`prevention`) where the phrasings name another of
-/// its kind (`detection`) and never the question's. `(asked, phrased)`.
+/// The first contrast between a question and an entry's phrasings (and its
+/// short answer, which narrows what its `Yes` means: `Yes, Level 1
+/// self-assessment`): a term the question names (`prevention`) where the
+/// phrasings name another of its kind (`detection`) and never the
+/// question's. `(asked, phrased)`.
 pub fn contrast<'a>(
     question: &str,
     phrasings: impl Iterator<Item = &'a str>,

@@ -235,3 +235,32 @@ fn a_neighbouring_concept_is_not_auto_answered() {
         "{json:#}"
     );
 }
+
+/// The short answer narrows what an entry's `Yes` means: "Yes, Level 1
+/// self-assessment" does not answer a question about a certification.
+#[test]
+fn an_answer_that_names_another_kind_is_not_auto() {
+    let entry = (
+        "star",
+        "Are you listed in the Cloud Security Alliance STAR registry?",
+        "Yes, Level 1 self-assessment",
+    );
+    let json = ask_one(
+        entry,
+        "Have you received the Cloud Security Alliance STAR certification?",
+        "0.3",
+    );
+    assert!(
+        held_for(
+            &json,
+            "the question names `certif` where entry `star` names `self-assess`"
+        ),
+        "{json:#}"
+    );
+    let plain = ask_one(
+        entry,
+        "Are you listed in the Cloud Security Alliance STAR registry?",
+        "0.3",
+    );
+    assert_eq!(plain["status"], "auto", "{plain:#}");
+}

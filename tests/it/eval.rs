@@ -11,12 +11,15 @@ use crate::support::{Test, model, repo, shared};
 struct Set {
     kb: &'static str,
     labels: &'static str,
+    /// How many questions its labels hold at least.
+    questions: u64,
 }
 
 /// The bundled KB, with labels written alongside it.
 const BUNDLED: Set = Set {
     kb: "knowledge_base",
     labels: "eval/labels",
+    questions: 800,
 };
 
 /// A KB of another company, written apart from the questionnaires and
@@ -24,6 +27,15 @@ const BUNDLED: Set = Set {
 const SECOND: Set = Set {
     kb: "eval/kb2/kb",
     labels: "eval/kb2/labels",
+    questions: 800,
+};
+
+/// The same KB on three questionnaires labeled after the matcher's rules
+/// were set: its first figures were out of sample (`eval/kb2/unseen/`).
+const UNSEEN: Set = Set {
+    kb: "eval/kb2/kb",
+    labels: "eval/kb2/unseen",
+    questions: 170,
 };
 
 fn labels(set: Set) -> Vec<String> {
@@ -103,11 +115,23 @@ fn lexical_quality_floors_and_label_counts() {
                 auto_coverage: 0.01,
             },
         ),
+        (
+            UNSEEN,
+            Floors {
+                top1: 0.59,
+                top3: 0.77,
+                auto_precision: 0.98,
+                auto_coverage: 0.06,
+            },
+        ),
     ] {
         let r = eval(Test::new(), set, &["--lexical"]);
         let m = &r["overall"];
-        assert!(m["questions"].as_u64().unwrap() >= 800, "{m}");
-        assert!(m["answerable"].as_u64().unwrap() >= 300, "{m}");
+        assert!(m["questions"].as_u64().unwrap() >= set.questions, "{m}");
+        assert!(
+            m["answerable"].as_u64().unwrap() >= set.questions * 3 / 8,
+            "{m}"
+        );
         assert_eq!(r["files"].as_array().unwrap().len(), labels(set).len());
         holds(&r, "lexical", &floors);
     }
@@ -138,6 +162,17 @@ fn semantic_quality_floors() {
                 top3: 0.85,
                 auto_precision: 0.97,
                 auto_coverage: 0.07,
+            },
+        ),
+        // Below the target too: one `auto` answer drafts encryption at rest
+        // for encryption of chosen data elements (`eval/README.md`).
+        (
+            UNSEEN,
+            Floors {
+                top1: 0.61,
+                top3: 0.88,
+                auto_precision: 0.94,
+                auto_coverage: 0.13,
             },
         ),
     ] {

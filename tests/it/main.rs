@@ -1,5 +1,6 @@
 //! Integration tests: run the real `vetted` binary in temporary directories.
 
+mod accept;
 mod ask;
 mod browser;
 mod eval;
