@@ -126,12 +126,62 @@ function initHome() {
         text += ", " + r.known + " already in the knowledge base, " + r.already_proposed +
           " already proposed.";
         if (r.conflicting) text += " " + r.conflicting + " answered differently elsewhere in the file.";
+        if (r.proposals.length) text += " Review them under Proposed entries.";
         say(s, text);
       } catch (e) {
         say(s, e.message, true);
       }
     });
   }
+}
+
+// ---- inbox ----
+
+function initInbox() {
+  const root = $("#inbox");
+  if (!root) return;
+  function remaining() {
+    const left = $$("article.proposal", root).filter(function (a) { return !a.classList.contains("done"); });
+    say($("#inbox-count"), left.length + " proposed.");
+  }
+  $$("article.proposal", root).forEach(function (a) {
+    const id = a.dataset.id;
+    const url = "/api/kb/proposals/" + encodeURIComponent(id);
+    const s = $(".status", a);
+    async function run(method, path, body, describe) {
+      $$("button", a).forEach(function (b) { b.disabled = true; });
+      say(s, "Saving…");
+      try {
+        const r = await api(method, path, body);
+        a.classList.add("done");
+        $$("button, select", a).forEach(function (b) { b.disabled = true; });
+        say(s, describe(r));
+        remaining();
+      } catch (e) {
+        $$("button", a).forEach(function (b) { b.disabled = false; });
+        say(s, e.message, true);
+      }
+    }
+    function described(r) {
+      if (r.outcome === "added") return "Added as entry " + r.entry + " in " + r.file + ".";
+      if (r.outcome === "updated") return "Updated " + r.entry + " (it answered \u201c" + r.answer_was + "\u201d).";
+      if (r.outcome === "alternates") {
+        let t = r.alternates_added + " wording(s) added to " + r.entry + ".";
+        if (r.answer_kept) t += " Its answer stays \u201c" + r.answer_kept + "\u201d.";
+        return t;
+      }
+      return "Rejected.";
+    }
+    const approve = $("button.approve", a);
+    if (approve) approve.addEventListener("click", function () { run("POST", url + "/accept", {}, described); });
+    const asNew = $("button.approve-new", a);
+    if (asNew) asNew.addEventListener("click", function () { run("POST", url + "/accept", { as_new: true }, described); });
+    const alt = $("button.alternate", a);
+    if (alt) alt.addEventListener("click", function () {
+      run("POST", url + "/accept", { as_alternate_of: $("select.target", a).value }, described);
+    });
+    $("button.reject", a).addEventListener("click", function () { run("DELETE", url, undefined, described); });
+  });
 }
 
 // ---- review ----
@@ -331,5 +381,6 @@ function initReview() {
 
 document.addEventListener("DOMContentLoaded", function () {
   initHome();
+  initInbox();
   initReview();
 });

@@ -199,6 +199,45 @@ fn base<'a>(kb: &'a KnowledgeBase, proposal: &Table, id: &str) -> Option<&'a Ent
     kb.entries.iter().find(|e| !e.proposed && e.id == base)
 }
 
+/// A table's comment, split into what belongs to the file (the header
+/// above the first table, up to its last blank line) and the table's own
+/// note (the lines right above it).
+fn split_prefix(table: &Table) -> (String, String) {
+    let prefix = table
+        .decor()
+        .prefix()
+        .and_then(|p| p.as_str())
+        .unwrap_or("")
+        .to_owned();
+    let trimmed = prefix.trim_end_matches([' ', '\t']);
+    match trimmed.trim_end_matches('\n').rfind("\n\n") {
+        Some(i) => (prefix[..i + 2].to_owned(), prefix[i + 2..].to_owned()),
+        None => (String::new(), prefix),
+    }
+}
+
+/// Removes proposal `id` from an inbox file's tables, keeping the file's
+/// header comment (held by the first table) above the next one.
+fn remove_proposal(tables: &mut ArrayOfTables, id: &str) {
+    let Some(index) = tables
+        .iter()
+        .position(|t| t.get("id").and_then(Item::as_str) == Some(id))
+    else {
+        return;
+    };
+    let removed = tables.remove(index);
+    if index == 0
+        && let Some(next) = tables.get_mut(0)
+    {
+        let (header, _) = split_prefix(&removed);
+        if !header.trim().is_empty() {
+            let (_, note) = split_prefix(next);
+            next.decor_mut()
+                .set_prefix(format!("{header}{}", note.trim_start_matches('\n')));
+        }
+    }
+}
+
 /// `yes`, `no` or `n/a` where an answer opens with one (`Yes, quarterly`).
 fn choice(answer: &str) -> Option<&'static str> {
     let first = answer
@@ -413,8 +452,7 @@ pub fn accept(
                 }
             }
         };
-        docs.entries(&inbox_file)?
-            .retain(|t| t.get("id").and_then(Item::as_str) != Some(id.as_str()));
+        remove_proposal(docs.entries(&inbox_file)?, id);
         out.outcomes.push((id.clone(), outcome));
     }
     docs.save(&kb.root.join(INBOX_DIR), dry_run, &mut out)?;
@@ -481,10 +519,46 @@ pub fn reject(kb: &KnowledgeBase, ids: &[String], dry_run: bool) -> Result<Accep
             return Err(AcceptError::Twice(id.clone()));
         }
         let file = find_proposal(kb, id)?.location.file.clone();
-        docs.entries(&file)?
-            .retain(|t| t.get("id").and_then(Item::as_str) != Some(id.as_str()));
+        remove_proposal(docs.entries(&file)?, id);
     }
     docs.save(&kb.root.join(INBOX_DIR), dry_run, &mut out)?;
+    Ok(out)
+}
+
+/// A proposal awaiting approval, as the inbox holds it.
+#[derive(Debug, Clone)]
+pub struct Pending {
+    pub entry: Entry,
+    /// The approved entry approving it would update.
+    pub base: Option<String>,
+    /// The comment lines above it: where it comes from, what it resembles.
+    pub note: Vec<String>,
+}
+
+/// Every proposal in the inbox of `kb` (loaded with it), by file and line.
+pub fn pending(kb: &KnowledgeBase) -> Result<Vec<Pending>, LearnError> {
+    let mut docs = Docs::new();
+    let mut proposals: Vec<&Entry> = kb.entries.iter().filter(|e| e.proposed).collect();
+    proposals.sort_by(|a, b| {
+        (&a.location.file, a.location.line).cmp(&(&b.location.file, b.location.line))
+    });
+    let mut out = Vec::with_capacity(proposals.len());
+    for e in proposals {
+        let table = docs.table(&e.location.file, &e.id)?;
+        let note = split_prefix(table)
+            .1
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix('#'))
+            .map(|l| l.trim().to_owned())
+            .filter(|l| !l.is_empty())
+            .collect();
+        let table = table.clone();
+        out.push(Pending {
+            entry: e.clone(),
+            base: base(kb, &table, &e.id).map(|b| b.id.clone()),
+            note,
+        });
+    }
     Ok(out)
 }
 
@@ -510,6 +584,25 @@ fn same_file(a: &Path, b: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_file_header_stays_when_the_first_proposal_goes() {
+        let text = "# Header of the file.\n# Second line.\n\n# Note of a.\n[[entry]]\nid = \"a\"\n\n# Note of b.\n[[entry]]\nid = \"b\"\n";
+        let mut doc: DocumentMut = text.parse().unwrap();
+        let tables = doc["entry"].as_array_of_tables_mut().unwrap();
+        assert_eq!(
+            split_prefix(tables.get(0).unwrap()),
+            (
+                "# Header of the file.\n# Second line.\n\n".to_owned(),
+                "# Note of a.\n".to_owned()
+            )
+        );
+        remove_proposal(tables, "a");
+        assert_eq!(
+            doc.to_string(),
+            "# Header of the file.\n# Second line.\n\n# Note of b.\n[[entry]]\nid = \"b\"\n"
+        );
+    }
 
     #[test]
     fn review_dates_move_by_the_entry_interval() {

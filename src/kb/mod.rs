@@ -10,7 +10,9 @@ mod learn;
 mod load;
 mod model;
 
-pub use accept::{AcceptError, Accepted, Approval, Outcome, accept, proposals_in, reject};
+pub use accept::{
+    AcceptError, Accepted, Approval, Outcome, Pending, accept, pending, proposals_in, reject,
+};
 pub use date::Date;
 pub use learn::{Approved, LearnError, Learned, Proposal, Proposed, learn, propose, slug};
 pub(crate) use load::parse_synonym_groups;

@@ -670,6 +670,179 @@ pub async fn kb_import(
     Ok(Json(summary))
 }
 
+/// A proposal as the API shows it.
+fn pending_json(p: &crate::kb::Pending, root: &FsPath) -> Value {
+    let e = &p.entry;
+    json!({
+        "id": e.id,
+        "file": inbox_path(&e.location.file, root),
+        "question": e.question,
+        "alternates": e.alternates,
+        "answer": e.answer,
+        "details": e.details,
+        "based_on": p.base,
+        "note": p.note,
+    })
+}
+
+/// The KB with its inbox, from disk.
+fn kb_with_inbox(dir: &FsPath) -> Result<crate::kb::KnowledgeBase, AppError> {
+    crate::kb::load_with_inbox(dir)
+        .map_err(|e| AppError::Unprocessable(format!("the knowledge base did not load: {e}")))
+}
+
+pub async fn proposals(State(state): State<AppState>) -> Result<Json<Value>, AppError> {
+    let kb_dir = state.config.kb_dir.clone();
+    let list = tokio::task::spawn_blocking(move || -> Result<Value, AppError> {
+        let kb = kb_with_inbox(&kb_dir)?;
+        let pending = crate::kb::pending(&kb).map_err(learn_error)?;
+        Ok(json!({
+            "proposals": pending.iter().map(|p| pending_json(p, &kb.root)).collect::<Vec<_>>(),
+        }))
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("inbox task failed: {e}")))??;
+    Ok(Json(list))
+}
+
+/// How to approve a proposal: by default it updates the entry it is based
+/// on, or becomes a new entry beside the one it resembles most.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptBody {
+    /// Add its wordings to this approved entry instead.
+    #[serde(default)]
+    as_alternate_of: Option<String>,
+    /// A new entry even when based on an approved one.
+    #[serde(default)]
+    as_new: bool,
+}
+
+fn accept_error(e: crate::kb::AcceptError) -> AppError {
+    use crate::kb::AcceptError;
+    match e {
+        AcceptError::NoProposal(_) | AcceptError::NoEntry(_) => AppError::NotFound(e.to_string()),
+        AcceptError::File(e) => learn_error(e),
+        _ => AppError::Unprocessable(e.to_string()),
+    }
+}
+
+/// Runs a change of the inbox on a blocking thread, one KB edit at a time,
+/// and reloads the KB after it.
+async fn edit_inbox<F>(state: &AppState, f: F) -> Result<Json<Value>, AppError>
+where
+    F: FnOnce(&crate::kb::KnowledgeBase) -> Result<Value, AppError> + Send + 'static,
+{
+    let _one = state.learning.lock().await;
+    let kb_dir = state.config.kb_dir.clone();
+    let done = tokio::task::spawn_blocking(move || {
+        let kb = kb_with_inbox(&kb_dir)?;
+        f(&kb)
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("inbox task failed: {e}")))??;
+    if let Err(e) = state.kb.reload().await {
+        eprintln!("warning: knowledge base not reloaded after an approval: {e}");
+    }
+    Ok(Json(done))
+}
+
+pub async fn accept_proposal(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Json<AcceptBody>, JsonRejection>,
+) -> Result<Json<Value>, AppError> {
+    use crate::kb::{Approval, Outcome};
+    let reviewer = who(&headers)?;
+    // No body (or none marked JSON) is the default approval.
+    let body = match body {
+        Ok(Json(b)) => b,
+        Err(JsonRejection::MissingJsonContentType(_)) => AcceptBody::default(),
+        Err(e) => return Err(json_error(e)),
+    };
+    if body.as_new && body.as_alternate_of.is_some() {
+        return Err(AppError::BadRequest(
+            "`as_new` and `as_alternate_of` exclude each other".into(),
+        ));
+    }
+    let matcher = state.kb.matcher();
+    edit_inbox(&state, move |kb| {
+        let approval = match body.as_alternate_of {
+            Some(entry) => Approval::AlternateOf(entry),
+            None => {
+                // Beside the approved entry it resembles most.
+                let question = kb
+                    .entries
+                    .iter()
+                    .find(|e| e.id == id && e.proposed)
+                    .map_or("", |e| e.question.as_str());
+                let into = matcher
+                    .match_question(question)
+                    .ok()
+                    .and_then(|m| m.candidates.first().map(|c| matcher.entry(c).id.clone()))
+                    .and_then(|near| kb.entries.iter().find(|e| e.id == near && !e.proposed))
+                    .map_or_else(
+                        || kb.root.join("accepted.toml"),
+                        |e| e.location.file.clone(),
+                    );
+                if body.as_new {
+                    Approval::AsNew { into }
+                } else {
+                    Approval::Approve { into }
+                }
+            }
+        };
+        let done = crate::kb::accept(
+            kb,
+            &[(id.clone(), approval)],
+            crate::kb::Date::today(),
+            false,
+        )
+        .map_err(accept_error)?;
+        let (_, outcome) = &done.outcomes[0];
+        eprintln!("{reviewer} approved proposal `{id}`");
+        Ok(match outcome {
+            Outcome::Added { id: entry, file } => json!({
+                "proposal": id, "outcome": "added", "entry": entry,
+                "file": inbox_path(file, &kb.root),
+            }),
+            Outcome::Updated {
+                id: entry,
+                was,
+                alternates,
+            } => json!({
+                "proposal": id, "outcome": "updated", "entry": entry,
+                "answer_was": was, "alternates_added": alternates,
+            }),
+            Outcome::Alternates {
+                id: entry,
+                alternates,
+                differs,
+            } => json!({
+                "proposal": id, "outcome": "alternates", "entry": entry,
+                "alternates_added": alternates,
+                "answer_kept": differs.as_ref().map(|(kept, _)| kept),
+            }),
+        })
+    })
+    .await
+}
+
+pub async fn reject_proposal(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, AppError> {
+    let reviewer = who(&headers)?;
+    edit_inbox(&state, move |kb| {
+        crate::kb::reject(kb, std::slice::from_ref(&id), false).map_err(accept_error)?;
+        eprintln!("{reviewer} rejected proposal `{id}`");
+        Ok(json!({ "proposal": id, "outcome": "rejected" }))
+    })
+    .await
+}
+
 pub async fn kb_reload(State(state): State<AppState>) -> Result<Json<Value>, AppError> {
     let status =
         state.kb.reload().await.map_err(|e| {

@@ -113,6 +113,12 @@ pub fn router(state: AppState) -> Router {
         .route("/questionnaires/{id}/report", get(api::export_report))
         .route("/kb", get(api::kb_status))
         .route("/kb/reload", post(api::kb_reload))
+        .route("/kb/proposals", get(api::proposals))
+        .route(
+            "/kb/proposals/{id}",
+            axum::routing::delete(api::reject_proposal),
+        )
+        .route("/kb/proposals/{id}/accept", post(api::accept_proposal))
         .route(
             "/kb/import",
             post(api::kb_import).layer(DefaultBodyLimit::max(upload_limit)),
@@ -129,6 +135,7 @@ pub fn router(state: AppState) -> Router {
             get(pages::question_fragment),
         )
         .route("/entries/{id}", get(pages::entry))
+        .route("/inbox", get(pages::inbox))
         .route("/static/app.css", get(pages::css))
         .route("/static/app.js", get(pages::js))
         .nest("/api", api)

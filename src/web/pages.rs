@@ -407,6 +407,95 @@ pub async fn question_fragment(
     })
 }
 
+// ---- inbox ----
+
+/// An approved entry a proposal's wordings could join.
+pub struct TargetView {
+    pub id: String,
+    pub answer: String,
+}
+
+/// A proposal as the inbox page shows it.
+pub struct ProposalView {
+    pub id: String,
+    pub file: String,
+    pub question: String,
+    pub alternates: Vec<String>,
+    pub answer: String,
+    pub details: String,
+    pub note: Vec<String>,
+    /// The approved entry approving it updates, and that entry's answer.
+    pub base: Option<TargetView>,
+    /// The approved entries it resembles most, best first.
+    pub near: Vec<TargetView>,
+}
+
+#[derive(Template)]
+#[template(path = "inbox.html")]
+struct InboxPage {
+    reviewer: String,
+    proposals: Vec<ProposalView>,
+}
+
+pub async fn inbox(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Html<String>, PageError> {
+    let matcher = state.kb.matcher();
+    let kb_dir = state.config.kb_dir.clone();
+    let proposals = tokio::task::spawn_blocking(move || -> Result<Vec<ProposalView>, AppError> {
+        let kb = crate::kb::load_with_inbox(&kb_dir).map_err(|e| {
+            AppError::Unprocessable(format!("the knowledge base did not load: {e}"))
+        })?;
+        let pending = crate::kb::pending(&kb).map_err(|e| AppError::Internal(e.to_string()))?;
+        let approved = |id: &str| kb.entries.iter().find(|e| e.id == id && !e.proposed);
+        let target = |e: &crate::kb::Entry| TargetView {
+            id: e.id.clone(),
+            answer: e.answer.clone(),
+        };
+        Ok(pending
+            .iter()
+            .map(|p| {
+                let e = &p.entry;
+                let near = matcher
+                    .match_question(&e.question)
+                    .map(|m| {
+                        m.candidates
+                            .iter()
+                            .take(3)
+                            .filter_map(|c| approved(&matcher.entry(c).id).map(target))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                ProposalView {
+                    id: e.id.clone(),
+                    file: e
+                        .location
+                        .file
+                        .strip_prefix(&kb.root)
+                        .unwrap_or(&e.location.file)
+                        .display()
+                        .to_string(),
+                    question: e.question.clone(),
+                    alternates: e.alternates.clone(),
+                    answer: e.answer.clone(),
+                    details: e.details.clone().unwrap_or_default(),
+                    note: p.note.clone(),
+                    base: p.base.as_deref().and_then(approved).map(target),
+                    near,
+                }
+            })
+            .collect())
+    })
+    .await
+    .map_err(|e| PageError(AppError::Internal(format!("inbox task failed: {e}"))))?
+    .map_err(PageError)?;
+    html(&InboxPage {
+        reviewer: reviewer(&headers).unwrap_or_default(),
+        proposals,
+    })
+}
+
 // ---- KB entries ----
 
 #[derive(Template)]

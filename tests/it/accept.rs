@@ -117,6 +117,10 @@ fn a_proposal_based_on_an_entry_updates_it_in_place() {
     // The proposal left the inbox; the others stay.
     let inbox = read(&t, "kb/_inbox/2026-11-20-q.toml");
     assert!(!inbox.contains("mfa-proposed"), "{inbox}");
+    assert!(
+        inbox.starts_with("# Proposed entries from the review of `q.xlsx`.\n\n# From"),
+        "the file's header stays: {inbox}"
+    );
     assert!(inbox.contains("saml-okta-proposed") && inbox.contains("bug-bounty-proposed"));
     t.again(["kb", "check", "--kb", "kb"]).expect(0);
 }

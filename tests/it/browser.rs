@@ -651,4 +651,34 @@ fn learn_into_the_kb_from_the_review_page() {
             && said.contains("1 already in the knowledge base"),
         "{said}"
     );
+
+    // The security team approves the edited answer and rejects the import.
+    b.go(&format!("{site}/inbox"));
+    b.wait_for(
+        "the inbox",
+        "return document.querySelectorAll('article.proposal').length === 2",
+    );
+    b.click("article.proposal[data-id='mfa-proposed'] button.approve");
+    b.wait_for(
+        "the approval",
+        "return document.querySelector(\"article.proposal[data-id='mfa-proposed']\").classList.contains('done')",
+    );
+    let said = b.js(
+        "return document.querySelector(\"article.proposal[data-id='mfa-proposed'] .status\").textContent",
+    );
+    assert_eq!(
+        said.as_str().unwrap(),
+        "Updated mfa (it answered \u{201c}Yes\u{201d})."
+    );
+    b.click("article.proposal[data-id='run-bug-bounty-program'] button.reject");
+    b.wait_for(
+        "the rejection",
+        "return document.querySelector('#inbox-count').textContent === '0 proposed.'",
+    );
+    let toml = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        toml.contains("answer = \"Yes, with hardware keys for admins\""),
+        "{toml}"
+    );
+    assert_eq!(std::fs::read_dir(kb.join("_inbox")).unwrap().count(), 0);
 }

@@ -1361,3 +1361,170 @@ async fn answered_questionnaires_import_into_the_inbox() {
         .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 }
+
+/// The inbox page and API: the security team approves proposals (updating
+/// the entry one is based on, adding one as a new entry, or as a wording of
+/// another) and rejects the rest, with the KB reloaded after each.
+#[tokio::test]
+async fn proposals_are_approved_and_rejected_from_the_inbox() {
+    let kb = tempfile::tempdir().unwrap();
+    std::fs::write(
+        kb.path().join("a.toml"),
+        [
+            crate::support::entry("enc", "Do you encrypt customer data at rest?", "Yes"),
+            crate::support::entry("mfa", "Do you enforce MFA for all employees?", "No"),
+        ]
+        .concat(),
+    )
+    .unwrap();
+    let app = App::with_kb(None, kb.path());
+    let past = "Question,Answer,Comments\n\
+        Do you enforce MFA for all employees?,Yes,Since 2026.\n\
+        Do you run a <b>bug bounty</b> program?,No,\n\
+        Is customer data encrypted in storage?,Yes,\n\
+        Do you have a <script>alert(1)</script> SOC 2 report?,Yes,\n";
+    let r = app
+        .post_file("/api/kb/import", "past.csv", past.as_bytes(), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+
+    let list = app.get("/api/kb/proposals").await.json();
+    let ids: Vec<&str> = list["proposals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 4, "{list:#}");
+    assert_eq!(list["proposals"][0]["based_on"], "mfa", "{list:#}");
+    assert!(
+        list["proposals"][0]["note"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("From `past.csv`"),
+        "{list:#}"
+    );
+
+    // The page escapes what came from the questionnaire.
+    let page = app.get("/inbox").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    assert!(!html.contains("<script>alert"), "{html}");
+    assert!(
+        html.contains("&#60;script&#62;alert(1)&#60;/script&#62;"),
+        "{html}"
+    );
+    assert!(html.contains("Update <code>mfa</code>"), "{html}");
+    assert_eq!(html.matches("<article class=\"proposal\"").count(), 4);
+
+    // Based on `mfa`: approving updates it, and the matcher sees it at once.
+    let r = app
+        .post_json(&format!("/api/kb/proposals/{}/accept", ids[0]), json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(
+        r.json(),
+        json!({ "proposal": ids[0], "outcome": "updated", "entry": "mfa", "answer_was": "No", "alternates_added": 0 })
+    );
+    let status = app.get("/api/kb").await.json();
+    assert_eq!(status["entries"], 2, "{status:#}");
+    let text = std::fs::read_to_string(kb.path().join("a.toml")).unwrap();
+    assert!(
+        text.contains("answer = \"Yes\"\ndetails = \"Since 2026.\""),
+        "{text}"
+    );
+
+    // A wording of `enc`; then one whose answer is the opposite is refused.
+    let r = app
+        .post_json(
+            &format!("/api/kb/proposals/{}/accept", ids[2]),
+            json!({ "as_alternate_of": "enc" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["alternates_added"], 1);
+    let r = app
+        .post_json(
+            &format!("/api/kb/proposals/{}/accept", ids[1]),
+            json!({ "as_alternate_of": "enc" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(r.json()["error"].as_str().unwrap().contains("answers `No`"));
+
+    // A new entry, with no body at all: beside the entry it resembles most,
+    // or, resembling none, in `accepted.toml`.
+    let r = app
+        .send(
+            App::req("POST", &format!("/api/kb/proposals/{}/accept", ids[1]))
+                .header(header::ORIGIN, "http://127.0.0.1:8080")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["outcome"], "added");
+    assert_eq!(r.json()["file"], "accepted.toml");
+
+    // Rejected: gone, and the emptied inbox file with it.
+    let r = app
+        .send(
+            App::req("DELETE", &format!("/api/kb/proposals/{}", ids[3]))
+                .header(header::ORIGIN, "http://127.0.0.1:8080")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(
+        std::fs::read_dir(kb.path().join("_inbox")).unwrap().count(),
+        0
+    );
+    assert_eq!(app.get("/api/kb").await.json()["entries"], 3);
+    assert!(
+        app.get("/inbox")
+            .await
+            .text()
+            .contains("Nothing awaits approval")
+    );
+
+    // Unknown ids, bad bodies, no reviewer, another site: refused.
+    let r = app
+        .post_json("/api/kb/proposals/nope/accept", json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text());
+    let r = app
+        .post_json(
+            "/api/kb/proposals/nope/accept",
+            json!({ "as_new": true, "as_alternate_of": "enc" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+    let r = app
+        .post_json(
+            "/api/kb/proposals/nope/accept",
+            json!({ "into": "/etc/passwd" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+    let r = app
+        .send(
+            Request::builder()
+                .method("DELETE")
+                .uri("/api/kb/proposals/nope")
+                .header(header::HOST, "127.0.0.1:8080")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let r = app
+        .send(
+            App::req("DELETE", "/api/kb/proposals/nope")
+                .header(header::ORIGIN, "https://evil.example")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
