@@ -435,7 +435,13 @@ pub struct ProposalView {
 struct InboxPage {
     reviewer: String,
     proposals: Vec<ProposalView>,
+    /// Proposals beyond those shown.
+    more: usize,
 }
+
+/// How many proposals the inbox page shows at once (each is matched against
+/// the KB to offer the entries it resembles).
+const INBOX_SHOWN: usize = 200;
 
 pub async fn inbox(
     State(state): State<AppState>,
@@ -443,56 +449,64 @@ pub async fn inbox(
 ) -> Result<Html<String>, PageError> {
     let matcher = state.kb.matcher();
     let kb_dir = state.config.kb_dir.clone();
-    let proposals = tokio::task::spawn_blocking(move || -> Result<Vec<ProposalView>, AppError> {
-        let kb = crate::kb::load_with_inbox(&kb_dir).map_err(|e| {
-            AppError::Unprocessable(format!("the knowledge base did not load: {e}"))
-        })?;
-        let pending = crate::kb::pending(&kb).map_err(|e| AppError::Internal(e.to_string()))?;
-        let approved = |id: &str| kb.entries.iter().find(|e| e.id == id && !e.proposed);
-        let target = |e: &crate::kb::Entry| TargetView {
-            id: e.id.clone(),
-            answer: e.answer.clone(),
-        };
-        Ok(pending
-            .iter()
-            .map(|p| {
-                let e = &p.entry;
-                let near = matcher
-                    .match_question(&e.question)
-                    .map(|m| {
-                        m.candidates
-                            .iter()
-                            .take(3)
-                            .filter_map(|c| approved(&matcher.entry(c).id).map(target))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                ProposalView {
-                    id: e.id.clone(),
-                    file: e
-                        .location
-                        .file
-                        .strip_prefix(&kb.root)
-                        .unwrap_or(&e.location.file)
-                        .display()
-                        .to_string(),
-                    question: e.question.clone(),
-                    alternates: e.alternates.clone(),
-                    answer: e.answer.clone(),
-                    details: e.details.clone().unwrap_or_default(),
-                    note: p.note.clone(),
-                    base: p.base.as_deref().and_then(approved).map(target),
-                    near,
-                }
-            })
-            .collect())
-    })
-    .await
-    .map_err(|e| PageError(AppError::Internal(format!("inbox task failed: {e}"))))?
-    .map_err(PageError)?;
+    let (proposals, more) =
+        tokio::task::spawn_blocking(move || -> Result<(Vec<ProposalView>, usize), AppError> {
+            let kb = crate::kb::load_with_inbox(&kb_dir).map_err(|e| {
+                AppError::Unprocessable(format!("the knowledge base did not load: {e}"))
+            })?;
+            let pending = crate::kb::pending(&kb).map_err(|e| AppError::Internal(e.to_string()))?;
+            let approved = |id: &str| kb.entries.iter().find(|e| e.id == id && !e.proposed);
+            let target = |e: &crate::kb::Entry| TargetView {
+                id: e.id.clone(),
+                answer: e.answer.clone(),
+            };
+            let more = pending.len().saturating_sub(INBOX_SHOWN);
+            let shown = &pending[..pending.len() - more];
+            let questions: Vec<&str> = shown.iter().map(|p| p.entry.question.as_str()).collect();
+            let matches = matcher.match_questions(&questions).unwrap_or_default();
+            let views = shown
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let e = &p.entry;
+                    let near = matches
+                        .get(i)
+                        .map(|m| {
+                            m.candidates
+                                .iter()
+                                .take(3)
+                                .filter_map(|c| approved(&matcher.entry(c).id).map(target))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    ProposalView {
+                        id: e.id.clone(),
+                        file: e
+                            .location
+                            .file
+                            .strip_prefix(&kb.root)
+                            .unwrap_or(&e.location.file)
+                            .display()
+                            .to_string(),
+                        question: e.question.clone(),
+                        alternates: e.alternates.clone(),
+                        answer: e.answer.clone(),
+                        details: e.details.clone().unwrap_or_default(),
+                        note: p.note.clone(),
+                        base: p.base.as_deref().and_then(approved).map(target),
+                        near,
+                    }
+                })
+                .collect();
+            Ok((views, more))
+        })
+        .await
+        .map_err(|e| PageError(AppError::Internal(format!("inbox task failed: {e}"))))?
+        .map_err(PageError)?;
     html(&InboxPage {
         reviewer: reviewer(&headers).unwrap_or_default(),
         proposals,
+        more,
     })
 }
 

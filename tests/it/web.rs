@@ -1528,3 +1528,30 @@ async fn proposals_are_approved_and_rejected_from_the_inbox() {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
+
+/// A large inbox shows its first 200 proposals and says how many more wait.
+#[tokio::test]
+async fn a_large_inbox_is_shown_in_part() {
+    let kb = tempfile::tempdir().unwrap();
+    std::fs::write(
+        kb.path().join("a.toml"),
+        crate::support::entry("enc", "Do you encrypt customer data at rest?", "Yes"),
+    )
+    .unwrap();
+    std::fs::create_dir(kb.path().join("_inbox")).unwrap();
+    let inbox: String = (0..205)
+        .map(|i| crate::support::entry(&format!("p{i}"), &format!("Question number {i}?"), "Yes"))
+        .collect();
+    std::fs::write(kb.path().join("_inbox/big.toml"), inbox).unwrap();
+    let app = App::with_kb(None, kb.path());
+    let html = app.get("/inbox").await.text();
+    assert_eq!(html.matches("<article class=\"proposal\"").count(), 200);
+    assert!(html.contains("5 more are not shown"), "{html}");
+    assert_eq!(
+        app.get("/api/kb/proposals").await.json()["proposals"]
+            .as_array()
+            .unwrap()
+            .len(),
+        205
+    );
+}
