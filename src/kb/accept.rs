@@ -20,9 +20,9 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use toml_edit::{Array, ArrayOfTables, DocumentMut, Item, Table, value};
+use toml_edit::{ArrayOfTables, DocumentMut, Item, Table, value};
 
-use super::learn::{near_duplicate, read, write_atomic};
+use super::learn::{near_duplicate, push, read_doc, write_atomic};
 use super::{Date, Entry, INBOX_DIR, KnowledgeBase, LearnError};
 
 /// How one proposal is approved.
@@ -114,12 +114,7 @@ impl Docs {
     fn get(&mut self, path: &Path) -> Result<&mut DocumentMut, LearnError> {
         if !self.docs.contains_key(path) {
             let doc = if path.exists() {
-                read(path)?
-                    .parse()
-                    .map_err(|e: toml_edit::TomlError| LearnError::Parse {
-                        path: path.to_owned(),
-                        message: e.message().to_owned(),
-                    })?
+                read_doc(path)?
             } else {
                 DocumentMut::new()
             };
@@ -337,14 +332,7 @@ fn add_wordings(table: &mut Table, entry: &Entry, new: &[String]) -> usize {
             continue;
         }
         known.push(w.clone());
-        match table.get_mut("alternates").and_then(Item::as_array_mut) {
-            Some(list) => list.push(w.as_str()),
-            None => {
-                let mut list = Array::new();
-                list.push(w.as_str());
-                table.insert("alternates", value(list));
-            }
-        }
+        push(table, "alternates", w.as_str());
         added += 1;
     }
     added
@@ -491,14 +479,7 @@ fn update(
         if entry.tags.contains(tag) {
             continue;
         }
-        match t.get_mut("tags").and_then(Item::as_array_mut) {
-            Some(list) => list.push(tag.as_str()),
-            None => {
-                let mut list = Array::new();
-                list.push(tag.as_str());
-                t.insert("tags", value(list));
-            }
-        }
+        push(t, "tags", tag.as_str());
     }
     let alternates = add_wordings(t, entry, &wordings(proposal_table));
     mark_reviewed(t, today, proposal.review_by);

@@ -270,6 +270,16 @@ pub(super) fn read(path: &Path) -> Result<String, LearnError> {
     })
 }
 
+/// A KB file, parsed for editing.
+pub(super) fn read_doc(path: &Path) -> Result<DocumentMut, LearnError> {
+    read(path)?
+        .parse()
+        .map_err(|e: toml_edit::TomlError| LearnError::Parse {
+            path: path.to_owned(),
+            message: e.message().to_owned(),
+        })
+}
+
 pub(super) fn write_atomic(path: &Path, text: &str) -> Result<(), LearnError> {
     let error = |source| LearnError::Write {
         path: path.to_owned(),
@@ -284,13 +294,7 @@ pub(super) fn write_atomic(path: &Path, text: &str) -> Result<(), LearnError> {
 /// Appends wordings to the `alternates`, and reviewers' choices to the
 /// `choices`, of entries in one file.
 fn add_alternates(path: &Path, adds: &[(String, Addition)]) -> Result<(), LearnError> {
-    let text = read(path)?;
-    let mut doc: DocumentMut =
-        text.parse()
-            .map_err(|e: toml_edit::TomlError| LearnError::Parse {
-                path: path.to_owned(),
-                message: e.message().to_owned(),
-            })?;
+    let mut doc = read_doc(path)?;
     let entries = doc.get_mut("entry").and_then(Item::as_array_of_tables_mut);
     let Some(entries) = entries else {
         return Err(LearnError::EntryNotFound {
@@ -316,16 +320,21 @@ fn add_alternates(path: &Path, adds: &[(String, Addition)]) -> Result<(), LearnE
                 ("choices", t.into())
             }
         };
-        match table.get_mut(key).and_then(Item::as_array_mut) {
-            Some(list) => list.push(item),
-            None => {
-                let mut list = Array::new();
-                list.push(item);
-                table.insert(key, value(list));
-            }
-        }
+        push(table, key, item);
     }
     write_atomic(path, &doc.to_string())
+}
+
+/// Appends `item` to the array `key` of `table`, made when missing.
+pub(super) fn push(table: &mut Table, key: &str, item: impl Into<toml_edit::Value>) {
+    match table.get_mut(key).and_then(Item::as_array_mut) {
+        Some(list) => list.push(item),
+        None => {
+            let mut list = Array::new();
+            list.push(item);
+            table.insert(key, value(list));
+        }
+    }
 }
 
 /// A file-name-safe form of `s`.
@@ -354,12 +363,7 @@ pub fn propose(
     let path = inbox.join(format!("{today}-{}.toml", slug(label, 8)));
     let mut taken: HashSet<String> = kb.entries.iter().map(|e| e.id.clone()).collect();
     let mut doc: DocumentMut = if path.is_file() {
-        read(&path)?
-            .parse()
-            .map_err(|e: toml_edit::TomlError| LearnError::Parse {
-                path: path.clone(),
-                message: e.message().to_owned(),
-            })?
+        read_doc(&path)?
     } else {
         let mut doc = DocumentMut::new();
         let comment: String = header.lines().map(|l| format!("# {l}\n")).collect();

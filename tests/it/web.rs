@@ -97,6 +97,16 @@ impl App {
             .await
     }
 
+    async fn delete(&self, uri: &str) -> Reply {
+        self.send(
+            App::req("DELETE", uri)
+                .header(header::ORIGIN, "http://127.0.0.1:8080")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+    }
+
     async fn post_json(&self, uri: &str, body: Value) -> Reply {
         self.send(
             App::req("POST", uri)
@@ -1275,16 +1285,22 @@ async fn decisions_flow_back_into_the_kb() {
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 }
 
-/// A questionnaire the company already answered, uploaded on the home page:
-/// the answers the KB does not hold become proposals in `_inbox/`.
-#[tokio::test]
-async fn answered_questionnaires_import_into_the_inbox() {
+/// A KB folder with one entry, `enc` (data at rest encrypted: `Yes`).
+fn enc_kb() -> tempfile::TempDir {
     let kb = tempfile::tempdir().unwrap();
     std::fs::write(
         kb.path().join("a.toml"),
         crate::support::entry("enc", "Do you encrypt customer data at rest?", "Yes"),
     )
     .unwrap();
+    kb
+}
+
+/// A questionnaire the company already answered, uploaded on the home page:
+/// the answers the KB does not hold become proposals in `_inbox/`.
+#[tokio::test]
+async fn answered_questionnaires_import_into_the_inbox() {
+    let kb = enc_kb();
     let app = App::with_kb(None, kb.path());
     let home = app.get("/").await.text();
     assert!(home.contains("id=\"kb-import\""), "{home}");
@@ -1467,14 +1483,7 @@ async fn proposals_are_approved_and_rejected_from_the_inbox() {
     assert_eq!(r.json()["file"], "accepted.toml");
 
     // Rejected: gone, and the emptied inbox file with it.
-    let r = app
-        .send(
-            App::req("DELETE", &format!("/api/kb/proposals/{}", ids[3]))
-                .header(header::ORIGIN, "http://127.0.0.1:8080")
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let r = app.delete(&format!("/api/kb/proposals/{}", ids[3])).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     assert_eq!(
         std::fs::read_dir(kb.path().join("_inbox")).unwrap().count(),
@@ -1532,12 +1541,7 @@ async fn proposals_are_approved_and_rejected_from_the_inbox() {
 /// A large inbox shows its first 200 proposals and says how many more wait.
 #[tokio::test]
 async fn a_large_inbox_is_shown_in_part() {
-    let kb = tempfile::tempdir().unwrap();
-    std::fs::write(
-        kb.path().join("a.toml"),
-        crate::support::entry("enc", "Do you encrypt customer data at rest?", "Yes"),
-    )
-    .unwrap();
+    let kb = enc_kb();
     std::fs::create_dir(kb.path().join("_inbox")).unwrap();
     let inbox: String = (0..205)
         .map(|i| crate::support::entry(&format!("p{i}"), &format!("Question number {i}?"), "Yes"))
