@@ -19,7 +19,7 @@
 //! may be left empty (or name anything) when the questionnaire has one sheet
 //! of questions. `labels` lists the entry ids that each answer the question
 //! correctly, separated by `;` (or `|`, `,`, spaces), or `NONE` when the KB
-//! cannot answer it.
+//! cannot answer it (an empty cell too, with a warning).
 //! `question` is optional and, when present, should match the question found
 //! on that row (letters and digits compared): a warning says where it does
 //! not, as for a labeled row the import does not read as a question (it is
@@ -73,6 +73,8 @@ pub struct Labels {
     /// As written in the `# questionnaire:` line, if the file has one.
     pub questionnaire: Option<String>,
     pub labels: Vec<Label>,
+    /// Lines whose `labels` cell is empty, read as `NONE`.
+    pub blank: Vec<usize>,
 }
 
 impl Labels {
@@ -120,6 +122,7 @@ impl Labels {
         };
         let question_col = col("question");
         let mut labels = Vec::new();
+        let mut blank = Vec::new();
         for record in reader.records() {
             let record = record.map_err(|e| match e.position() {
                 Some(p) => EvalError::Line {
@@ -145,10 +148,11 @@ impl Labels {
                 .parse()
                 .map_err(|_| err(format!("row `{}` is not a number", field(row_col))))?;
             let raw = field(labels_col);
+            // No ids is no answer: `NONE`, said in a warning.
             if raw.is_empty() {
-                return Err(err("empty labels: write entry ids or `NONE`".into()));
+                blank.push(line);
             }
-            let entries: Vec<String> = if raw.eq_ignore_ascii_case("NONE") {
+            let entries: Vec<String> = if raw.is_empty() || raw.eq_ignore_ascii_case("NONE") {
                 Vec::new()
             } else {
                 // `;` as documented; `|`, `,` and spaces too (ids hold none).
@@ -189,6 +193,7 @@ impl Labels {
             path: path.to_owned(),
             questionnaire,
             labels,
+            blank,
         })
     }
 
@@ -197,7 +202,12 @@ impl Labels {
     /// `questionnaires`; without that line, the spreadsheet named like the
     /// labels file.
     pub fn questionnaire_path(&self, questionnaires: &Path) -> Result<PathBuf, EvalError> {
-        let here = self.path.parent().unwrap_or(Path::new("."));
+        // A bare file name's parent is "": the current folder.
+        let here = self
+            .path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         let Some(named) = &self.questionnaire else {
             return self.questionnaire_by_name(here, questionnaires);
         };
@@ -433,6 +443,21 @@ pub fn evaluate(
             .filter(|t| !t.trim().is_empty())
     };
     let mut out = Evaluated::default();
+    if !labels.blank.is_empty() {
+        let lines: Vec<String> = labels.blank.iter().take(10).map(usize::to_string).collect();
+        out.warnings.push(format!(
+            "`{}`: {} with no entry ids read as `NONE` (line{} {}{})",
+            labels.path.display(),
+            if labels.blank.len() == 1 {
+                "1 label".to_owned()
+            } else {
+                format!("{} labels", labels.blank.len())
+            },
+            if labels.blank.len() == 1 { "" } else { "s" },
+            lines.join(", "),
+            if labels.blank.len() > 10 { ", ..." } else { "" },
+        ));
+    }
     // Rows counted another way (0-based, or without the header): the shift
     // under which clearly more labels land on their question, when the
     // labels give the question's text to check against.

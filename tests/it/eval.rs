@@ -393,3 +393,39 @@ fn floors_are_shares() {
         );
     }
 }
+
+/// Run in the labels' own folder, `vetted eval q.labels.csv` finds `q.csv`
+/// beside it; a label cell left empty is `NONE`, with a warning.
+#[test]
+fn labels_beside_their_questionnaire_by_bare_name() {
+    let t = Test::new()
+        .file(
+            "kb/a.toml",
+            [
+                crate::support::entry("mfa", "Do you enforce MFA for all employees?", "Yes"),
+                crate::support::entry("enc", "Is customer data encrypted at rest?", "Yes"),
+            ]
+            .concat(),
+        )
+        .file(
+            "q.csv",
+            "Question,Answer\n\
+             Do you enforce MFA for all employees?,\n\
+             Is customer data encrypted at rest?,\n\
+             Do you sponsor a football team?,\n",
+        )
+        .file("q.labels.csv", "sheet,row,labels\n,2,mfa\n,3,enc\n,4,\n");
+    let run = t
+        .again(["eval", "q.labels.csv", "--kb", "kb", "--lexical", "--json"])
+        .expect(0);
+    assert!(
+        run.stderr()
+            .contains("warning: `q.labels.csv`: 1 label with no entry ids read as `NONE` (line 4)"),
+        "{}",
+        run.stderr()
+    );
+    let r: Value = serde_json::from_str(&run.stdout()).unwrap();
+    assert_eq!(r["overall"]["questions"], 3, "{r}");
+    assert_eq!(r["overall"]["answerable"], 2, "{r}");
+    assert_eq!(r["overall"]["top1"], 1.0, "{r}");
+}
