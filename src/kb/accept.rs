@@ -56,6 +56,16 @@ pub enum AcceptError {
         entry: String,
         kept: String,
     },
+    #[error("proposals `{first}` and `{second}` would both update entry `{entry}`: approve one")]
+    SameEntry {
+        first: String,
+        second: String,
+        entry: String,
+    },
+    #[error(
+        "proposals `{first}` and `{second}` ask the same question and answer it differently: approve one"
+    )]
+    Conflict { first: String, second: String },
     #[error("proposal `{0}` is named twice")]
     Twice(String),
     #[error(transparent)]
@@ -325,7 +335,9 @@ fn wordings(table: &Table) -> Vec<String> {
 /// Adds the wordings `entry` does not have yet (nor nearly) to the
 /// `alternates` of `table`; returns how many.
 fn add_wordings(table: &mut Table, entry: &Entry, new: &[String]) -> usize {
+    // The entry's phrasings, and what this run added to it already.
     let mut known: Vec<String> = entry.phrasings().map(str::to_owned).collect();
+    known.extend(wordings(table).into_iter().skip(1));
     let mut added = 0;
     for w in new {
         if w.trim().is_empty() || known.iter().any(|k| near_duplicate(k, w)) {
@@ -372,11 +384,25 @@ pub fn accept(
     let mut taken: std::collections::HashSet<String> =
         kb.entries.iter().map(|e| e.id.clone()).collect();
     let mut seen = std::collections::HashSet::new();
+    // Questions approved in this run, with their answers (by words).
+    let mut asked: HashMap<String, (&str, String)> = HashMap::new();
     for (id, approval) in approvals {
         if !seen.insert(id.as_str()) {
             return Err(AcceptError::Twice(id.clone()));
         }
         let proposal = find_proposal(kb, id)?;
+        let answer = super::words(&proposal.answer);
+        match asked.get(&super::words(&proposal.question)) {
+            Some((other, said)) if *said != answer => {
+                return Err(AcceptError::Conflict {
+                    first: (*other).to_owned(),
+                    second: id.clone(),
+                });
+            }
+            _ => {
+                asked.insert(super::words(&proposal.question), (id.as_str(), answer));
+            }
+        }
         let inbox_file = proposal.location.file.clone();
         let table = docs.table(&inbox_file, id)?.clone();
         let approved_entry = |target: &str| {
@@ -415,7 +441,18 @@ pub fn accept(
                     _ => None,
                 };
                 match based {
-                    Some(entry) => update(&mut docs, entry, &table, proposal, today)?,
+                    Some(entry) => {
+                        if let Some((other, _)) = out.outcomes.iter().find(
+                            |(_, o)| matches!(o, Outcome::Updated { id, .. } if *id == entry.id),
+                        ) {
+                            return Err(AcceptError::SameEntry {
+                                first: other.clone(),
+                                second: id.clone(),
+                                entry: entry.id.clone(),
+                            });
+                        }
+                        update(&mut docs, entry, &table, proposal, today)?
+                    }
                     None => {
                         if !valid_target(kb, into) {
                             return Err(AcceptError::BadTarget(into.clone()));

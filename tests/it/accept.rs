@@ -467,3 +467,69 @@ fn imported_answers_once_approved_fill_the_same_questionnaire() {
         .collect();
     assert_eq!(answers, ["Yes", "No", "Yes"]);
 }
+
+/// Two proposals that would both rewrite one entry: the team picks one.
+#[test]
+fn two_proposals_for_one_entry_are_not_approved_together() {
+    let second = "\n# From `r.xlsx`, sheet `S`, row 9: the reviewer changed the answer of `mfa`.\n\
+        [[entry]]\nid = \"mfa-proposed-2\"\nquestion = \"Is MFA enforced for staff?\"\nanswer = \"Yes, for admins\"\n";
+    let t = kb().file("kb/_inbox/2026-11-21-r.toml", second);
+    let run = t
+        .again([
+            "kb",
+            "accept",
+            "mfa-proposed",
+            "mfa-proposed-2",
+            "--kb",
+            "kb",
+        ])
+        .expect(1);
+    assert!(
+        run.stderr().starts_with(
+            "error: proposals `mfa-proposed` and `mfa-proposed-2` would both update entry `mfa`: approve one"
+        ),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(read(&t, "kb/identity.toml"), IDENTITY);
+    // One at a time, each is a decision of its own.
+    t.again(["kb", "accept", "mfa-proposed-2", "--kb", "kb"])
+        .expect(0);
+    assert_eq!(
+        entry_of(&t, "kb/identity.toml", "mfa")["answer"].as_str(),
+        Some("Yes, for admins")
+    );
+}
+
+/// A question the past questionnaires answered two ways: `kb import`
+/// proposes both, and approving both at once is refused.
+#[test]
+fn a_question_answered_two_ways_is_approved_one_way() {
+    let form = table_workbook(&[
+        &["ID", "Question", "Answer"],
+        &["1", "Do you have a bug bounty program?", "No"],
+        &["2", "Do you have a bug bounty program?", "Yes"],
+    ]);
+    let t = Test::new()
+        .file("kb/identity.toml", IDENTITY)
+        .file("past.xlsx", &form);
+    t.again(["kb", "import", "past.xlsx", "--kb", "kb", "--lexical"])
+        .expect(0);
+    let inbox = std::fs::read_dir(t.path("kb/_inbox"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let before = std::fs::read_to_string(&inbox).unwrap();
+    let run = t
+        .again(["kb", "accept", inbox.to_str().unwrap(), "--kb", "kb"])
+        .expect(1);
+    assert!(
+        run.stderr()
+            .contains("ask the same question and answer it differently: approve one"),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(std::fs::read_to_string(&inbox).unwrap(), before);
+}
