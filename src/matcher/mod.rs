@@ -60,11 +60,9 @@ const AUTO_LEAD_TARGET: f32 = 0.93;
 /// log review, "initial passwords" against password storage): on a KB
 /// written apart from the labeled questionnaires (`eval/kb2/`) they were
 /// 12 of 70 `auto` answers. Calibrated on both labeled KBs together.
-/// A yes/no question matched to an entry that answers yes, no or N/A is
-/// exempt: each of those errors drafted a fact ("Hashed with Argon2id")
-/// for a question that asked something else, while the yes/no questions on
-/// yes/no entries that only score and lead pass were right 29 times in 30
-/// across both KBs.
+/// Yes/no questions on entries that answer yes, no or N/A are held to it
+/// too: exempt, they were right 34 times in 36 across the three labeled
+/// sets (94%), below the 98% that `auto` must keep (`eval/README.md`).
 const AUTO_MEANING: f32 = 0.80;
 const AUTO_WORDING: f32 = 0.65;
 /// Without a model, `auto` also needs this share of the question's
@@ -659,7 +657,6 @@ impl Matcher {
                 && meaning < AUTO_MEANING
                 && best.parts.lexical < AUTO_WORDING
                 && !best.parts.verbatim
-                && !(normalize::asks_yes_no(core) && entry.answers_yes_no())
             {
                 status = Status::Review;
                 reasons.push(format!(
