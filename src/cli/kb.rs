@@ -98,6 +98,13 @@ pub struct AcceptArgs {
     /// entry.
     #[arg(long)]
     as_new: bool,
+    /// The sentence-embedding model directory, to find the entry each new one resembles
+    /// [default: `VETTED_MODEL`, else the one `vetted model install` installed].
+    #[arg(long, value_name = "DIR", conflicts_with = "lexical")]
+    model: Option<PathBuf>,
+    /// Find the entry each new one resembles on words only, even when a model is installed.
+    #[arg(long)]
+    lexical: bool,
     /// Show what would change without writing anything.
     #[arg(long)]
     dry_run: bool,
@@ -601,7 +608,7 @@ fn accept_failure(e: &crate::kb::AcceptError, kb: &KnowledgeBase, printer: Print
 }
 
 /// The KB file a new entry of `question` goes to: the file of the approved
-/// entry it resembles most (on words), else `accepted.toml`.
+/// entry it resembles most, else `accepted.toml`.
 fn placement(
     matcher: Option<&crate::matcher::Matcher>,
     root: &std::path::Path,
@@ -627,42 +634,65 @@ fn accept(args: &AcceptArgs, printer: Printer) -> Result<(), Failure> {
             root.join(p)
         }
     });
+    let approvals = |place: &dyn Fn(&str) -> PathBuf| -> Vec<(String, Approval)> {
+        ids.iter()
+            .map(|id| {
+                let approval = match &args.as_alternate_of {
+                    Some(target) => Approval::AlternateOf(target.clone()),
+                    None => {
+                        let into = into.clone().unwrap_or_else(|| place(id));
+                        if args.as_new {
+                            Approval::AsNew { into }
+                        } else {
+                            Approval::Approve { into }
+                        }
+                    }
+                };
+                (id.clone(), approval)
+            })
+            .collect()
+    };
+    // Every check first, in memory: a request that fails says so before a
+    // model is loaded to place the new entries.
+    let today = Date::today();
+    crate::kb::accept(
+        &kb,
+        &approvals(&|_| root.join("accepted.toml")),
+        today,
+        true,
+    )
+    .map_err(|e| accept_failure(&e, &kb, printer))?;
     // Where new entries go without `--into`: beside the entry each
-    // resembles, found on words (no model needed to place a file).
+    // resembles (by meaning with a model, else on words).
     let approved = KnowledgeBase {
         entries: kb.entries.iter().filter(|e| !e.proposed).cloned().collect(),
         ..kb.clone()
     };
-    let matcher = (into.is_none()
-        && args.as_alternate_of.is_none()
-        && !approved.entries.is_empty())
-    .then(|| crate::matcher::Matcher::new(approved, crate::matcher::Options::default()).ok())
-    .flatten();
-    let approvals: Vec<(String, Approval)> = ids
-        .iter()
-        .map(|id| {
-            let approval = match &args.as_alternate_of {
-                Some(target) => Approval::AlternateOf(target.clone()),
-                None => {
-                    let into = into.clone().unwrap_or_else(|| {
-                        let question = kb
-                            .entries
-                            .iter()
-                            .find(|e| &e.id == id)
-                            .map_or("", |e| e.question.as_str());
-                        placement(matcher.as_ref(), &root, question)
-                    });
-                    if args.as_new {
-                        Approval::AsNew { into }
-                    } else {
-                        Approval::Approve { into }
-                    }
-                }
+    let matcher =
+        if into.is_none() && args.as_alternate_of.is_none() && !approved.entries.is_empty() {
+            let model = ModelArgs {
+                model: args.model.clone(),
+                lexical: args.lexical,
+                include_inbox: false,
             };
-            (id.clone(), approval)
-        })
-        .collect();
-    let done = crate::kb::accept(&kb, &approvals, Date::today(), args.dry_run)
+            Some(build_matcher(
+                approved,
+                &model,
+                crate::matcher::Options::default(),
+                printer,
+            )?)
+        } else {
+            None
+        };
+    let approvals = approvals(&|id: &str| {
+        let question = kb
+            .entries
+            .iter()
+            .find(|e| e.id == id)
+            .map_or("", |e| e.question.as_str());
+        placement(matcher.as_ref(), &root, question)
+    });
+    let done = crate::kb::accept(&kb, &approvals, today, args.dry_run)
         .map_err(|e| accept_failure(&e, &kb, printer))?;
     let would = |done: &str, would: &str| if args.dry_run { would } else { done }.to_owned();
     let (mut added, mut updated, mut wordings) = (0, 0, 0);

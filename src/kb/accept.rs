@@ -484,7 +484,8 @@ pub fn accept(
     Ok(out)
 }
 
-fn find_proposal<'a>(kb: &'a KnowledgeBase, id: &str) -> Result<&'a Entry, AcceptError> {
+/// The proposal `id` of `kb` (loaded with its inbox).
+pub fn find_proposal<'a>(kb: &'a KnowledgeBase, id: &str) -> Result<&'a Entry, AcceptError> {
     match kb.entries.iter().find(|e| e.id == id) {
         Some(e) if e.proposed => Ok(e),
         Some(_) => Err(AcceptError::NotProposed(id.to_owned())),

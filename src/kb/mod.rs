@@ -11,7 +11,8 @@ mod load;
 mod model;
 
 pub use accept::{
-    AcceptError, Accepted, Approval, Outcome, Pending, accept, pending, proposals_in, reject,
+    AcceptError, Accepted, Approval, Outcome, Pending, accept, find_proposal, pending,
+    proposals_in, reject,
 };
 pub use date::Date;
 pub use learn::{Approved, LearnError, Learned, Proposal, Proposed, learn, propose, slug};
