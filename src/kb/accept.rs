@@ -190,13 +190,7 @@ impl Docs {
 /// or `-imported` (and maybe `-2`, `-3`, ...) after that entry's id, and its
 /// comment names the entry.
 fn base<'a>(kb: &'a KnowledgeBase, proposal: &Table, id: &str) -> Option<&'a Entry> {
-    let stem = id
-        .rsplit_once('-')
-        .filter(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-        .map_or(id, |(stem, _)| stem);
-    let base = stem
-        .strip_suffix("-proposed")
-        .or_else(|| stem.strip_suffix("-imported"))?;
+    let base = stem(id)?;
     let comment = proposal.decor().prefix().and_then(|p| p.as_str())?;
     if !comment.contains(&format!("`{base}`")) {
         return None;
@@ -269,6 +263,18 @@ fn clear_positions(table: &mut Table) {
             _ => {}
         }
     }
+}
+
+/// A proposal's id without the `-proposed` / `-imported` ending (and the
+/// `-2`, `-3`, ... after it) that `kb learn` and `kb import` give.
+fn stem(id: &str) -> Option<&str> {
+    let id = id
+        .rsplit_once('-')
+        .filter(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        .map_or(id, |(stem, _)| stem);
+    id.strip_suffix("-proposed")
+        .or_else(|| id.strip_suffix("-imported"))
+        .filter(|s| !s.is_empty())
 }
 
 /// `stem`, or `stem-2`, `stem-3`, ... whichever is not taken.
@@ -457,12 +463,8 @@ pub fn accept(
                         if !valid_target(kb, into) {
                             return Err(AcceptError::BadTarget(into.clone()));
                         }
-                        let stem = id
-                            .strip_suffix("-proposed")
-                            .or_else(|| id.strip_suffix("-imported"))
-                            .unwrap_or(id);
                         taken.remove(id);
-                        let new_id = unique(stem, &mut taken);
+                        let new_id = unique(stem(id).unwrap_or(id), &mut taken);
                         let mut t = table.clone();
                         clear_positions(&mut t);
                         t.decor_mut().set_prefix("\n");
@@ -621,6 +623,15 @@ mod tests {
             doc.to_string(),
             "# Header of the file.\n# Second line.\n\n# Note of b.\n[[entry]]\nid = \"b\"\n"
         );
+    }
+
+    #[test]
+    fn proposal_ids_lose_their_ending() {
+        assert_eq!(stem("mfa-proposed"), Some("mfa"));
+        assert_eq!(stem("mfa-imported-3"), Some("mfa"));
+        assert_eq!(stem("saml-okta-proposed-2"), Some("saml-okta"));
+        assert_eq!(stem("soc-2-report"), None);
+        assert_eq!(stem("proposed"), None);
     }
 
     #[test]
