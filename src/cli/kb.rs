@@ -546,6 +546,11 @@ fn check(args: &CheckArgs, printer: Printer) -> Result<(), Failure> {
         PROPOSALS_LISTED,
         |n| format!("{n} more proposed entries await approval in `_inbox/`"),
     );
+    if !proposed.is_empty() {
+        printer.tip(
+            "approve proposals with `vetted kb accept ID...` (or an inbox file), delete them with `vetted kb reject ID...`",
+        );
+    }
     Ok(())
 }
 

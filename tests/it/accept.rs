@@ -162,6 +162,14 @@ fn other_proposals_become_entries_beside_the_entry_they_resemble() {
 #[test]
 fn a_whole_inbox_file_is_approved_by_its_path_and_then_deleted() {
     let t = kb();
+    let check = t.again(["kb", "check", "--kb", "kb"]).expect(0);
+    assert!(
+        check
+            .stderr()
+            .contains("hint: approve proposals with `vetted kb accept ID...`"),
+        "{}",
+        check.stderr()
+    );
     let dry = t
         .again([
             "kb",
@@ -191,6 +199,11 @@ fn a_whole_inbox_file_is_approved_by_its_path_and_then_deleted() {
     let check = t.again(["kb", "check", "--kb", "kb"]).expect(0);
     assert!(
         check.stderr().contains("5 entries in 2 files"),
+        "{}",
+        check.stderr()
+    );
+    assert!(
+        !check.stderr().contains("approve proposals"),
         "{}",
         check.stderr()
     );
