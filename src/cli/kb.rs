@@ -612,22 +612,6 @@ fn accept_failure(e: &crate::kb::AcceptError, kb: &KnowledgeBase, printer: Print
     Failure::Reported
 }
 
-/// The KB file a new entry of `question` goes to: the file of the approved
-/// entry it resembles most, else `accepted.toml`.
-fn placement(
-    matcher: Option<&crate::matcher::Matcher>,
-    root: &std::path::Path,
-    question: &str,
-) -> PathBuf {
-    matcher
-        .and_then(|m| {
-            let found = m.match_question(question).ok()?;
-            let best = found.candidates.first()?;
-            Some(m.entry(best).location.file.clone())
-        })
-        .unwrap_or_else(|| root.join("accepted.toml"))
-}
-
 fn accept(args: &AcceptArgs, printer: Printer) -> Result<(), Failure> {
     use crate::kb::{Approval, Outcome};
     let (kb, ids) = proposals(&args.kb, &args.proposals, printer)?;
@@ -639,13 +623,13 @@ fn accept(args: &AcceptArgs, printer: Printer) -> Result<(), Failure> {
             root.join(p)
         }
     });
-    let approvals = |place: &dyn Fn(&str) -> PathBuf| -> Vec<(String, Approval)> {
+    let approvals = |place: &dyn Fn(&str) -> Option<PathBuf>| -> Vec<(String, Approval)> {
         ids.iter()
             .map(|id| {
                 let approval = match &args.as_alternate_of {
                     Some(target) => Approval::AlternateOf(target.clone()),
                     None => {
-                        let into = into.clone().unwrap_or_else(|| place(id));
+                        let into = into.clone().or_else(|| place(id));
                         if args.as_new {
                             Approval::AsNew { into }
                         } else {
@@ -660,13 +644,8 @@ fn accept(args: &AcceptArgs, printer: Printer) -> Result<(), Failure> {
     // Every check first, in memory: a request that fails says so before a
     // model is loaded to place the new entries.
     let today = Date::today();
-    crate::kb::accept(
-        &kb,
-        &approvals(&|_| root.join("accepted.toml")),
-        today,
-        true,
-    )
-    .map_err(|e| accept_failure(&e, &kb, printer))?;
+    crate::kb::accept(&kb, &approvals(&|_| None), today, true)
+        .map_err(|e| accept_failure(&e, &kb, printer))?;
     // Where new entries go without `--into`: beside the entry each
     // resembles (by meaning with a model, else on words).
     let approved = KnowledgeBase {
@@ -690,12 +669,8 @@ fn accept(args: &AcceptArgs, printer: Printer) -> Result<(), Failure> {
             None
         };
     let approvals = approvals(&|id: &str| {
-        let question = kb
-            .entries
-            .iter()
-            .find(|e| e.id == id)
-            .map_or("", |e| e.question.as_str());
-        placement(matcher.as_ref(), &root, question)
+        let question = &crate::kb::find_proposal(&kb, id).ok()?.question;
+        Some(matcher.as_ref()?.home_file(question)?.to_path_buf())
     });
     let done = crate::kb::accept(&kb, &approvals, today, args.dry_run)
         .map_err(|e| accept_failure(&e, &kb, printer))?;

@@ -25,14 +25,18 @@ use toml_edit::{ArrayOfTables, DocumentMut, Item, Table, value};
 use super::learn::{near_duplicate, push, read_doc, write_atomic};
 use super::{Date, Entry, INBOX_DIR, KnowledgeBase, LearnError};
 
+/// Where new entries go when no file is named.
+const ACCEPTED_FILE: &str = "accepted.toml";
+
 /// How one proposal is approved.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Approval {
     /// Update the entry it is based on; one based on none becomes a new
-    /// entry in `into` (a KB file, made when missing).
-    Approve { into: PathBuf },
+    /// entry in `into` (a KB file, made when missing; none: `accepted.toml`
+    /// at the KB's root).
+    Approve { into: Option<PathBuf> },
     /// Always a new entry in `into`, even when based on an entry.
-    AsNew { into: PathBuf },
+    AsNew { into: Option<PathBuf> },
     /// Its wordings become alternates of this approved entry.
     AlternateOf(String),
 }
@@ -442,10 +446,9 @@ pub fn accept(
                 }
             }
             Approval::Approve { into } | Approval::AsNew { into } => {
-                let based = match approval {
-                    Approval::Approve { .. } => base(kb, &table, id),
-                    _ => None,
-                };
+                let based = matches!(approval, Approval::Approve { .. })
+                    .then(|| base(kb, &table, id))
+                    .flatten();
                 match based {
                     Some(entry) => {
                         if let Some((other, _)) = out.outcomes.iter().find(
@@ -460,8 +463,9 @@ pub fn accept(
                         update(&mut docs, entry, &table, proposal, today)?
                     }
                     None => {
-                        if !valid_target(kb, into) {
-                            return Err(AcceptError::BadTarget(into.clone()));
+                        let into = into.clone().unwrap_or_else(|| kb.root.join(ACCEPTED_FILE));
+                        if !valid_target(kb, &into) {
+                            return Err(AcceptError::BadTarget(into));
                         }
                         taken.remove(id);
                         let new_id = unique(stem(id).unwrap_or(id), &mut taken);
@@ -470,10 +474,10 @@ pub fn accept(
                         t.decor_mut().set_prefix("\n");
                         t.insert("id", value(new_id.as_str()));
                         mark_reviewed(&mut t, today, None);
-                        docs.entries(into)?.push(t);
+                        docs.entries(&into)?.push(t);
                         Outcome::Added {
                             id: new_id,
-                            file: into.clone(),
+                            file: into,
                         }
                     }
                 }
@@ -585,21 +589,19 @@ pub fn pending(kb: &KnowledgeBase) -> Result<Vec<Pending>, LearnError> {
 
 /// The proposals in an inbox file of `kb`, in file order.
 pub fn proposals_in<'a>(kb: &'a KnowledgeBase, file: &Path) -> Vec<&'a Entry> {
+    // The file as named, or the same file by another path.
+    let target = file.canonicalize().ok();
     let mut found: Vec<&Entry> = kb
         .entries
         .iter()
-        .filter(|e| e.proposed && same_file(&e.location.file, file))
+        .filter(|e| {
+            e.proposed
+                && (e.location.file == file
+                    || target.is_some() && e.location.file.canonicalize().ok() == target)
+        })
         .collect();
     found.sort_by_key(|e| e.location.line);
     found
-}
-
-fn same_file(a: &Path, b: &Path) -> bool {
-    a == b
-        || match (a.canonicalize(), b.canonicalize()) {
-            (Ok(a), Ok(b)) => a == b,
-            _ => false,
-        }
 }
 
 #[cfg(test)]

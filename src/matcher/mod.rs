@@ -410,6 +410,18 @@ impl Matcher {
         &self.kb.entries[candidate.entry]
     }
 
+    /// The file of the approved entry `question` resembles most, if any
+    /// resembles it: where a new entry for it belongs.
+    pub fn home_file(&self, question: &str) -> Option<&std::path::Path> {
+        let found = self.match_question(question).ok()?;
+        found
+            .candidates
+            .iter()
+            .map(|c| self.entry(c))
+            .find(|e| !e.proposed)
+            .map(|e| e.location.file.as_path())
+    }
+
     /// Matches one question, on its first [`MAX_QUESTION_BYTES`].
     pub fn match_question(&self, question: &str) -> Result<Match, MatchError> {
         Ok(self

@@ -546,7 +546,7 @@ pub async fn learn(
             false,
         )
         .map_err(learn_error)?;
-        let inbox_file = learned.inbox_file.as_ref().map(|p| inbox_path(p, &kb.root));
+        let inbox_file = learned.inbox_file.as_ref().map(|p| kb_relative(p, &kb.root));
         Ok(json!({
             "alternates": learned.alternates.iter()
                 .map(|(entry, question)| json!({ "entry": entry, "question": question }))
@@ -579,8 +579,9 @@ pub async fn learn(
     Ok(Json(summary))
 }
 
-/// An inbox file as the API names it: relative to the KB folder, with `/`.
-fn inbox_path(path: &FsPath, root: &FsPath) -> String {
+/// A KB file (an inbox file, or one an approval wrote) as the API names it:
+/// relative to the KB folder, with `/`.
+pub(super) fn kb_relative(path: &FsPath, root: &FsPath) -> String {
     path.strip_prefix(root)
         .unwrap_or(path)
         .to_string_lossy()
@@ -651,7 +652,7 @@ pub async fn kb_import(
             false,
         )
         .map_err(learn_error)?;
-        let inbox_file = written.as_ref().map(|w| inbox_path(&w.path, &kb.root));
+        let inbox_file = written.as_ref().map(|w| kb_relative(&w.path, &kb.root));
         let ids = written.map(|w| w.ids).unwrap_or_default();
         Ok(json!({
             "answered": answered.len(),
@@ -675,7 +676,7 @@ fn pending_json(p: &crate::kb::Pending, root: &FsPath) -> Value {
     let e = &p.entry;
     json!({
         "id": e.id,
-        "file": inbox_path(&e.location.file, root),
+        "file": kb_relative(&e.location.file, root),
         "question": e.question,
         "alternates": e.alternates,
         "answer": e.answer,
@@ -686,7 +687,7 @@ fn pending_json(p: &crate::kb::Pending, root: &FsPath) -> Value {
 }
 
 /// The KB with its inbox, from disk.
-fn kb_with_inbox(dir: &FsPath) -> Result<crate::kb::KnowledgeBase, AppError> {
+pub(super) fn kb_with_inbox(dir: &FsPath) -> Result<crate::kb::KnowledgeBase, AppError> {
     crate::kb::load_with_inbox(dir)
         .map_err(|e| AppError::Unprocessable(format!("the knowledge base did not load: {e}")))
 }
@@ -772,20 +773,10 @@ pub async fn accept_proposal(
             Some(entry) => Approval::AlternateOf(entry),
             None => {
                 // Beside the approved entry it resembles most.
-                let question = kb
-                    .entries
-                    .iter()
-                    .find(|e| e.id == id && e.proposed)
-                    .map_or("", |e| e.question.as_str());
-                let into = matcher
-                    .match_question(question)
+                let into = crate::kb::find_proposal(kb, &id)
                     .ok()
-                    .and_then(|m| m.candidates.first().map(|c| matcher.entry(c).id.clone()))
-                    .and_then(|near| kb.entries.iter().find(|e| e.id == near && !e.proposed))
-                    .map_or_else(
-                        || kb.root.join("accepted.toml"),
-                        |e| e.location.file.clone(),
-                    );
+                    .and_then(|p| matcher.home_file(&p.question))
+                    .map(FsPath::to_path_buf);
                 if body.as_new {
                     Approval::AsNew { into }
                 } else {
@@ -805,7 +796,7 @@ pub async fn accept_proposal(
         Ok(match outcome {
             Outcome::Added { id: entry, file } => json!({
                 "proposal": id, "outcome": "added", "entry": entry,
-                "file": inbox_path(file, &kb.root),
+                "file": kb_relative(file, &kb.root),
             }),
             Outcome::Updated {
                 id: entry,

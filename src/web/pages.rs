@@ -451,9 +451,7 @@ pub async fn inbox(
     let kb_dir = state.config.kb_dir.clone();
     let (proposals, more) =
         tokio::task::spawn_blocking(move || -> Result<(Vec<ProposalView>, usize), AppError> {
-            let kb = crate::kb::load_with_inbox(&kb_dir).map_err(|e| {
-                AppError::Unprocessable(format!("the knowledge base did not load: {e}"))
-            })?;
+            let kb = super::api::kb_with_inbox(&kb_dir)?;
             let pending = crate::kb::pending(&kb).map_err(|e| AppError::Internal(e.to_string()))?;
             let approved = |id: &str| kb.entries.iter().find(|e| e.id == id && !e.proposed);
             let target = |e: &crate::kb::Entry| TargetView {
@@ -481,13 +479,7 @@ pub async fn inbox(
                         .unwrap_or_default();
                     ProposalView {
                         id: e.id.clone(),
-                        file: e
-                            .location
-                            .file
-                            .strip_prefix(&kb.root)
-                            .unwrap_or(&e.location.file)
-                            .display()
-                            .to_string(),
+                        file: super::api::kb_relative(&e.location.file, &kb.root),
                         question: e.question.clone(),
                         alternates: e.alternates.clone(),
                         answer: e.answer.clone(),

@@ -1,7 +1,7 @@
 //! `vetted kb accept` and `vetted kb reject`: the security team approves
 //! proposals from `_inbox/` into the KB, or deletes them.
 
-use crate::support::{Test, entry, report, table_workbook};
+use crate::support::{Test, entry, inbox_file, report, table_workbook};
 
 fn read(t: &Test, rel: &str) -> String {
     std::fs::read_to_string(t.path(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
@@ -434,13 +434,9 @@ fn imported_answers_once_approved_fill_the_same_questionnaire() {
         .file("next.xlsx", &blank);
     t.again(["kb", "import", "past.xlsx", "--kb", "kb", "--lexical"])
         .expect(0);
-    let inbox: Vec<_> = std::fs::read_dir(t.path("kb/_inbox"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    assert_eq!(inbox.len(), 1);
+    let inbox = inbox_file(&t.path("kb"));
     let run = t
-        .again(["kb", "accept", inbox[0].to_str().unwrap(), "--kb", "kb"])
+        .again(["kb", "accept", inbox.to_str().unwrap(), "--kb", "kb"])
         .expect(0);
     // `mfa` (which answered `No`) is updated; the other two are new.
     assert!(
@@ -528,12 +524,7 @@ fn a_question_answered_two_ways_is_approved_one_way() {
         .file("past.xlsx", &form);
     t.again(["kb", "import", "past.xlsx", "--kb", "kb", "--lexical"])
         .expect(0);
-    let inbox = std::fs::read_dir(t.path("kb/_inbox"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let inbox = inbox_file(&t.path("kb"));
     let before = std::fs::read_to_string(&inbox).unwrap();
     let run = t
         .again(["kb", "accept", inbox.to_str().unwrap(), "--kb", "kb"])

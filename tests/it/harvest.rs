@@ -2,17 +2,7 @@
 
 use std::path::Path;
 
-use crate::support::{Test, entry, report, shared, table_workbook};
-
-/// The one inbox file of a KB.
-fn inbox_file(kb: &Path) -> std::path::PathBuf {
-    let files: Vec<_> = std::fs::read_dir(kb.join("_inbox"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    assert_eq!(files.len(), 1, "{files:?}");
-    files[0].clone()
-}
+use crate::support::{Test, entry, inbox_file, report, shared, table_workbook};
 
 fn toml(path: &Path) -> toml::Value {
     toml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()

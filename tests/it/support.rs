@@ -165,6 +165,16 @@ impl Run {
     }
 }
 
+/// The one inbox file of the KB folder `kb`.
+pub fn inbox_file(kb: &Path) -> PathBuf {
+    let files: Vec<_> = std::fs::read_dir(kb.join("_inbox"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    files[0].clone()
+}
+
 /// A small valid KB entry.
 pub fn entry(id: &str, question: &str, answer: &str) -> String {
     format!("[[entry]]\nid = \"{id}\"\nquestion = \"{question}\"\nanswer = \"{answer}\"\n\n")

@@ -1285,15 +1285,20 @@ async fn decisions_flow_back_into_the_kb() {
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 }
 
+/// A KB folder whose `a.toml` holds `entries`, each (id, question, answer).
+fn kb_of(entries: &[(&str, &str, &str)]) -> tempfile::TempDir {
+    let kb = tempfile::tempdir().unwrap();
+    let text: String = entries
+        .iter()
+        .map(|(id, q, a)| crate::support::entry(id, q, a))
+        .collect();
+    std::fs::write(kb.path().join("a.toml"), text).unwrap();
+    kb
+}
+
 /// A KB folder with one entry, `enc` (data at rest encrypted: `Yes`).
 fn enc_kb() -> tempfile::TempDir {
-    let kb = tempfile::tempdir().unwrap();
-    std::fs::write(
-        kb.path().join("a.toml"),
-        crate::support::entry("enc", "Do you encrypt customer data at rest?", "Yes"),
-    )
-    .unwrap();
-    kb
+    kb_of(&[("enc", "Do you encrypt customer data at rest?", "Yes")])
 }
 
 /// A questionnaire the company already answered, uploaded on the home page:
@@ -1383,16 +1388,10 @@ async fn answered_questionnaires_import_into_the_inbox() {
 /// another) and rejects the rest, with the KB reloaded after each.
 #[tokio::test]
 async fn proposals_are_approved_and_rejected_from_the_inbox() {
-    let kb = tempfile::tempdir().unwrap();
-    std::fs::write(
-        kb.path().join("a.toml"),
-        [
-            crate::support::entry("enc", "Do you encrypt customer data at rest?", "Yes"),
-            crate::support::entry("mfa", "Do you enforce MFA for all employees?", "No"),
-        ]
-        .concat(),
-    )
-    .unwrap();
+    let kb = kb_of(&[
+        ("enc", "Do you encrypt customer data at rest?", "Yes"),
+        ("mfa", "Do you enforce MFA for all employees?", "No"),
+    ]);
     let app = App::with_kb(None, kb.path());
     let past = "Question,Answer,Comments\n\
         Do you enforce MFA for all employees?,Yes,Since 2026.\n\
