@@ -324,6 +324,7 @@ fn write_dump(path: &std::path::Path, all: &[Outcome]) -> std::io::Result<()> {
             "row": o.row,
             "question": o.question,
             "labels": o.labels,
+            "status": o.status.as_str(),
             "capped": o.capped(),
             "reasons": o.reasons,
             "candidates": o.candidates.iter().map(|(id, c)| serde_json::json!({

@@ -87,7 +87,8 @@ pub struct AcceptArgs {
     #[command(flatten)]
     kb: KbArgs,
     /// The KB file for new entries, relative to the KB folder (made when missing) [default: the
-    /// file of the approved entry each resembles most, else `accepted.toml`].
+    /// file of an approved entry asking nearly the same, else the file holding the entries of its
+    /// area (identity, encryption, ...), else `<area>.toml`].
     #[arg(long, value_name = "FILE")]
     into: Option<PathBuf>,
     /// Add the proposals' wordings to the alternates of this approved entry instead (its answer
@@ -98,11 +99,11 @@ pub struct AcceptArgs {
     /// entry.
     #[arg(long)]
     as_new: bool,
-    /// The sentence-embedding model directory, to find the entry each new one resembles
-    /// [default: `VETTED_MODEL`, else the one `vetted model install` installed].
+    /// The sentence-embedding model directory, to place each new entry by meaning [default:
+    /// `VETTED_MODEL`, else the one `vetted model install` installed].
     #[arg(long, value_name = "DIR", conflicts_with = "lexical")]
     model: Option<PathBuf>,
-    /// Find the entry each new one resembles on words only, even when a model is installed.
+    /// Place each new entry on words only, even when a model is installed.
     #[arg(long)]
     lexical: bool,
     /// Show what would change without writing anything.
@@ -646,31 +647,31 @@ fn accept(args: &AcceptArgs, printer: Printer) -> Result<(), Failure> {
     let today = Date::today();
     crate::kb::accept(&kb, &approvals(&|_| None), today, true)
         .map_err(|e| accept_failure(&e, &kb, printer))?;
-    // Where new entries go without `--into`: beside the entry each
-    // resembles (by meaning with a model, else on words).
+    // Where new entries go without `--into`: beside an entry asking nearly
+    // the same, else with the entries of their area, else in the area's own
+    // file (by meaning with a model, else on words; `Matcher::home_file`).
     let approved = KnowledgeBase {
         entries: kb.entries.iter().filter(|e| !e.proposed).cloned().collect(),
         ..kb.clone()
     };
-    let matcher =
-        if into.is_none() && args.as_alternate_of.is_none() && !approved.entries.is_empty() {
-            let model = ModelArgs {
-                model: args.model.clone(),
-                lexical: args.lexical,
-                include_inbox: false,
-            };
-            Some(build_matcher(
-                approved,
-                &model,
-                crate::matcher::Options::default(),
-                printer,
-            )?)
-        } else {
-            None
+    let matcher = if into.is_none() && args.as_alternate_of.is_none() {
+        let model = ModelArgs {
+            model: args.model.clone(),
+            lexical: args.lexical,
+            include_inbox: false,
         };
+        Some(build_matcher(
+            approved,
+            &model,
+            crate::matcher::Options::default(),
+            printer,
+        )?)
+    } else {
+        None
+    };
     let approvals = approvals(&|id: &str| {
         let question = &crate::kb::find_proposal(&kb, id).ok()?.question;
-        Some(matcher.as_ref()?.home_file(question)?.to_path_buf())
+        matcher.as_ref()?.home_file(question)
     });
     let done = crate::kb::accept(&kb, &approvals, today, args.dry_run)
         .map_err(|e| accept_failure(&e, &kb, printer))?;

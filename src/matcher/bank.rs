@@ -39,6 +39,7 @@ pub struct Topic {
     /// The fact, in a sentence, for the same people.
     #[allow(dead_code)]
     pub about: String,
+    pub area: super::area::Area,
     pub wordings: Vec<String>,
 }
 
@@ -56,6 +57,11 @@ fn topics() -> &'static [Topic] {
             .expect("the built-in question bank is valid TOML (tested)")
             .topic
     })
+}
+
+/// The area of topic `t`.
+pub fn area(t: usize) -> super::area::Area {
+    topics()[t].area
 }
 
 /// Per topic, its wordings as the matcher embeds them ([`normalize::core`]),
@@ -177,15 +183,22 @@ impl Bridge {
         seen.into_iter().filter(|s| *s).count()
     }
 
-    /// Per entry: the best similarity of the question with a wording of a
-    /// topic linked to the entry, from the question's similarity with every
-    /// wording (`sims`); `None` where no topic is linked.
-    pub fn entry_scores(&self, sims: &[f32]) -> Vec<Option<f32>> {
+    /// Per topic: the best similarity of the question with one of its
+    /// wordings, from the question's similarity with every wording (`sims`).
+    pub fn topic_scores(&self, sims: &[f32]) -> Vec<f32> {
         let mut topic_best = vec![f32::MIN; self.topics];
         for (t, s) in self.topic_of.iter().zip(sims) {
             let best = &mut topic_best[*t as usize];
             *best = best.max(*s);
         }
+        topic_best
+    }
+
+    /// Per entry: the best similarity of the question with a wording of a
+    /// topic linked to the entry, from the question's similarity with every
+    /// wording (`sims`); `None` where no topic is linked.
+    pub fn entry_scores(&self, sims: &[f32]) -> Vec<Option<f32>> {
+        let topic_best = self.topic_scores(sims);
         self.links
             .iter()
             .map(|ts| ts.iter().map(|t| topic_best[*t as usize]).reduce(f32::max))

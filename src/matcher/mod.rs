@@ -16,6 +16,7 @@
 //! about a neighbouring thing ("prevention" against "detection") caps it at
 //! `review`, because a wrong answer sent unreviewed is worse than no answer.
 
+mod area;
 mod bank;
 mod fx;
 pub mod normalize;
@@ -235,6 +236,8 @@ pub struct Matcher {
     options: Options,
     thresholds: Thresholds,
     semantic: Option<Semantic>,
+    /// Where new entries go ([`area`]), made on first use.
+    placement: std::sync::OnceLock<area::Placement>,
 }
 
 impl std::fmt::Debug for Matcher {
@@ -316,6 +319,7 @@ impl Matcher {
             thresholds: thresholds(&options, LEXICAL_THRESHOLDS),
             options,
             semantic: None,
+            placement: std::sync::OnceLock::new(),
         })
     }
 
@@ -369,6 +373,7 @@ impl Matcher {
             bridge,
         });
         self.thresholds = thresholds(&self.options, SEMANTIC_THRESHOLDS);
+        self.placement = std::sync::OnceLock::new();
         Ok((self, outcome))
     }
 
@@ -408,18 +413,6 @@ impl Matcher {
 
     pub fn entry(&self, candidate: &Candidate) -> &Entry {
         &self.kb.entries[candidate.entry]
-    }
-
-    /// The file of the approved entry `question` resembles most, if any
-    /// resembles it: where a new entry for it belongs.
-    pub fn home_file(&self, question: &str) -> Option<&std::path::Path> {
-        let found = self.match_question(question).ok()?;
-        found
-            .candidates
-            .iter()
-            .map(|c| self.entry(c))
-            .find(|e| !e.proposed)
-            .map(|e| e.location.file.as_path())
     }
 
     /// Matches one question, on its first [`MAX_QUESTION_BYTES`].

@@ -775,8 +775,7 @@ pub async fn accept_proposal(
                 // Beside the approved entry it resembles most.
                 let into = crate::kb::find_proposal(kb, &id)
                     .ok()
-                    .and_then(|p| matcher.home_file(&p.question))
-                    .map(FsPath::to_path_buf);
+                    .and_then(|p| matcher.home_file(&p.question));
                 if body.as_new {
                     Approval::AsNew { into }
                 } else {

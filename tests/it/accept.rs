@@ -402,6 +402,125 @@ fn bad_requests_change_nothing_and_say_why_in_one_line() {
     .expect(2);
 }
 
+/// Past answers approved into an empty KB are filed by area, the way a
+/// security team would split them; a question of no area goes to
+/// `accepted.toml`.
+#[test]
+fn into_an_empty_kb_new_entries_are_filed_by_area() {
+    let inbox = "\
+[[entry]]
+id = \"mfa-staff\"
+question = \"Is multi-factor authentication required for all employees?\"
+answer = \"Yes\"
+
+[[entry]]
+id = \"password-rules\"
+question = \"Do user passwords have to meet complexity and length requirements?\"
+answer = \"Yes\"
+
+[[entry]]
+id = \"at-rest\"
+question = \"Is customer data encrypted at rest?\"
+answer = \"Yes, AES-256\"
+
+[[entry]]
+id = \"backups\"
+question = \"How often are backups taken?\"
+answer = \"Daily\"
+
+[[entry]]
+id = \"wcag\"
+question = \"Does the product conform to WCAG 2.1 AA?\"
+answer = \"Yes\"
+
+[[entry]]
+id = \"mascot\"
+question = \"Favourite ice cream flavour?\"
+answer = \"Ferdinand\"
+";
+    let t = Test::new().file("kb/_inbox/past.toml", inbox);
+    let run = t
+        .again([
+            "kb",
+            "accept",
+            "kb/_inbox/past.toml",
+            "--kb",
+            "kb",
+            "--lexical",
+        ])
+        .expect(0);
+    let stdout = run.stdout();
+    let placed = |id: &str| -> String {
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("added `{id}`")))
+            .unwrap_or_else(|| panic!("`{id}` not added: {stdout}"));
+        line.rsplit('`').nth(1).unwrap().to_owned()
+    };
+    assert_eq!(placed("mfa-staff"), "kb/identity.toml");
+    assert_eq!(placed("password-rules"), "kb/identity.toml");
+    assert_eq!(placed("at-rest"), "kb/encryption.toml");
+    assert_eq!(placed("backups"), "kb/continuity.toml");
+    assert_eq!(placed("wcag"), "kb/accessibility.toml");
+    assert_eq!(placed("mascot"), "kb/accepted.toml");
+    t.again(["kb", "check", "--kb", "kb"]).expect(0);
+    assert_eq!(
+        entry_of(&t, "kb/identity.toml", "password-rules")["answer"].as_str(),
+        Some("Yes")
+    );
+}
+
+/// A KB filed its own way keeps its files: a new entry goes where the
+/// entries of its area already are, not to a file of the area's name.
+#[test]
+fn a_new_entry_joins_the_file_that_holds_its_area() {
+    let t = Test::new()
+        .file(
+            "kb/access.toml",
+            entry(
+                "sso",
+                "Do you support SAML single sign-on for customers?",
+                "Yes",
+            ),
+        )
+        .file(
+            "kb/crypto.toml",
+            entry(
+                "tls",
+                "Is data encrypted in transit with TLS 1.2 or later?",
+                "Yes",
+            ),
+        )
+        .file(
+            "kb/_inbox/q.toml",
+            "\
+[[entry]]
+id = \"lockout\"
+question = \"Are accounts locked after repeated failed login attempts?\"
+answer = \"Yes, after 10 attempts\"
+
+[[entry]]
+id = \"key-rotation\"
+question = \"How often are encryption keys rotated?\"
+answer = \"Yearly\"
+",
+        );
+    let run = t
+        .again([
+            "kb",
+            "accept",
+            "kb/_inbox/q.toml",
+            "--kb",
+            "kb",
+            "--lexical",
+        ])
+        .expect(0);
+    assert_eq!(
+        run.stdout(),
+        "added `lockout` to `kb/access.toml`\nadded `key-rotation` to `kb/crypto.toml`\n"
+    );
+}
+
 /// The whole loop for a company's past answers: import, approve, fill.
 #[test]
 fn imported_answers_once_approved_fill_the_same_questionnaire() {

@@ -76,15 +76,20 @@ fn split_cell(cell: &str) -> (u32, u32) {
 struct Browser {
     base: String,
     _driver: Guard,
+    /// Chromium's temporary files (profile, scoped dirs), removed after the
+    /// driver (fields drop in order).
+    _tmp: tempfile::TempDir,
 }
 
 impl Browser {
     fn start() -> Browser {
         let port = free_port();
+        let tmp = tempfile::tempdir().expect("temp dir");
         let driver = Command::new(
             std::env::var("VETTED_CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()),
         )
         .arg(format!("--port={port}"))
+        .env("TMPDIR", tmp.path())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -112,6 +117,7 @@ impl Browser {
         Browser {
             base: format!("{root}/session/{id}"),
             _driver: driver,
+            _tmp: tmp,
         }
     }
 

@@ -334,3 +334,39 @@ fn a_qualifier_the_entry_does_not_cover_keeps_a_confident_match_at_review() {
         );
     }
 }
+
+/// With the model, approving past answers into an empty KB files them by
+/// the meaning of their questions, even where they share no word with the
+/// bank's wordings of their area.
+#[test]
+fn approved_answers_are_filed_by_the_area_of_their_meaning() {
+    let Some(model) = model() else { return };
+    let t = Test::new().model(&model).file(
+        "kb/_inbox/past.toml",
+        "\
+[[entry]]
+id = \"second-factor\"
+question = \"Besides a password, what else must staff present to sign in?\"
+answer = \"A hardware key\"
+
+[[entry]]
+id = \"restore\"
+question = \"If the primary site burns down, how fast is the service back?\"
+answer = \"Within 4 hours\"
+
+[[entry]]
+id = \"screen-reader\"
+question = \"Can blind users operate the product with JAWS or NVDA?\"
+answer = \"Yes\"
+",
+    );
+    let run = t
+        .again(["kb", "accept", "kb/_inbox/past.toml", "--kb", "kb"])
+        .expect(0);
+    assert_eq!(
+        run.stdout(),
+        "added `second-factor` to `kb/identity.toml`\n\
+         added `restore` to `kb/continuity.toml`\n\
+         added `screen-reader` to `kb/accessibility.toml`\n"
+    );
+}

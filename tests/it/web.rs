@@ -1467,8 +1467,8 @@ async fn proposals_are_approved_and_rejected_from_the_inbox() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
     assert!(r.json()["error"].as_str().unwrap().contains("answers `No`"));
 
-    // A new entry, with no body at all: beside the entry it resembles most,
-    // or, resembling none, in `accepted.toml`.
+    // A new entry, with no body at all: asking nothing the KB asks, it goes
+    // to the file of its area (a bug bounty: `vulnerability`).
     let r = app
         .send(
             App::req("POST", &format!("/api/kb/proposals/{}/accept", ids[1]))
@@ -1479,7 +1479,7 @@ async fn proposals_are_approved_and_rejected_from_the_inbox() {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     assert_eq!(r.json()["outcome"], "added");
-    assert_eq!(r.json()["file"], "accepted.toml");
+    assert_eq!(r.json()["file"], "vulnerability.toml");
 
     // Rejected: gone, and the emptied inbox file with it.
     let r = app.delete(&format!("/api/kb/proposals/{}", ids[3])).await;
