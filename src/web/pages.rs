@@ -428,6 +428,8 @@ pub struct ProposalView {
     pub base: Option<TargetView>,
     /// The approved entries it resembles most, best first.
     pub near: Vec<TargetView>,
+    /// The KB file a new entry made of it goes to (relative to the KB).
+    pub home: Option<String>,
 }
 
 #[derive(Template)]
@@ -462,6 +464,7 @@ pub async fn inbox(
             let shown = &pending[..pending.len() - more];
             let questions: Vec<&str> = shown.iter().map(|p| p.entry.question.as_str()).collect();
             let matches = matcher.match_questions(&questions).unwrap_or_default();
+            let homes = matcher.home_files(&questions, &matches);
             let views = shown
                 .iter()
                 .enumerate()
@@ -487,6 +490,9 @@ pub async fn inbox(
                         note: p.note.clone(),
                         base: p.base.as_deref().and_then(approved).map(target),
                         near,
+                        home: homes[i]
+                            .as_deref()
+                            .map(|h| super::api::kb_relative(h, &kb.root)),
                     }
                 })
                 .collect();

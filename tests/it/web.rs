@@ -1431,6 +1431,15 @@ async fn proposals_are_approved_and_rejected_from_the_inbox() {
     );
     assert!(html.contains("Update <code>mfa</code>"), "{html}");
     assert_eq!(html.matches("<article class=\"proposal\"").count(), 4);
+    // Each button says where a new entry would go: encryption in storage
+    // to `a.toml`, which holds the KB's encryption entry; a bug bounty and
+    // a SOC 2 report, of areas the KB has no entry of, to their areas' files.
+    for file in ["a.toml", "vulnerability.toml", "compliance.toml"] {
+        assert!(
+            html.contains(&format!("Add as a new entry in <code>{file}</code>")),
+            "{file}: {html}"
+        );
+    }
 
     // Based on `mfa`: approving updates it, and the matcher sees it at once.
     let r = app
