@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use clap::Args;
 
-use super::{Failure, KbArgs, ModelArgs, Printer, ThresholdArgs, build_matcher, load_matcher};
+use super::{Failure, KbArgs, ModelArgs, Printer, ThresholdArgs, build_matcher, kb_failure};
 use crate::review::Store;
 use crate::web::{self, AppState, Config, Loader};
 
@@ -70,7 +70,21 @@ pub fn run(args: ServeArgs, printer: Printer) -> Result<(), Failure> {
         )));
     }
     let options = args.thresholds.options()?;
-    let matcher = load_matcher(&args.kb, &args.model, options, printer)?;
+    // An empty KB folder serves too: its home page imports past answers
+    // and its inbox page approves them.
+    let knowledge = load_for_serving(&args.kb.kb, args.model.include_inbox)
+        .map_err(|e| kb_failure(&e, &args.kb, printer))?;
+    if knowledge.entries.is_empty() {
+        printer.warning(format!(
+            "knowledge base `{}` has no entries yet: every question is unmatched",
+            args.kb.kb.display()
+        ));
+        printer.hint(
+            "import questionnaires your company already answered on the home page, then approve \
+             the answers on its page Proposed entries",
+        );
+    }
+    let matcher = build_matcher(knowledge, &args.model, options, printer)?;
     let store = Store::open(&args.data).map_err(|e| {
         printer.error(&e);
         Failure::Reported
@@ -78,12 +92,7 @@ pub fn run(args: ServeArgs, printer: Printer) -> Result<(), Failure> {
 
     let (kb, model) = (args.kb.clone(), args.model.clone());
     let loader: Loader = Arc::new(move || {
-        let loaded = if model.include_inbox {
-            crate::kb::load_with_inbox(&kb.kb)
-        } else {
-            crate::kb::load(&kb.kb)
-        };
-        let knowledge = loaded.map_err(|e| e.to_string())?;
+        let knowledge = load_for_serving(&kb.kb, model.include_inbox).map_err(|e| e.to_string())?;
         let options = crate::matcher::Options {
             today: crate::kb::Date::today(),
             ..options
@@ -107,4 +116,17 @@ pub fn run(args: ServeArgs, printer: Printer) -> Result<(), Failure> {
         printer.error(e);
         Failure::Reported
     })
+}
+
+/// The KB to serve: as for matching, but an empty folder is an empty KB.
+fn load_for_serving(
+    root: &std::path::Path,
+    include_inbox: bool,
+) -> Result<crate::kb::KnowledgeBase, crate::kb::KbError> {
+    let loaded = if include_inbox {
+        crate::kb::load_with_inbox(root)
+    } else {
+        crate::kb::load(root)
+    };
+    crate::kb::allow_empty(root, loaded)
 }

@@ -91,6 +91,22 @@ pub fn load_with_inbox(root: &Path) -> Result<KnowledgeBase, KbError> {
     load_scope(root, true)
 }
 
+/// `loaded`, or an empty KB at `root` where the folder holds no entries:
+/// for what can start a KB (importing past answers, approving them, the web
+/// UI that does both).
+pub fn allow_empty(
+    root: &Path,
+    loaded: Result<KnowledgeBase, KbError>,
+) -> Result<KnowledgeBase, KbError> {
+    match loaded {
+        Err(KbError::Empty(_)) => Ok(KnowledgeBase {
+            root: root.to_path_buf(),
+            ..KnowledgeBase::default()
+        }),
+        other => other,
+    }
+}
+
 fn load_scope(root: &Path, inbox: bool) -> Result<KnowledgeBase, KbError> {
     let scan = scan_with(root, Date::today(), inbox)?;
     let errors: Vec<&Diagnostic> = scan.errors().collect();

@@ -17,7 +17,9 @@ pub use accept::{
 pub use date::Date;
 pub use learn::{Approved, LearnError, Learned, Proposal, Proposed, learn, propose, slug};
 pub(crate) use load::parse_synonym_groups;
-pub use load::{Diagnostic, KbError, Scan, Severity, load, load_with_inbox, scan, scan_with};
+pub use load::{
+    Diagnostic, KbError, Scan, Severity, allow_empty, load, load_with_inbox, scan, scan_with,
+};
 #[cfg(test)]
 pub(crate) use model::test_entry;
 pub use model::{Choice, Entry, Evidence, KnowledgeBase, Location, words};

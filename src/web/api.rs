@@ -639,9 +639,7 @@ pub async fn kb_import(
             )));
         }
         // From disk, with the inbox: a proposal already made is not repeated.
-        let kb = crate::kb::load_with_inbox(&kb_dir).map_err(|e| {
-            AppError::Unprocessable(format!("the knowledge base did not load: {e}"))
-        })?;
+        let kb = kb_with_inbox(&kb_dir)?;
         let found = crate::harvest::harvest(&kb, Some(&matcher), &answered)
             .map_err(|e| AppError::Internal(e.to_string()))?;
         let written = crate::harvest::write(
@@ -688,7 +686,7 @@ fn pending_json(p: &crate::kb::Pending, root: &FsPath) -> Value {
 
 /// The KB with its inbox, from disk.
 pub(super) fn kb_with_inbox(dir: &FsPath) -> Result<crate::kb::KnowledgeBase, AppError> {
-    crate::kb::load_with_inbox(dir)
+    crate::kb::allow_empty(dir, crate::kb::load_with_inbox(dir))
         .map_err(|e| AppError::Unprocessable(format!("the knowledge base did not load: {e}")))
 }
 

@@ -37,8 +37,11 @@ impl Reply {
     }
 }
 
+/// The KB's matcher as `vetted serve` builds it (an empty folder is an
+/// empty KB).
 fn matcher(kb: &std::path::Path) -> Matcher {
-    Matcher::new(vetted::kb::load(kb).expect("KB loads"), Options::default()).expect("matcher")
+    let loaded = vetted::kb::allow_empty(kb, vetted::kb::load(kb)).expect("KB loads");
+    Matcher::new(loaded, Options::default()).expect("matcher")
 }
 
 impl App {
@@ -52,7 +55,7 @@ impl App {
         let kb_dir = kb.to_path_buf();
         let reload_dir = kb_dir.clone();
         let loader: Loader = Arc::new(move || {
-            vetted::kb::load(&reload_dir)
+            vetted::kb::allow_empty(&reload_dir, vetted::kb::load(&reload_dir))
                 .map_err(|e| e.to_string())
                 .and_then(|k| Matcher::new(k, Options::default()).map_err(|e| e.to_string()))
         });
@@ -1566,4 +1569,50 @@ async fn a_large_inbox_is_shown_in_part() {
             .len(),
         205
     );
+}
+
+/// A company without a KB starts one in the web UI: the home page says
+/// so, past answers are imported and approved, each into its area's file.
+#[tokio::test]
+async fn an_empty_kb_is_started_from_past_answers() {
+    let kb = tempfile::tempdir().unwrap();
+    let app = App::with_kb(None, kb.path());
+    assert_eq!(app.get("/api/kb").await.json()["entries"], 0);
+    let home = app.get("/").await.text();
+    assert!(
+        home.contains("The knowledge base has no entries yet"),
+        "{home}"
+    );
+    // Nothing proposed yet: an empty list, not an error.
+    let list = app.get("/api/kb/proposals").await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.text());
+    assert_eq!(list.json()["proposals"], json!([]));
+
+    let past = "Question,Answer,Comments\n\
+        Is multi-factor authentication required for all employees?,Yes,Hardware keys.\n\
+        Is customer data encrypted at rest?,Yes,AES-256.\n";
+    let r = app
+        .post_file("/api/kb/import", "past.csv", past.as_bytes(), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let inbox = app.get("/inbox").await.text();
+    for file in ["identity.toml", "encryption.toml"] {
+        assert!(
+            inbox.contains(&format!("Add as a new entry in <code>{file}</code>")),
+            "{file}: {inbox}"
+        );
+    }
+    let list = app.get("/api/kb/proposals").await.json();
+    for p in list["proposals"].as_array().unwrap() {
+        let id = p["id"].as_str().unwrap();
+        let r = app
+            .post_json(&format!("/api/kb/proposals/{id}/accept"), json!({}))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    }
+    assert!(kb.path().join("identity.toml").exists());
+    assert!(kb.path().join("encryption.toml").exists());
+    assert_eq!(app.get("/api/kb").await.json()["entries"], 2);
+    let home = app.get("/").await.text();
+    assert!(!home.contains("no entries yet"), "{home}");
 }
