@@ -185,4 +185,11 @@ fn an_empty_kb_is_served_with_a_hint_to_start_it() {
     assert!(said.contains("has no entries yet"), "{said}");
     assert!(said.contains("hint: import questionnaires"), "{said}");
     assert_eq!(get_json(&site, "/api/kb")["entries"], 0);
+    // A questionnaire uploaded meanwhile is read, and nothing drafted.
+    let sample = std::fs::read(repo().join("samples/northwind-vendor-assessment.xlsx")).unwrap();
+    let id = upload(&site, "northwind-vendor-assessment.xlsx", &sample);
+    let summary = &get_json(&site, &format!("/api/questionnaires/{id}"))["summary"];
+    assert!(summary["questions"].as_u64().unwrap() > 50, "{summary}");
+    assert_eq!(summary["auto"], 0, "{summary}");
+    assert_eq!(summary["review"], 0, "{summary}");
 }
