@@ -26,6 +26,9 @@ const SAME_QUESTION: f32 = 0.8;
 /// files of the two labeled KBs for 77-78% of entries against 77-79% this
 /// way).
 const AREA_TOPICS: usize = 2;
+/// At most this many approved entries are classified to find which file
+/// holds each area (about 0.5 s with a model).
+const PLACEMENT_SAMPLE: usize = 2000;
 /// With a model, a question closer than this to every wording of the bank
 /// has no area (it asks about something no topic covers).
 const SEMANTIC_FLOOR: f32 = 0.35;
@@ -283,16 +286,21 @@ impl Matcher {
         let Some(semantic) = &self.semantic else {
             return vec![None; vectors.len()];
         };
-        let Ok(sims) = semantic.bridge.similarities(vectors) else {
-            return vec![None; vectors.len()];
-        };
         let per = semantic.bridge.wordings();
-        if per == 0 {
-            return vec![None; vectors.len()];
+        let mut areas = Vec::with_capacity(vectors.len());
+        // A few hundred at a time: each brings a run of similarities with
+        // every wording of the bank (28 KB).
+        for group in vectors.chunks(256) {
+            match semantic.bridge.similarities(group) {
+                Ok(sims) if per > 0 => {
+                    areas.extend(sims.chunks_exact(per).map(|run| {
+                        closest_area(&semantic.bridge.topic_scores(run), SEMANTIC_FLOOR)
+                    }))
+                }
+                _ => areas.extend(std::iter::repeat_n(None, group.len())),
+            }
         }
-        sims.chunks_exact(per)
-            .map(|run| closest_area(&semantic.bridge.topic_scores(run), SEMANTIC_FLOOR))
-            .collect()
+        areas
     }
 
     fn placement(&self) -> &Placement {
@@ -319,10 +327,13 @@ impl Matcher {
                 files: HashMap::new(),
             };
             // The approved entries' areas, from their questions (with a
-            // model, their vectors are at hand).
-            let approved: Vec<usize> = (0..self.kb.entries.len())
+            // model, their vectors are at hand); in a large KB, an even
+            // sample of them (which file holds an area does not need all).
+            let all: Vec<usize> = (0..self.kb.entries.len())
                 .filter(|&i| !self.kb.entries[i].proposed)
                 .collect();
+            let stride = all.len().div_ceil(PLACEMENT_SAMPLE).max(1);
+            let approved: Vec<usize> = all.into_iter().step_by(stride).collect();
             let areas = match &self.semantic {
                 Some(semantic) => {
                     let mut first: Vec<Option<&[f32]>> = vec![None; self.kb.entries.len()];
