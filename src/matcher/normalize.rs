@@ -293,6 +293,32 @@ pub fn several_asked(core: &str) -> Option<&str> {
     None
 }
 
+/// The phrase that makes a question a catch-all, if it is one: "Is there
+/// anything else you want us to know about ...?", "Use this area to share
+/// ...", "Any other comments?". It asks for whatever the vendor wants to
+/// add, which no entry answers as such, however close its topic.
+pub fn catch_all(core: &str) -> Option<&'static str> {
+    const PHRASES: [&str; 10] = [
+        "anything else",
+        "anything further",
+        "any other comments",
+        "any other information",
+        "any additional information",
+        "additional comments",
+        "general comments",
+        "use this area",
+        "use this space",
+        "use this section",
+    ];
+    let words = crate::kb::words(core);
+    PHRASES.into_iter().find(|p| {
+        words == *p
+            || words.starts_with(&format!("{p} "))
+            || words.ends_with(&format!(" {p}"))
+            || words.contains(&format!(" {p} "))
+    })
+}
+
 /// The word that opens a question asking for a fact rather than yes or no
 /// ("how often ...", "which ...", "who ..."), if it is one.
 pub fn asks_open(core: &str) -> Option<&'static str> {
@@ -408,6 +434,40 @@ fn strip_follow_ups(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn catch_all_questions_are_told_from_questions_on_a_topic() {
+        let c = |q: &str| catch_all(&core(q));
+        assert_eq!(
+            c(
+                "Is there anything else you want us to know about the physical security at your office?"
+            ),
+            Some("anything else")
+        );
+        assert_eq!(
+            c(
+                "Do you have any other comments about the security of your network? If yes, please provide them below."
+            ),
+            Some("any other comments")
+        );
+        assert_eq!(
+            c("Use this area to share information about your environment."),
+            Some("use this area")
+        );
+        assert_eq!(
+            c("Provide any additional information about the security of your application:"),
+            Some("any additional information")
+        );
+        // A question on a topic is not one, nor is its "if yes" request.
+        assert_eq!(
+            c("Do you encrypt data at rest? If yes, provide additional comments."),
+            None
+        );
+        assert_eq!(
+            c("Is security testing performed by anyone else than your staff?"),
+            None
+        );
+    }
 
     #[test]
     fn contrasts_between_question_and_entry() {

@@ -370,3 +370,40 @@ answer = \"Yes\"
          added `screen-reader` to `kb/accessibility.toml`\n"
     );
 }
+
+/// "Anything else you want us to know about X?" meets the entry on X
+/// closely, and is still not answered by it.
+#[test]
+fn a_catch_all_question_is_never_auto() {
+    let Some(model) = model() else { return };
+    let kb = Test::new().file(
+        "kb/a.toml",
+        entry(
+            "at-rest",
+            "Is customer data encrypted at rest?",
+            "Yes, AES-256",
+        ) + &entry("mfa", "Do you enforce MFA for all employees?", "Yes"),
+    );
+    let kb_dir = kb.path("kb").display().to_string();
+    let ask = |q: &str| {
+        ask_json(
+            Test::new()
+                .model(&model)
+                .args(["ask", "--json", "--kb", &kb_dir, q]),
+        )
+    };
+    let plain = ask("Is customer data encrypted when it is at rest?");
+    assert_eq!(plain["status"], "auto", "{plain}");
+    let catch_all = ask(
+        "Is there anything else you want us to know about how customer data is encrypted at rest?",
+    );
+    assert_eq!(top(&catch_all), "at-rest", "{catch_all}");
+    assert_eq!(catch_all["status"], "review", "{catch_all}");
+    assert!(
+        catch_all["reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("catch-all (`anything else`)"),
+        "{catch_all}"
+    );
+}
