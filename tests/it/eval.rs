@@ -161,7 +161,7 @@ fn semantic_quality_floors() {
                 top1: 0.685,
                 top3: 0.85,
                 auto_precision: 0.96,
-                auto_coverage: 0.055,
+                auto_coverage: 0.045,
             },
         ),
         (
