@@ -139,10 +139,13 @@ pub const LEXICAL_THRESHOLDS: Thresholds = Thresholds {
 };
 /// Calibrated thresholds of semantic matching (see `eval/README.md`); the
 /// auto threshold is a floor, above which the lead over the runner-up
-/// decides (`AUTO_LEAD_TARGET`).
+/// decides (`AUTO_LEAD_TARGET`). The review threshold moved from 0.45 to
+/// 0.48 with the fusion weights (2026-12-07): on the three labeled sets it
+/// drafts 43 more right first answers than before, 14 fewer wrong ones and
+/// 12 more for questions the KB cannot answer.
 pub const SEMANTIC_THRESHOLDS: Thresholds = Thresholds {
     auto: 0.62,
-    review: 0.45,
+    review: 0.48,
 };
 
 /// The score bands.
