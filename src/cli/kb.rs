@@ -669,10 +669,27 @@ fn accept(args: &AcceptArgs, printer: Printer) -> Result<(), Failure> {
     } else {
         None
     };
-    let approvals = approvals(&|id: &str| {
-        let question = &crate::kb::find_proposal(&kb, id).ok()?.question;
-        matcher.as_ref()?.home_file(question)
-    });
+    // One batch for all the proposals (each question embedded once).
+    let homes: std::collections::HashMap<&str, PathBuf> = match &matcher {
+        Some(matcher) => {
+            let asked: Vec<(&str, &str)> = ids
+                .iter()
+                .filter_map(|id| {
+                    let p = crate::kb::find_proposal(&kb, id).ok()?;
+                    Some((id.as_str(), p.question.as_str()))
+                })
+                .collect();
+            let questions: Vec<&str> = asked.iter().map(|(_, q)| *q).collect();
+            let found = matcher.match_questions(&questions).unwrap_or_default();
+            asked
+                .iter()
+                .zip(matcher.home_files(&questions, &found))
+                .filter_map(|((id, _), home)| Some((*id, home?)))
+                .collect()
+        }
+        None => std::collections::HashMap::new(),
+    };
+    let approvals = approvals(&|id: &str| homes.get(id).cloned());
     let done = crate::kb::accept(&kb, &approvals, today, args.dry_run)
         .map_err(|e| accept_failure(&e, &kb, printer))?;
     let would = |done: &str, would: &str| if args.dry_run { would } else { done }.to_owned();

@@ -204,12 +204,19 @@ fn build_matcher(
 }
 
 fn load_kb(kb: &KbArgs, include_inbox: bool, printer: Printer) -> Result<KnowledgeBase, Failure> {
-    let loaded = if include_inbox {
-        crate::kb::load_with_inbox(&kb.kb)
+    read_kb(&kb.kb, include_inbox).map_err(|e| kb_failure(&e, kb, printer))
+}
+
+/// The KB in `root` for matching, with the inbox's proposals or without.
+fn read_kb(
+    root: &std::path::Path,
+    include_inbox: bool,
+) -> Result<KnowledgeBase, crate::kb::KbError> {
+    if include_inbox {
+        crate::kb::load_with_inbox(root)
     } else {
-        crate::kb::load(&kb.kb)
-    };
-    loaded.map_err(|e| kb_failure(&e, kb, printer))
+        crate::kb::load(root)
+    }
 }
 
 /// Reports a KB that did not load, with a hint where there is one.

@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use clap::Args;
 
-use super::{Failure, KbArgs, ModelArgs, Printer, ThresholdArgs, build_matcher, kb_failure};
+use super::{
+    Failure, KbArgs, ModelArgs, Printer, ThresholdArgs, build_matcher, kb_failure, read_kb,
+};
 use crate::review::Store;
 use crate::web::{self, AppState, Config, Loader};
 
@@ -123,10 +125,5 @@ fn load_for_serving(
     root: &std::path::Path,
     include_inbox: bool,
 ) -> Result<crate::kb::KnowledgeBase, crate::kb::KbError> {
-    let loaded = if include_inbox {
-        crate::kb::load_with_inbox(root)
-    } else {
-        crate::kb::load(root)
-    };
-    crate::kb::allow_empty(root, loaded)
+    crate::kb::allow_empty(root, read_kb(root, include_inbox))
 }

@@ -639,21 +639,14 @@ mod tests {
     #[test]
     fn review_dates_move_by_the_entry_interval() {
         let today = Date::new(2026, 12, 7).unwrap();
-        let mut t: Table = "reviewed = 2025-01-01\nreview_by = 2025-07-01\n"
-            .parse::<DocumentMut>()
-            .unwrap()
-            .as_table()
-            .clone();
+        let table = |text: &str| text.parse::<DocumentMut>().unwrap().as_table().clone();
+        let mut t = table("reviewed = 2025-01-01\nreview_by = 2025-07-01\n");
         mark_reviewed(&mut t, today, None);
         assert_eq!(toml_date(t.get("reviewed")), Some(today));
         assert_eq!(toml_date(t.get("review_by")), Some(today.plus_days(181)));
 
         // A review date still ahead stays; none stays none.
-        let mut t: Table = "review_by = 2027-03-01\n"
-            .parse::<DocumentMut>()
-            .unwrap()
-            .as_table()
-            .clone();
+        let mut t = table("review_by = 2027-03-01\n");
         mark_reviewed(&mut t, today, None);
         assert_eq!(toml_date(t.get("review_by")), Date::new(2027, 3, 1));
         let mut t = Table::new();

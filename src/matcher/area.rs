@@ -259,11 +259,16 @@ impl Matcher {
     pub fn area_of(&self, texts: &[&str]) -> Vec<Option<Area>> {
         let cores: Vec<String> = texts.iter().map(|t| normalize::core(t)).collect();
         if let Some(semantic) = &self.semantic {
+            // Without words to fall back on (they are made only without a
+            // model), a text the model cannot embed has no area.
             let refs: Vec<&str> = cores.iter().map(String::as_str).collect();
-            if let Ok(vectors) = semantic.model.embed(&refs) {
-                let vectors: Vec<&[f32]> = vectors.iter().map(Vec::as_slice).collect();
-                return self.areas_by_meaning(&vectors);
-            }
+            return match semantic.model.embed(&refs) {
+                Ok(vectors) => {
+                    let vectors: Vec<&[f32]> = vectors.iter().map(Vec::as_slice).collect();
+                    self.areas_by_meaning(&vectors)
+                }
+                Err(_) => vec![None; texts.len()],
+            };
         }
         let placement = self.placement();
         let words = placement.words.as_ref().expect("made without a model");

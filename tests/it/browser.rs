@@ -234,6 +234,13 @@ pub fn serve(data: &std::path::Path) -> (Guard, String) {
 
 /// [`serve`] with the KB in `kb`.
 pub fn serve_with_kb(data: &std::path::Path, kb: &std::path::Path) -> (Guard, String) {
+    let (guard, url, _) = serve_saying(data, kb);
+    (guard, url)
+}
+
+/// [`serve_with_kb`], also returning what the server said on stderr before
+/// it said where it listens (warnings, hints).
+pub fn serve_saying(data: &std::path::Path, kb: &std::path::Path) -> (Guard, String, Vec<String>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_vetted"))
         .args(["serve", "--lexical", "--bind", "127.0.0.1:0", "--kb"])
         .arg(kb)
@@ -246,6 +253,7 @@ pub fn serve_with_kb(data: &std::path::Path, kb: &std::path::Path) -> (Guard, St
         .expect("start vetted serve");
     let stderr = child.stderr.take().unwrap();
     let guard = Guard(child);
+    let mut said = Vec::new();
     let mut lines = BufReader::new(stderr).lines();
     let url = loop {
         let line = lines
@@ -255,10 +263,11 @@ pub fn serve_with_kb(data: &std::path::Path, kb: &std::path::Path) -> (Guard, St
         if let Some(rest) = line.split("http://").nth(1) {
             break format!("http://{}", rest.split('/').next().unwrap());
         }
+        said.push(line);
     };
     // Keep draining stderr so the server never blocks on a full pipe.
     std::thread::spawn(move || lines.for_each(drop));
-    (guard, url)
+    (guard, url, said)
 }
 
 #[test]

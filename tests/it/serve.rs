@@ -151,35 +151,10 @@ fn decisions_acknowledged_before_a_kill_9_survive_it() {
 /// An empty KB folder is served, with a warning on how to start it.
 #[test]
 fn an_empty_kb_is_served_with_a_hint_to_start_it() {
-    use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("kb")).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_vetted"))
-        .args(["serve", "--lexical", "--bind", "127.0.0.1:0", "--kb"])
-        .arg(dir.path().join("kb"))
-        .arg("--data")
-        .arg(dir.path().join("data"))
-        .env_remove("VETTED_TOKEN")
-        .env("NO_COLOR", "1")
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start vetted serve");
-    let stderr = child.stderr.take().unwrap();
-    let _guard = crate::browser::Guard(child);
-    let mut said = Vec::new();
-    let mut lines = BufReader::new(stderr).lines();
-    let site = loop {
-        let line = lines
-            .next()
-            .expect("vetted serve said where it listens")
-            .unwrap();
-        if let Some(rest) = line.split("http://").nth(1) {
-            break format!("http://{}", rest.split('/').next().unwrap());
-        }
-        said.push(line);
-    };
-    std::thread::spawn(move || lines.for_each(drop));
+    let (_server, site, said) =
+        crate::browser::serve_saying(&dir.path().join("data"), &dir.path().join("kb"));
     let said = said.join("\n");
     assert!(said.contains("warning: knowledge base `"), "{said}");
     assert!(said.contains("has no entries yet"), "{said}");
