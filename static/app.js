@@ -339,6 +339,7 @@ function initReview() {
     try {
       const r = await api("POST", "/api/questionnaires/" + encodeURIComponent(id) + "/learn");
       let text = r.alternates.length + " wording(s) added as alternates, " +
+        r.not_answered.length + " marked as not answered by their entry, " +
         r.proposals.length + " proposed entr" + (r.proposals.length === 1 ? "y" : "ies") +
         ", " + r.duplicates + " already known.";
       if (r.inbox_file) text += " Proposals in " + r.inbox_file + ".";

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 
 use super::{Failure, KbArgs, ModelArgs, Printer, build_matcher, kb_failure, load_kb};
-use crate::kb::{Approved, Date, KbError, KnowledgeBase, Severity, learn, scan_with};
+use crate::kb::{Approved, Date, KbError, KnowledgeBase, Rejected, Severity, learn, scan_with};
 use crate::sheet::{Reviewed, read_reviewed};
 
 #[derive(Debug, Subcommand)]
@@ -158,8 +158,14 @@ fn same(a: &str, b: &str) -> bool {
     n(a) == n(b)
 }
 
-/// What the reviewer approved on one row of the draft.
-fn approved(row: &Reviewed, label: &str, kb: &KnowledgeBase) -> Approved {
+fn is_rejected(status: &str) -> bool {
+    let s = status.trim().to_lowercase();
+    crate::sheet::original::REJECTED.contains(&s.as_str())
+}
+
+/// The entry a row's KB entry cell names (`suggested: ID (0.55)` for a
+/// suggestion below the review threshold).
+fn row_entry(row: &Reviewed) -> Option<String> {
     let entry = row
         .entry
         .trim()
@@ -167,7 +173,29 @@ fn approved(row: &Reviewed, label: &str, kb: &KnowledgeBase) -> Approved {
         .map(|s| s.split(" (").next().unwrap_or("").trim())
         .unwrap_or(row.entry.trim())
         .to_owned();
-    let entry = (!entry.is_empty()).then_some(entry);
+    (!entry.is_empty()).then_some(entry)
+}
+
+/// What the reviewer rejected on one row of the draft: the entry the row
+/// names, or else the one drafted.
+fn rejected(row: &Reviewed, label: &str) -> Option<Rejected> {
+    let entry = row_entry(row).or_else(|| {
+        let drafted = row_entry(&Reviewed {
+            entry: row.drafted_entry.clone(),
+            ..row.clone()
+        });
+        drafted
+    })?;
+    Some(Rejected {
+        source: format!("`{label}`, sheet `{}`, row {}", row.sheet, row.row),
+        question: row.question.clone(),
+        entry,
+    })
+}
+
+/// What the reviewer approved on one row of the draft.
+fn approved(row: &Reviewed, label: &str, kb: &KnowledgeBase) -> Approved {
+    let entry = row_entry(row);
     let answer = row
         .answer
         .clone()
@@ -222,18 +250,31 @@ fn learn_from(args: &LearnArgs, printer: Printer) -> Result<(), Failure> {
         .filter(|r| is_approved(&r.status))
         .map(|r| approved(r, &label, &kb))
         .collect();
-    if approved.is_empty() {
+    let rejected: Vec<Rejected> = rows
+        .iter()
+        .filter(|r| is_rejected(&r.status))
+        .filter_map(|r| rejected(r, &label))
+        .collect();
+    if approved.is_empty() && rejected.is_empty() {
         printer.warning(format!(
-            "`{}` has no approved rows: nothing to learn",
+            "`{}` has no approved or rejected rows: nothing to learn",
             args.draft.display()
         ));
         printer.tip(format!(
-            "mark reviewed rows in the Status column as `approved` (or {})",
+            "mark reviewed rows in the Status column as `approved` (or {}), or `rejected` where the drafted entry does not answer",
             APPROVED[2..].join(", ")
         ));
         return Ok(());
     }
-    let learned = learn(&kb, &approved, &label, Date::today(), args.dry_run).map_err(|e| {
+    let learned = learn(
+        &kb,
+        &approved,
+        &rejected,
+        &label,
+        Date::today(),
+        args.dry_run,
+    )
+    .map_err(|e| {
         printer.error(e);
         Failure::Reported
     })?;
@@ -254,6 +295,17 @@ fn learn_from(args: &LearnArgs, printer: Printer) -> Result<(), Failure> {
     for (id, wording, choice) in &learned.choices {
         println!("{verb} choice `{choice}` to `{id}` for: {wording}");
     }
+    for (id, wording) in &learned.not_answered {
+        println!("{verb} `does_not_answer` to `{id}`: {wording}");
+    }
+    for (source, id, wording) in &learned.contested {
+        printer.warning(format!(
+            "{source}: entry `{id}` was rejected for `{wording}`, one of its own phrasings; not recorded"
+        ));
+        printer.tip(format!(
+            "if `{id}` no longer answers it, remove the wording from its `alternates`"
+        ));
+    }
     for (id, base) in &learned.proposals {
         match base {
             Some(b) => println!("{verb} proposed entry `{id}` (edits `{b}`)"),
@@ -261,8 +313,9 @@ fn learn_from(args: &LearnArgs, printer: Printer) -> Result<(), Failure> {
         }
     }
     printer.info(format!(
-        "{} approved: {} {verb}{}, {} already known, {}{}",
+        "{} approved, {} rejected: {} {verb}{}{}, {} already known, {}{}",
         approved.len(),
+        rejected.len(),
         plural(learned.alternates.len(), "alternate", "alternates"),
         if learned.choices.is_empty() {
             String::new()
@@ -270,6 +323,14 @@ fn learn_from(args: &LearnArgs, printer: Printer) -> Result<(), Failure> {
             format!(
                 ", {} {verb}",
                 plural(learned.choices.len(), "choice", "choices")
+            )
+        },
+        if learned.not_answered.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", {} {verb} to `does_not_answer`",
+                plural(learned.not_answered.len(), "wording", "wordings")
             )
         },
         learned.duplicates,

@@ -22,7 +22,8 @@ use std::path::{Path, PathBuf};
 
 use toml_edit::{ArrayOfTables, DocumentMut, Item, Table, value};
 
-use super::learn::{near_duplicate, push, read_doc, write_atomic};
+use super::learn::{push, read_doc, write_atomic};
+use super::model::near_duplicate;
 use super::{Date, Entry, INBOX_DIR, KnowledgeBase, LearnError};
 
 /// Where new entries go when no file is named.
@@ -343,8 +344,21 @@ fn wordings(table: &Table) -> Vec<String> {
 }
 
 /// Adds the wordings `entry` does not have yet (nor nearly) to the
-/// `alternates` of `table`; returns how many.
+/// `alternates` of `table`; returns how many. The entry now answers them, so
+/// they leave its `does_not_answer`.
 fn add_wordings(table: &mut Table, entry: &Entry, new: &[String]) -> usize {
+    if let Some(list) = table
+        .get_mut("does_not_answer")
+        .and_then(Item::as_array_mut)
+    {
+        list.retain(|v| {
+            v.as_str()
+                .is_none_or(|refused| !new.iter().any(|w| near_duplicate(w, refused)))
+        });
+        if list.is_empty() {
+            table.remove("does_not_answer");
+        }
+    }
     // The entry's phrasings, and what this run added to it already.
     let mut known: Vec<String> = entry.phrasings().map(str::to_owned).collect();
     known.extend(wordings(table).into_iter().skip(1));

@@ -5,7 +5,11 @@
 //!   matches at once. Exact and near-duplicate wordings are skipped.
 //! - A question approved with an edited answer (or details, or with no entry
 //!   at all) never rewrites an approved entry: it becomes a proposed entry in
-//!   `_inbox/`, for the security team to approve through git.
+//!   `_inbox/`, for the security team to approve through git. The entry it
+//!   was drafted from gains the wording in its `does_not_answer` (until the
+//!   proposal updates it, `kb accept`).
+//! - A question whose drafted entry was rejected adds its wording to that
+//!   entry's `does_not_answer`: the entry is not proposed for it again.
 //!
 //! The TOML files are edited in place with `toml_edit`, so comments, key
 //! order and layout survive; every file is replaced atomically.
@@ -15,12 +19,8 @@ use std::path::{Path, PathBuf};
 
 use toml_edit::{Array, ArrayOfTables, DocumentMut, Item, Table, value};
 
-use super::model::words;
+use super::model::{near_duplicate, words};
 use super::{Date, Entry, INBOX_DIR, KnowledgeBase};
-
-/// Wordings at least this similar (Sørensen–Dice over bigrams of the
-/// normalized text) to an existing phrasing add nothing.
-const NEAR_DUPLICATE: f64 = 0.9;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LearnError {
@@ -61,11 +61,22 @@ pub struct Approved {
     pub choice: Option<String>,
 }
 
+/// A question whose drafted entry a reviewer rejected.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rejected {
+    /// Where it comes from, for messages.
+    pub source: String,
+    pub question: String,
+    /// The entry rejected.
+    pub entry: String,
+}
+
 /// What is added to an approved entry.
 #[derive(Debug, Clone, PartialEq)]
 enum Addition {
     Alternate(String),
     Choice(crate::kb::Choice),
+    NotAnswered(String),
 }
 
 /// What [`learn`] did (or, dry, would do).
@@ -75,6 +86,11 @@ pub struct Learned {
     pub alternates: Vec<(String, String)>,
     /// (entry id, wording, choice) added as choices.
     pub choices: Vec<(String, String, String)>,
+    /// (entry id, wording) added to `does_not_answer`: rejected, or edited.
+    pub not_answered: Vec<(String, String)>,
+    /// Rejections of a wording the entry holds as a phrasing: (source, entry
+    /// id, wording). Not recorded; the phrasing is the team's to remove.
+    pub contested: Vec<(String, String, String)>,
     /// Wordings skipped because the entry already has them (or nearly), and
     /// proposals already in the inbox.
     pub duplicates: usize,
@@ -91,17 +107,13 @@ pub struct Learned {
     pub files: Vec<PathBuf>,
 }
 
-pub(super) fn near_duplicate(a: &str, b: &str) -> bool {
-    let (a, b) = (words(a), words(b));
-    a == b || strsim::sorensen_dice(&a, &b) >= NEAR_DUPLICATE
-}
-
-/// Applies approved questions to the KB at `kb.root`. `label` names the
-/// reviewed file (it names the inbox file). With `dry_run`, nothing is
-/// written.
+/// Applies approved and rejected questions to the KB at `kb.root`. `label`
+/// names the reviewed file (it names the inbox file). With `dry_run`,
+/// nothing is written.
 pub fn learn(
     kb: &KnowledgeBase,
     approved: &[Approved],
+    rejected: &[Rejected],
     label: &str,
     today: Date,
     dry_run: bool,
@@ -127,6 +139,14 @@ pub fn learn(
     let mut chosen: HashSet<(String, String)> = HashSet::new();
     let mut seen: HashMap<String, Vec<String>> = HashMap::new();
     let mut proposals: Vec<(&Approved, Option<&Entry>)> = Vec::new();
+    // (source, wording, entry) of wordings the entry does not answer.
+    let mut refusals: Vec<(&str, &str, &Entry)> = Vec::new();
+    for r in rejected {
+        match by_id.get(r.entry.as_str()) {
+            Some(e) => refusals.push((r.source.as_str(), r.question.as_str(), e)),
+            None => learned.unknown.push((r.source.clone(), r.entry.clone())),
+        }
+    }
     for a in approved {
         let entry = match &a.entry {
             Some(id) => match by_id.get(id.as_str()) {
@@ -145,6 +165,10 @@ pub fn learn(
                 proposals.push((a, entry));
             } else {
                 learned.unanswered.push(a.source.clone());
+            }
+            // The entry as it stands did not answer this wording.
+            if let Some(e) = entry {
+                refusals.push((a.source.as_str(), a.question.as_str(), e));
             }
             continue;
         };
@@ -182,6 +206,31 @@ pub fn learn(
         learned
             .alternates
             .push((entry.id.clone(), a.question.clone()));
+    }
+    let mut refused: HashMap<String, Vec<String>> = HashMap::new();
+    for (source, wording, entry) in refusals {
+        if let Some(p) = entry.phrasings().find(|p| near_duplicate(p, wording)) {
+            // Approved once for this entry, now rejected: a person decides.
+            learned
+                .contested
+                .push((source.to_owned(), entry.id.clone(), p.to_owned()));
+            continue;
+        }
+        let known = refused
+            .entry(entry.id.clone())
+            .or_insert_with(|| entry.does_not_answer.clone());
+        if known.iter().any(|w| near_duplicate(w, wording)) {
+            learned.duplicates += 1;
+            continue;
+        }
+        known.push(wording.to_owned());
+        additions
+            .entry(entry.location.file.clone())
+            .or_default()
+            .push((entry.id.clone(), Addition::NotAnswered(wording.to_owned())));
+        learned
+            .not_answered
+            .push((entry.id.clone(), wording.to_owned()));
     }
     let mut files: Vec<&PathBuf> = additions.keys().collect();
     files.sort();
@@ -291,8 +340,8 @@ pub(super) fn write_atomic(path: &Path, text: &str) -> Result<(), LearnError> {
     crate::files::replace(path, text.as_bytes()).map_err(error)
 }
 
-/// Appends wordings to the `alternates`, and reviewers' choices to the
-/// `choices`, of entries in one file.
+/// Appends wordings to the `alternates` or `does_not_answer`, and
+/// reviewers' choices to the `choices`, of entries in one file.
 fn add_alternates(path: &Path, adds: &[(String, Addition)]) -> Result<(), LearnError> {
     let mut doc = read_doc(path)?;
     let entries = doc.get_mut("entry").and_then(Item::as_array_of_tables_mut);
@@ -312,6 +361,7 @@ fn add_alternates(path: &Path, adds: &[(String, Addition)]) -> Result<(), LearnE
             })?;
         let (key, item): (&str, toml_edit::Value) = match addition {
             Addition::Alternate(wording) => ("alternates", wording.as_str().into()),
+            Addition::NotAnswered(wording) => ("does_not_answer", wording.as_str().into()),
             Addition::Choice(c) => {
                 let mut t = toml_edit::InlineTable::new();
                 t.insert("question", c.question.as_str().into());

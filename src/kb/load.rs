@@ -353,6 +353,8 @@ struct RawEntry {
     #[serde(default)]
     choices: Vec<RawChoice>,
     #[serde(default)]
+    does_not_answer: Vec<String>,
+    #[serde(default)]
     tags: Vec<String>,
     owner: Option<String>,
     reviewed: Option<toml::value::Datetime>,
@@ -527,6 +529,26 @@ fn validate(
         let line = sink.key_line(span, "alternates");
         sink.warning(Some(line), format!("entry `{id}`: {message}"));
     }
+    // A wording both answered and not: the rejection holds (no `auto`), but
+    // one of the two is a slip.
+    for w in &raw.does_not_answer {
+        let message = if words(w).is_empty() {
+            "an empty `does_not_answer` wording is ignored".to_string()
+        } else if let Some(p) = std::iter::once(&raw.question)
+            .chain(&raw.alternates)
+            .find(|p| super::model::near_duplicate(p, w))
+        {
+            format!(
+                "`{}` is both a phrasing of the entry and in `does_not_answer` (as `{}`): the entry is not proposed for it; remove one of the two",
+                p.trim(),
+                w.trim()
+            )
+        } else {
+            continue;
+        };
+        let line = sink.key_line(span, "does_not_answer");
+        sink.warning(Some(line), format!("entry `{id}`: {message}"));
+    }
     if raw.tags.iter().any(|t| t.trim().is_empty()) {
         let line = sink.key_line(span, "tags");
         sink.warning(Some(line), format!("entry `{id}`: an empty tag is ignored"));
@@ -563,6 +585,7 @@ fn validate(
                 answer: c.answer.trim().to_string(),
             })
             .collect(),
+        does_not_answer: clean(raw.does_not_answer),
         tags: clean(raw.tags),
         owner: raw
             .owner

@@ -15,7 +15,9 @@ pub use accept::{
     proposals_in, reject,
 };
 pub use date::Date;
-pub use learn::{Approved, LearnError, Learned, Proposal, Proposed, learn, propose, slug};
+pub use learn::{
+    Approved, LearnError, Learned, Proposal, Proposed, Rejected, learn, propose, slug,
+};
 pub(crate) use load::parse_synonym_groups;
 pub use load::{
     Diagnostic, KbError, Scan, Severity, allow_empty, load, load_with_inbox, scan, scan_with,

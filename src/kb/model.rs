@@ -17,6 +17,10 @@ pub struct Entry {
     /// Choices reviewers made for this entry in a dropdown that does not
     /// take its answer (learned by `kb learn`).
     pub choices: Vec<Choice>,
+    /// Wordings a reviewer did not take this entry's answer for (rejected
+    /// or edited in review, learned by `kb learn`): the matcher never
+    /// proposes the entry for a question worded so.
+    pub does_not_answer: Vec<String>,
     pub tags: Vec<String>,
     pub owner: Option<String>,
     pub reviewed: Option<Date>,
@@ -67,10 +71,29 @@ impl Entry {
             .map(|c| c.choice.as_str())
     }
 
+    /// Whether a reviewer did not take this entry for `question` (compared
+    /// as `kb learn` compares wordings: same words, or nearly).
+    pub fn does_not_answer(&self, question: &str) -> bool {
+        self.does_not_answer
+            .iter()
+            .any(|w| near_duplicate(w, question))
+    }
+
     /// The question and its alternate phrasings, question first.
     pub fn phrasings(&self) -> impl Iterator<Item = &str> {
         std::iter::once(self.question.as_str()).chain(self.alternates.iter().map(String::as_str))
     }
+}
+
+/// Wordings at least this similar (Sørensen–Dice over the characters of
+/// their [`words`]) are one wording: learning skips them, and a rejection
+/// holds for them.
+const NEAR_DUPLICATE: f64 = 0.9;
+
+/// Whether two wordings are the same, or nearly (a typo, punctuation, case).
+pub fn near_duplicate(a: &str, b: &str) -> bool {
+    let (a, b) = (words(a), words(b));
+    a == b || strsim::sorensen_dice(&a, &b) >= NEAR_DUPLICATE
 }
 
 /// A text's words, lowercased, one space apart: what two wordings are
@@ -142,6 +165,7 @@ pub(crate) fn test_entry(id: &str, answer: &str) -> Entry {
         details: None,
         evidence: Vec::new(),
         choices: Vec::new(),
+        does_not_answer: Vec::new(),
         tags: Vec::new(),
         owner: None,
         reviewed: None,

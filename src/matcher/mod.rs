@@ -433,16 +433,17 @@ impl Matcher {
     /// Matches questions, in order. Questions are embedded in batches and
     /// scored on all available cores.
     pub fn match_questions(&self, questions: &[&str]) -> Result<Vec<Match>, MatchError> {
-        let cores: Vec<String> = questions
+        let questions: Vec<&str> = questions
             .iter()
             .map(|q| {
                 let mut end = q.len().min(MAX_QUESTION_BYTES);
                 while !q.is_char_boundary(end) {
                     end -= 1;
                 }
-                normalize::core(&q[..end])
+                &q[..end]
             })
             .collect();
+        let cores: Vec<String> = questions.iter().map(|q| normalize::core(q)).collect();
         let vectors: Vec<Option<Vector>> = match &self.semantic {
             Some(s) => {
                 let texts: Vec<&str> = cores.iter().map(String::as_str).collect();
@@ -465,7 +466,28 @@ impl Matcher {
         let one = |i: usize| -> Result<Match, MatchError> {
             let bank = bank_sims.get(i * wordings..(i + 1) * wordings);
             let candidates = self.score_all(&cores[i], vectors[i].as_deref(), bank)?;
+            // Entries a reviewer did not take for this wording are not
+            // proposed again, and what comes first without them is not `auto`
+            // on their account: they were the closest.
+            let (candidates, refused): (Vec<Candidate>, Vec<Candidate>) = candidates
+                .into_iter()
+                .partition(|c| !self.entry(c).does_not_answer(questions[i]));
             let mut found = self.decide(&cores[i], candidates);
+            if !refused.is_empty() {
+                let first_verbatim = found.candidates.first().is_some_and(|c| c.parts.verbatim);
+                if found.status == Status::Auto && !first_verbatim {
+                    found.status = Status::Review;
+                }
+                let ids: Vec<String> = refused
+                    .iter()
+                    .map(|c| format!("`{}`", self.entry(c).id))
+                    .collect();
+                found.reasons.push(format!(
+                    "a reviewer did not take {} {} for this wording (`does_not_answer`)",
+                    if ids.len() == 1 { "entry" } else { "entries" },
+                    ids.join(", ")
+                ));
+            }
             found.candidates.truncate(self.options.candidates);
             Ok(found)
         };

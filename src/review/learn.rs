@@ -4,10 +4,12 @@
 //!
 //! - accepted or chosen: the entry's wording gains the question as an
 //!   alternate (not edited; the answer is the entry's);
-//! - edited: a proposed entry in `_inbox/`, based on the drafted entry;
-//! - cleared, flagged or undecided: nothing to learn.
+//! - edited: a proposed entry in `_inbox/`, based on the drafted entry (which
+//!   gains the wording in its `does_not_answer`);
+//! - cleared: the drafted entry gains the wording in its `does_not_answer`;
+//! - flagged or undecided: nothing to learn.
 
-use crate::kb::{Approved, KnowledgeBase};
+use crate::kb::{Approved, KnowledgeBase, Rejected};
 
 use super::{Action, Questionnaire};
 
@@ -15,7 +17,9 @@ use super::{Action, Questionnaire};
 #[derive(Debug, Default)]
 pub struct ToLearn {
     pub approved: Vec<Approved>,
-    /// Cleared, flagged, and accepted answers without an entry (an answer
+    /// Cleared questions that had a drafted entry.
+    pub rejected: Vec<Rejected>,
+    /// Cleared without a drafted entry, flagged, and accepted answers without an entry (an answer
     /// that was already in the file).
     pub skipped: usize,
 }
@@ -77,7 +81,15 @@ pub fn to_learn(q: &Questionnaire, kb: &KnowledgeBase) -> ToLearn {
                     choice,
                 });
             }
-            Action::Clear | Action::Flag => out.skipped += 1,
+            Action::Clear => match &question.entry {
+                Some(id) => out.rejected.push(Rejected {
+                    source,
+                    question: question.question.clone(),
+                    entry: id.clone(),
+                }),
+                None => out.skipped += 1,
+            },
+            Action::Flag => out.skipped += 1,
         }
     }
     out

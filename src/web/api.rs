@@ -521,8 +521,9 @@ pub async fn export_report(
 }
 
 /// Learns from the decisions: accepted and chosen wordings become their
-/// entries' alternates, edited answers proposed entries in `_inbox/` (the
-/// learning of `vetted kb learn`); then the KB is reloaded.
+/// entries' alternates, edited answers proposed entries in `_inbox/`, and
+/// cleared ones their drafted entries' `does_not_answer` (the learning of
+/// `vetted kb learn`); then the KB is reloaded.
 pub async fn learn(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -541,6 +542,7 @@ pub async fn learn(
         let learned = crate::kb::learn(
             &kb,
             &rows.approved,
+            &rows.rejected,
             &q.listing.file_name,
             crate::kb::Date::today(),
             false,
@@ -553,6 +555,12 @@ pub async fn learn(
                 .collect::<Vec<_>>(),
             "choices": learned.choices.iter()
                 .map(|(entry, question, choice)| json!({ "entry": entry, "question": question, "choice": choice }))
+                .collect::<Vec<_>>(),
+            "not_answered": learned.not_answered.iter()
+                .map(|(entry, question)| json!({ "entry": entry, "question": question }))
+                .collect::<Vec<_>>(),
+            "contested": learned.contested.iter()
+                .map(|(source, entry, question)| json!({ "source": source, "entry": entry, "question": question }))
                 .collect::<Vec<_>>(),
             "duplicates": learned.duplicates,
             "proposals": learned.proposals.iter()
@@ -567,12 +575,9 @@ pub async fn learn(
     })
     .await
     .map_err(|e| AppError::Internal(format!("learning task failed: {e}")))??;
-    let changed = summary["alternates"]
-        .as_array()
-        .is_some_and(|a| !a.is_empty())
-        || summary["proposals"]
-            .as_array()
-            .is_some_and(|a| !a.is_empty());
+    let changed = ["alternates", "choices", "not_answered", "proposals"]
+        .iter()
+        .any(|key| summary[key].as_array().is_some_and(|a| !a.is_empty()));
     if changed && let Err(e) = state.kb.reload().await {
         eprintln!("warning: knowledge base not reloaded after learning: {e}");
     }

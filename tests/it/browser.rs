@@ -627,12 +627,21 @@ fn learn_into_the_kb_from_the_review_page() {
     let said = b.js("return document.querySelector('#review-status').textContent");
     let said = said.as_str().unwrap();
     assert!(
-        said.starts_with("1 wording(s) added as alternates, 1 proposed entry"),
+        said.starts_with(
+            "1 wording(s) added as alternates, 1 marked as not answered by their entry, 1 proposed entry"
+        ),
         "{said}"
     );
     assert!(said.contains("_inbox/"), "{said}");
     let toml = std::fs::read_to_string(&file).unwrap();
     assert!(toml.contains("Do you operate network firewalls?"), "{toml}");
+    // The edited entry as it stands did not answer that wording.
+    assert!(
+        toml.contains(
+            "does_not_answer = [\"Is multi-factor authentication enforced for all staff?\"]"
+        ),
+        "{toml}"
+    );
     let inbox: Vec<_> = std::fs::read_dir(kb.join("_inbox"))
         .unwrap()
         .flatten()

@@ -207,7 +207,33 @@ fn edited_answers_become_proposals_in_the_inbox_not_edits() {
         "{}",
         out.stdout()
     );
-    assert_eq!(kb_files(&t), before, "approved entries are never rewritten");
+    // Approved entries are never rewritten: they only learn which wordings
+    // they did not answer as they stand.
+    let answers = |files: Vec<(String, String)>| -> Vec<(String, String)> {
+        files
+            .into_iter()
+            .map(|(p, text)| {
+                let kept: Vec<&str> = text
+                    .lines()
+                    .filter(|l| !l.starts_with("does_not_answer = "))
+                    .collect();
+                (p, kept.join("\n"))
+            })
+            .collect()
+    };
+    let after = kb_files(&t);
+    assert_eq!(
+        answers(after.clone()),
+        answers(before),
+        "approved entries are never rewritten"
+    );
+    assert!(
+        after
+            .iter()
+            .any(|(_, text)| text.contains(&format!("does_not_answer = [{:?}]", edited[2]))),
+        "{}",
+        out.stdout()
+    );
     assert!(
         out.stderr().contains(&format!(
             "`reviewed.xlsx`, sheet `{}`, row {}: approved with an empty answer; nothing to learn",
@@ -312,6 +338,160 @@ fn warm_start_refills_a_learned_questionnaire_as_auto() {
     }
     assert!(total >= 35, "{total}");
     assert!(auto * 100 >= total * 98, "{auto} of {total} auto");
+}
+
+/// A reviewer who rejects a drafted answer in Excel teaches the KB that the
+/// entry does not answer that wording: the next fill proposes another entry
+/// (never `auto`), and learning again records nothing new. Approving a
+/// proposal that updates the entry for that wording lifts the rejection.
+#[test]
+fn a_rejected_draft_row_is_not_proposed_again() {
+    let t = with_kb(Test::new());
+    let fill = |out: &str| -> serde_json::Value {
+        run(
+            &t,
+            &[
+                "fill",
+                "{}/q.xlsx",
+                "--kb",
+                "{}/kb",
+                "--lexical",
+                "-o",
+                &format!("{{}}/{out}.xlsx"),
+                "--report",
+                &format!("{{}}/{out}.json"),
+            ],
+        )
+        .expect(0);
+        report(&t.path(&format!("{out}.json")))
+    };
+    let first = fill("first");
+    let rows = map_cells(&t.path("first.xlsx"));
+    // The first `auto` row, and a `review` row rejected with its entry cell
+    // cleared (the drafted entry is the one rejected).
+    let auto = rows.iter().find(|r| r[7] == "auto").unwrap().clone();
+    let held = rows.iter().find(|r| r[7] == "review").unwrap().clone();
+    let mut changes = HashMap::new();
+    changes.insert((auto[0].clone(), auto[5].clone()), "Rejected".to_owned());
+    changes.insert((held[0].clone(), held[5].clone()), "x".to_owned());
+    changes.insert((held[0].clone(), held[6].clone()), String::new());
+    review(&t.path("first.xlsx"), &t.path("reviewed.xlsx"), &changes);
+    let out = run(&t, &["kb", "learn", "{}/reviewed.xlsx", "--kb", "{}/kb"]).expect(0);
+    for r in [&auto, &held] {
+        assert!(
+            out.stdout()
+                .contains(&format!("added `does_not_answer` to `{}`: {}", r[8], r[2])),
+            "{}",
+            out.stdout()
+        );
+    }
+    assert!(
+        out.stderr().contains("0 approved, 2 rejected"),
+        "{}",
+        out.stderr()
+    );
+    run(&t, &["kb", "check", "--kb", "{}/kb"]).expect(0);
+
+    let again = fill("again");
+    let find = |report: &serde_json::Value, question: &str| -> serde_json::Value {
+        report["questions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|q| q["question"] == question)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(find(&first, &auto[2])["status"], "auto");
+    for r in [&auto, &held] {
+        let q = find(&again, &r[2]);
+        assert_ne!(q["entry"], r[8].as_str(), "{q}");
+        assert_ne!(q["status"], "auto", "{q}");
+        assert!(
+            q.to_string().contains(&format!(
+                "a reviewer did not take entry `{}` for this wording",
+                r[8]
+            )),
+            "{q}"
+        );
+        let candidates = q["candidates"].to_string();
+        assert!(!candidates.contains(&format!("\"{}\"", r[8])), "{q}");
+    }
+    // Learning the same review again adds nothing.
+    let twice = run(&t, &["kb", "learn", "{}/reviewed.xlsx", "--kb", "{}/kb"]).expect(0);
+    assert!(
+        !twice.stdout().contains("does_not_answer"),
+        "{}",
+        twice.stdout()
+    );
+    assert!(
+        twice.stderr().contains("2 already known"),
+        "{}",
+        twice.stderr()
+    );
+}
+
+/// An answer edited in review is proposed in the inbox; until the proposal
+/// is approved, the entry it was drafted from is not proposed for that
+/// wording. Approving it (it updates the entry) makes the wording the
+/// entry's own again.
+#[test]
+fn an_edited_answer_holds_its_entry_until_the_proposal_is_approved() {
+    let t = with_kb(Test::new());
+    run(&t, &["fill", "{}/q.xlsx", "--kb", "{}/kb", "--lexical"]).expect(0);
+    let draft = t.path("q.draft.xlsx");
+    let rows = map_cells(&draft);
+    let row = rows.iter().find(|r| r[7] == "auto").unwrap().clone();
+    let mut changes = HashMap::new();
+    changes.insert((row[0].clone(), row[5].clone()), "approved".to_owned());
+    changes.insert(
+        (row[0].clone(), row[3].clone()),
+        "Yes, reviewed by the board every quarter".to_owned(),
+    );
+    review(&draft, &t.path("reviewed.xlsx"), &changes);
+    let out = run(&t, &["kb", "learn", "{}/reviewed.xlsx", "--kb", "{}/kb"]).expect(0);
+    let (entry, question) = (&row[8], &row[2]);
+    assert!(
+        out.stdout()
+            .contains(&format!("added `does_not_answer` to `{entry}`: {question}")),
+        "{}",
+        out.stdout()
+    );
+    let ask = || -> serde_json::Value {
+        let out = run(
+            &t,
+            &["ask", "--json", "--lexical", "--kb", "{}/kb", question],
+        )
+        .expect(0);
+        serde_json::from_str(&out.stdout()).unwrap()
+    };
+    let held = ask();
+    assert!(
+        !held.to_string().contains(&format!("\"{entry}\"")),
+        "{held}"
+    );
+    run(
+        &t,
+        &[
+            "kb",
+            "accept",
+            &format!("{entry}-proposed"),
+            "--kb",
+            "{}/kb",
+        ],
+    )
+    .expect(0);
+    let toml: String = std::fs::read_dir(t.path("kb"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "toml"))
+        .map(|e| std::fs::read_to_string(e.path()).unwrap())
+        .collect();
+    assert!(!toml.contains("does_not_answer"), "the rejection is lifted");
+    assert!(toml.contains("reviewed by the board every quarter"));
+    let back = ask();
+    assert_eq!(back["candidates"][0]["entry"], entry.as_str(), "{back}");
+    assert_eq!(back["status"], "auto", "{back}");
 }
 
 #[test]

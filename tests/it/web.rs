@@ -1214,7 +1214,24 @@ async fn decisions_flow_back_into_the_kb() {
         ]),
         "{learned:#}"
     );
-    assert_eq!(learned["skipped"], 2);
+    // Flagged: nothing to learn. Cleared: its entry does not answer it, but
+    // here the wording is the entry's own question, which a person decides.
+    assert_eq!(learned["skipped"], 1);
+    assert_eq!(
+        learned["contested"],
+        json!([{
+            "source": "`acme.csv`, sheet `acme.csv`, row 6",
+            "entry": "mfa",
+            "question": "Do you enforce multi-factor authentication?",
+        }]),
+        "{learned:#}"
+    );
+    // The edited entry as it stands does not answer that wording.
+    assert_eq!(
+        learned["not_answered"],
+        json!([{"entry": "encryption-at-rest", "question": "Is customer data encrypted at rest in all data stores?"}]),
+        "{learned:#}"
+    );
     assert_eq!(
         learned["proposals"].as_array().unwrap().len(),
         1,
@@ -1238,6 +1255,12 @@ async fn decisions_flow_back_into_the_kb() {
         "{toml}"
     );
     assert!(!toml.contains("customer-managed"), "{toml}");
+    assert!(
+        toml.contains(
+            "does_not_answer = [\"Is customer data encrypted at rest in all data stores?\"]"
+        ),
+        "{toml}"
+    );
     // The edited answer is a proposal in the inbox.
     let proposal = std::fs::read_to_string(kb.path().join(inbox_file)).unwrap();
     assert!(proposal.contains("customer-managed keys"), "{proposal}");
@@ -1256,7 +1279,8 @@ async fn decisions_flow_back_into_the_kb() {
     let again = r.json();
     assert_eq!(again["alternates"], json!([]), "{again:#}");
     assert_eq!(again["proposals"], json!([]), "{again:#}");
-    assert_eq!(again["duplicates"], 3, "{again:#}");
+    assert_eq!(again["not_answered"], json!([]), "{again:#}");
+    assert_eq!(again["duplicates"], 4, "{again:#}");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), toml);
     assert_eq!(
         std::fs::read_to_string(kb.path().join(inbox_file)).unwrap(),
