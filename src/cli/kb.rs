@@ -180,11 +180,10 @@ fn row_entry(row: &Reviewed) -> Option<String> {
 /// names, or else the one drafted.
 fn rejected(row: &Reviewed, label: &str) -> Option<Rejected> {
     let entry = row_entry(row).or_else(|| {
-        let drafted = row_entry(&Reviewed {
+        row_entry(&Reviewed {
             entry: row.drafted_entry.clone(),
             ..row.clone()
-        });
-        drafted
+        })
     })?;
     Some(Rejected {
         source: format!("`{label}`, sheet `{}`, row {}", row.sheet, row.row),
