@@ -618,6 +618,49 @@ pub fn shorten(s: &str, n: usize) -> String {
     }
 }
 
+/// The KB `kb` after a reviewer who follows the labels reviewed `outcomes`,
+/// learned as `vetted kb learn` learns (in memory): each answerable question
+/// approved with its drafted entry when that is right, else with its first
+/// labeled entry; each unanswerable question drafted from an entry
+/// rejected. How `vetted eval --warm` measures a warm start.
+pub fn taught(
+    kb: &crate::kb::KnowledgeBase,
+    outcomes: &[Outcome],
+) -> (crate::kb::KnowledgeBase, crate::kb::Learned) {
+    let mut approved = Vec::new();
+    let mut rejected = Vec::new();
+    for o in outcomes {
+        let source = format!("`{}`, sheet `{}`, row {}", o.file, o.sheet, o.row);
+        let drafted = (o.status != Status::Unmatched)
+            .then(|| o.candidates.first().map(|(id, _)| id.clone()))
+            .flatten();
+        if o.answerable() {
+            let id = drafted
+                .filter(|d| o.labels.contains(d))
+                .unwrap_or_else(|| o.labels[0].clone());
+            let Some(entry) = kb.entries.iter().find(|e| e.id == id && !e.proposed) else {
+                continue;
+            };
+            approved.push(crate::kb::Approved {
+                source,
+                question: o.question.clone(),
+                entry: Some(id),
+                answer: entry.answer.clone(),
+                details: entry.details.clone().unwrap_or_default(),
+                edited: false,
+                choice: None,
+            });
+        } else if let Some(entry) = drafted {
+            rejected.push(crate::kb::Rejected {
+                source,
+                question: o.question.clone(),
+                entry,
+            });
+        }
+    }
+    crate::kb::learned_in_memory(kb, &approved, &rejected)
+}
+
 /// The figures of an evaluation.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Metrics {

@@ -5,15 +5,19 @@
 //! questions marked `auto`, then the worst misses. `--json` prints
 //! `{"files": [{"labels", "questionnaire", "metrics"}], "overall": metrics,
 //! "worst": [...]}` instead, where metrics are the fields of
-//! [`crate::eval::Metrics`]. With `--min-*` floors the exit status is 1 when
-//! a figure falls below its floor.
+//! [`crate::eval::Metrics`]. With `--warm`, each questionnaire is then
+//! learned from its own labels as a reviewer would teach the KB
+//! ([`crate::eval::taught`]) and matched again: a second table (`"warm"` in
+//! JSON, with `"alternates"` and `"not_answered"` learned per file). With
+//! `--min-*` floors the exit status is 1 when a figure falls below its
+//! floor (the cold figures).
 
 use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{Failure, KbArgs, ModelArgs, Printer, ThresholdArgs, load_matcher};
+use super::{Failure, KbArgs, ModelArgs, Printer, ThresholdArgs, build_matcher, load_matcher};
 use crate::eval::{self, Labels, Metrics, Outcome};
 use crate::matcher::Status;
 
@@ -45,7 +49,10 @@ pub struct EvalArgs {
     /// Also print auto precision and coverage for a range of auto thresholds.
     #[arg(long)]
     sweep: bool,
-    /// Write every question's labels, the reasons it was kept from `auto`, and its top candidates with their score parts as JSON lines.
+    /// Then learn each questionnaire from its labels, as a reviewer's approvals and rejections would teach the KB (in memory), and match it again: the warm start.
+    #[arg(long)]
+    warm: bool,
+    /// Write every question's labels, the reasons it was kept from `auto`, and its top candidates with their score parts as JSON lines (with `--warm`, the warm outcomes follow, marked `"warm": true`).
     #[arg(long, value_name = "FILE")]
     dump: Option<PathBuf>,
     /// Fail when top-1 accuracy is below this share.
@@ -78,8 +85,10 @@ pub fn run(args: EvalArgs, printer: Printer) -> Result<(), Failure> {
         options.auto_threshold = Some(0.0);
         options.review_threshold = Some(0.0);
     }
-    let matcher = load_matcher(&args.kb, &args.model, options, printer)?;
+    let matcher = load_matcher(&args.kb, &args.model, options.clone(), printer)?;
     let mut files = Vec::new();
+    // Per file, for `--warm`: its labels, questionnaire and cold outcomes.
+    let mut learned: Vec<(Labels, PathBuf, Vec<Outcome>)> = Vec::new();
     let mut all: Vec<Outcome> = Vec::new();
     for path in &args.labels {
         let mut labels = Labels::read(path).map_err(|e| {
@@ -141,12 +150,31 @@ pub fn run(args: EvalArgs, printer: Printer) -> Result<(), Failure> {
         } else {
             outcomes
         };
-        files.push((path.clone(), questionnaire, Metrics::of(&outcomes)));
+        files.push((path.clone(), questionnaire.clone(), Metrics::of(&outcomes)));
+        if args.warm {
+            learned.push((labels, questionnaire, outcomes.clone()));
+        }
         all.extend(outcomes);
+    }
+    let mut warm: Vec<(PathBuf, Metrics, crate::kb::Learned)> = Vec::new();
+    let mut warm_all: Vec<Outcome> = Vec::new();
+    for (labels, questionnaire, outcomes) in &learned {
+        let (kb, taught) = eval::taught(matcher.kb(), outcomes);
+        let again = build_matcher(kb, &args.model, options.clone(), printer)?;
+        let evaluated = eval::evaluate(labels, questionnaire, &again).map_err(|e| {
+            printer.error(e);
+            Failure::Reported
+        })?;
+        warm.push((
+            labels.path.clone(),
+            Metrics::of(&evaluated.outcomes),
+            taught,
+        ));
+        warm_all.extend(evaluated.outcomes);
     }
     let overall = Metrics::of(&all);
     if let Some(dump) = &args.dump {
-        write_dump(dump, &all).map_err(|e| {
+        write_dump(dump, &all, &warm_all).map_err(|e| {
             printer.error(format!("cannot write `{}`: {e}", dump.display()));
             Failure::Reported
         })?;
@@ -168,6 +196,18 @@ pub fn run(args: EvalArgs, printer: Printer) -> Result<(), Failure> {
             "overall": overall,
             "worst": worst.iter().map(|o| miss_json(o)).collect::<Vec<_>>(),
         });
+        let mut out = out;
+        if args.warm {
+            out["warm"] = serde_json::json!({
+                "files": warm.iter().map(|(l, m, t)| serde_json::json!({
+                    "labels": l.display().to_string(),
+                    "alternates": t.alternates.len(),
+                    "not_answered": t.not_answered.len(),
+                    "metrics": m,
+                })).collect::<Vec<_>>(),
+                "overall": Metrics::of(&warm_all),
+            });
+        }
         println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
     } else {
         let (auto, review) = matcher_defaults(&args, &matcher);
@@ -188,6 +228,35 @@ pub fn run(args: EvalArgs, printer: Printer) -> Result<(), Failure> {
             println!("{}", row(&name, m));
         }
         println!("{}", row("overall", &overall));
+        if args.warm {
+            println!(
+                "\nwarm start: each questionnaire filled again after learning its reviewed answers"
+            );
+            println!(
+                "{:<34} {:>5} {:>5} {:>6} {:>6} {:>5} {:>6} {:>6} {:>5} {:>6} {:>6}",
+                "labels",
+                "qs",
+                "ans",
+                "top1",
+                "top3",
+                "auto",
+                "prec",
+                "cover",
+                "unans",
+                "+alt",
+                "+not"
+            );
+            for (path, m, t) in &warm {
+                let name = path.file_name().unwrap_or_default().to_string_lossy();
+                println!(
+                    "{} {:>6} {:>6}",
+                    row(&name, m),
+                    t.alternates.len(),
+                    t.not_answered.len()
+                );
+            }
+            println!("{}", row("overall", &Metrics::of(&warm_all)));
+        }
         if args.sweep {
             sweep(&all);
         }
@@ -315,10 +384,12 @@ fn miss_json(o: &Outcome) -> serde_json::Value {
     })
 }
 
-fn write_dump(path: &std::path::Path, all: &[Outcome]) -> std::io::Result<()> {
+fn write_dump(path: &std::path::Path, all: &[Outcome], warm: &[Outcome]) -> std::io::Result<()> {
     let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
-    for o in all {
+    let cold = all.iter().map(|o| (o, false));
+    for (o, warm) in cold.chain(warm.iter().map(|o| (o, true))) {
         let line = serde_json::json!({
+            "warm": warm,
             "file": o.file,
             "sheet": o.sheet,
             "row": o.row,

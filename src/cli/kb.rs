@@ -299,10 +299,10 @@ fn learn_from(args: &LearnArgs, printer: Printer) -> Result<(), Failure> {
     }
     for (source, id, wording) in &learned.contested {
         printer.warning(format!(
-            "{source}: entry `{id}` was rejected for `{wording}`, one of its own phrasings; not recorded"
+            "{source}: entry `{id}` is both taken and not for `{wording}`: it is held at review for this wording"
         ));
         printer.tip(format!(
-            "if `{id}` no longer answers it, remove the wording from its `alternates`"
+            "if `{id}` answers it wherever it is asked, remove it from `does_not_answer`; if it never does, from its phrasings"
         ));
     }
     for (id, base) in &learned.proposals {

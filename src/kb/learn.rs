@@ -88,8 +88,10 @@ pub struct Learned {
     pub choices: Vec<(String, String, String)>,
     /// (entry id, wording) added to `does_not_answer`: rejected, or edited.
     pub not_answered: Vec<(String, String)>,
-    /// Rejections of a wording the entry holds as a phrasing: (source, entry
-    /// id, wording). Not recorded; the phrasing is the team's to remove.
+    /// Wordings both taken and not for one entry (a phrasing of it, or taken
+    /// for it elsewhere in this review): (source, entry id, phrasing). They
+    /// are recorded in `does_not_answer` too, so the entry is held at review
+    /// for them until a person removes one of the two.
     pub contested: Vec<(String, String, String)>,
     /// Wordings skipped because the entry already has them (or nearly), and
     /// proposals already in the inbox.
@@ -107,17 +109,16 @@ pub struct Learned {
     pub files: Vec<PathBuf>,
 }
 
-/// Applies approved and rejected questions to the KB at `kb.root`. `label`
-/// names the reviewed file (it names the inbox file). With `dry_run`,
-/// nothing is written.
-pub fn learn(
-    kb: &KnowledgeBase,
-    approved: &[Approved],
-    rejected: &[Rejected],
-    label: &str,
-    today: Date,
-    dry_run: bool,
-) -> Result<Learned, LearnError> {
+/// What learning from one review would change: the additions per file, the
+/// proposals to write, and the summary.
+struct Plan<'a> {
+    learned: Learned,
+    /// Per file: (entry id, what to add).
+    additions: HashMap<PathBuf, Vec<(String, Addition)>>,
+    proposals: Vec<(&'a Approved, Option<&'a Entry>)>,
+}
+
+fn plan<'a>(kb: &'a KnowledgeBase, approved: &'a [Approved], rejected: &'a [Rejected]) -> Plan<'a> {
     // Proposed entries (when `kb` includes the inbox) are not approved: they
     // take no alternates, but a proposal they already make is not repeated.
     let by_id: HashMap<&str, &Entry> = kb
@@ -134,13 +135,14 @@ pub fn learn(
         })
     };
     let mut learned = Learned::default();
-    // Per file: (entry id, what to add).
     let mut additions: HashMap<PathBuf, Vec<(String, Addition)>> = HashMap::new();
     let mut chosen: HashSet<(String, String)> = HashSet::new();
     let mut seen: HashMap<String, Vec<String>> = HashMap::new();
     let mut proposals: Vec<(&Approved, Option<&Entry>)> = Vec::new();
     // (source, wording, entry) of wordings the entry does not answer.
     let mut refusals: Vec<(&str, &str, &Entry)> = Vec::new();
+    // (wording, entry) taken as they are.
+    let mut taken: Vec<(&str, &Entry)> = Vec::new();
     for r in rejected {
         match by_id.get(r.entry.as_str()) {
             Some(e) => refusals.push((r.source.as_str(), r.question.as_str(), e)),
@@ -172,6 +174,7 @@ pub fn learn(
             }
             continue;
         };
+        taken.push((a.question.as_str(), entry));
         if let Some(choice) = &a.choice
             && entry.choice_for(&a.question) != Some(choice.as_str())
             && chosen.insert((entry.id.clone(), words(&a.question)))
@@ -207,15 +210,25 @@ pub fn learn(
             .alternates
             .push((entry.id.clone(), a.question.clone()));
     }
+    // A wording taken for one entry where it was asked once, and left
+    // without that answer where it was asked again, depends on where it is
+    // asked: the entry taken is held at review for it too.
+    let mut also: Vec<(&str, &str, &Entry)> = Vec::new();
+    for &(source, wording, rejected) in &refusals {
+        for &(w, e) in &taken {
+            if e.id != rejected.id
+                && near_duplicate(w, wording)
+                && !also
+                    .iter()
+                    .any(|(_, w2, x)| x.id == e.id && near_duplicate(w2, wording))
+            {
+                also.push((source, wording, e));
+            }
+        }
+    }
+    refusals.extend(also);
     let mut refused: HashMap<String, Vec<String>> = HashMap::new();
     for (source, wording, entry) in refusals {
-        if let Some(p) = entry.phrasings().find(|p| near_duplicate(p, wording)) {
-            // Approved once for this entry, now rejected: a person decides.
-            learned
-                .contested
-                .push((source.to_owned(), entry.id.clone(), p.to_owned()));
-            continue;
-        }
         let known = refused
             .entry(entry.id.clone())
             .or_insert_with(|| entry.does_not_answer.clone());
@@ -224,6 +237,17 @@ pub fn learn(
             continue;
         }
         known.push(wording.to_owned());
+        // Taken for this entry too (before, or in this review): recorded
+        // all the same, and said, for a person to settle.
+        let phrasings = seen
+            .get(&entry.id)
+            .cloned()
+            .unwrap_or_else(|| entry.phrasings().map(str::to_owned).collect());
+        if let Some(p) = phrasings.iter().find(|p| near_duplicate(p, wording)) {
+            learned
+                .contested
+                .push((source.to_owned(), entry.id.clone(), p.clone()));
+        }
         additions
             .entry(entry.location.file.clone())
             .or_default()
@@ -232,6 +256,53 @@ pub fn learn(
             .not_answered
             .push((entry.id.clone(), wording.to_owned()));
     }
+    Plan {
+        learned,
+        additions,
+        proposals,
+    }
+}
+
+/// The KB `kb` as [`learn`] would leave it, in memory (proposals, which go
+/// to the inbox, left out): how `vetted eval --warm` measures a warm start.
+pub fn learned_in_memory(
+    kb: &KnowledgeBase,
+    approved: &[Approved],
+    rejected: &[Rejected],
+) -> (KnowledgeBase, Learned) {
+    let Plan {
+        learned, additions, ..
+    } = plan(kb, approved, rejected);
+    let mut out = kb.clone();
+    for (id, addition) in additions.into_values().flatten() {
+        let Some(e) = out.entries.iter_mut().find(|e| e.id == id && !e.proposed) else {
+            continue;
+        };
+        match addition {
+            Addition::Alternate(w) => e.alternates.push(w),
+            Addition::NotAnswered(w) => e.does_not_answer.push(w),
+            Addition::Choice(c) => e.choices.push(c),
+        }
+    }
+    (out, learned)
+}
+
+/// Applies approved and rejected questions to the KB at `kb.root`. `label`
+/// names the reviewed file (it names the inbox file). With `dry_run`,
+/// nothing is written.
+pub fn learn(
+    kb: &KnowledgeBase,
+    approved: &[Approved],
+    rejected: &[Rejected],
+    label: &str,
+    today: Date,
+    dry_run: bool,
+) -> Result<Learned, LearnError> {
+    let Plan {
+        mut learned,
+        additions,
+        proposals,
+    } = plan(kb, approved, rejected);
     let mut files: Vec<&PathBuf> = additions.keys().collect();
     files.sort();
     for file in files {
@@ -504,6 +575,94 @@ mod tests {
             "Is customer data encrypted at rest?",
             "Is customer data encrypted in transit?"
         ));
+    }
+
+    fn kb(entries: &[(&str, &str)]) -> KnowledgeBase {
+        KnowledgeBase {
+            entries: entries
+                .iter()
+                .map(|(id, question)| Entry {
+                    question: (*question).into(),
+                    ..crate::kb::model::test_entry(id, "Yes")
+                })
+                .collect(),
+            ..KnowledgeBase::default()
+        }
+    }
+
+    fn approve(question: &str, entry: &str) -> Approved {
+        Approved {
+            source: "row".into(),
+            question: question.into(),
+            entry: Some(entry.into()),
+            answer: "Yes".into(),
+            details: String::new(),
+            edited: false,
+            choice: None,
+        }
+    }
+
+    fn reject(question: &str, entry: &str) -> Rejected {
+        Rejected {
+            source: "row".into(),
+            question: question.into(),
+            entry: entry.into(),
+        }
+    }
+
+    #[test]
+    fn a_rejection_records_the_wording_on_the_entry_once() {
+        let kb = kb(&[
+            ("vpn", "Do staff use a VPN?"),
+            ("mdm", "Are laptops managed?"),
+        ]);
+        let asked = "Can employees reach customer systems remotely?";
+        let (after, learned) = learned_in_memory(
+            &kb,
+            &[approve("Is a VPN required for remote staff?", "vpn")],
+            &[reject(asked, "vpn"), reject(&format!("{asked} "), "vpn")],
+        );
+        assert_eq!(after.entries[0].does_not_answer, vec![asked.to_string()]);
+        assert_eq!(after.entries[0].alternates.len(), 1);
+        assert!(after.entries[0].does_not_answer(asked));
+        assert!(!after.entries[1].does_not_answer(asked));
+        assert_eq!(learned.duplicates, 1);
+        assert!(learned.contested.is_empty());
+    }
+
+    #[test]
+    fn a_wording_taken_in_one_row_and_rejected_in_another_is_contested() {
+        let kb = kb(&[
+            ("policy-review", "Are policies reviewed annually?"),
+            ("logging-review", "Are logs reviewed?"),
+        ]);
+        let asked = "Are policies and procedures reviewed and updated at least annually?";
+        // Taken for the policy review in one domain, and the log review
+        // rejected for it in another.
+        let (after, learned) = learned_in_memory(
+            &kb,
+            &[approve(asked, "policy-review")],
+            &[reject(asked, "logging-review")],
+        );
+        let [policy, logging] = &after.entries[..] else {
+            panic!()
+        };
+        assert_eq!(policy.alternates, vec![asked.to_string()]);
+        assert!(policy.does_not_answer(asked), "held at review for it");
+        assert!(logging.does_not_answer(asked));
+        assert_eq!(
+            learned.contested,
+            vec![(
+                "row".to_string(),
+                "policy-review".to_string(),
+                asked.to_string()
+            )]
+        );
+        // An entry rejected for its own question: recorded, and contested.
+        let (after, learned) =
+            learned_in_memory(&kb, &[], &[reject("Are logs reviewed?", "logging-review")]);
+        assert!(after.entries[1].does_not_answer("are logs reviewed"));
+        assert_eq!(learned.contested.len(), 1);
     }
 
     #[test]

@@ -539,7 +539,7 @@ fn validate(
             .find(|p| super::model::near_duplicate(p, w))
         {
             format!(
-                "`{}` is both a phrasing of the entry and in `does_not_answer` (as `{}`): the entry is not proposed for it; remove one of the two",
+                "`{}` is both a phrasing of the entry and in `does_not_answer` (as `{}`): the entry is held at review for it; remove one of the two",
                 p.trim(),
                 w.trim()
             )

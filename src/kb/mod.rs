@@ -16,7 +16,8 @@ pub use accept::{
 };
 pub use date::Date;
 pub use learn::{
-    Approved, LearnError, Learned, Proposal, Proposed, Rejected, learn, propose, slug,
+    Approved, LearnError, Learned, Proposal, Proposed, Rejected, learn, learned_in_memory, propose,
+    slug,
 };
 pub(crate) use load::parse_synonym_groups;
 pub use load::{
@@ -24,7 +25,7 @@ pub use load::{
 };
 #[cfg(test)]
 pub(crate) use model::test_entry;
-pub use model::{Choice, Entry, Evidence, KnowledgeBase, Location, words};
+pub use model::{Choice, Entry, Evidence, KnowledgeBase, Location, near_duplicate, words};
 
 /// The file name of KB-local synonym groups at the root of a KB.
 pub const SYNONYMS_FILE: &str = "synonyms.toml";

@@ -27,7 +27,7 @@ use std::collections::HashMap;
 
 use crate::embed::{self, Cache, CacheOutcome, EmbedError, Model, Vector};
 use crate::index::{self, Clause, Index};
-use crate::kb::{Date, Entry, KnowledgeBase};
+use crate::kb::{Date, Entry, KnowledgeBase, near_duplicate};
 
 pub use score::Bigrams;
 pub use vocabulary::{Token, Vocabulary};
@@ -468,24 +468,46 @@ impl Matcher {
             let candidates = self.score_all(&cores[i], vectors[i].as_deref(), bank)?;
             // Entries a reviewer did not take for this wording are not
             // proposed again, and what comes first without them is not `auto`
-            // on their account: they were the closest.
-            let (candidates, refused): (Vec<Candidate>, Vec<Candidate>) = candidates
+            // on their account: they were the closest. One also taken for it
+            // (a phrasing of it) stays, held at review: it depends on where
+            // the wording is asked.
+            let mut refused = Vec::new();
+            let mut held = Vec::new();
+            let candidates: Vec<Candidate> = candidates
                 .into_iter()
-                .partition(|c| !self.entry(c).does_not_answer(questions[i]));
+                .filter(|c| {
+                    let e = self.entry(c);
+                    if !e.does_not_answer(questions[i]) {
+                        return true;
+                    }
+                    let taken = e.phrasings().any(|p| near_duplicate(p, questions[i]));
+                    if taken { &mut held } else { &mut refused }.push(format!("`{}`", e.id));
+                    taken
+                })
+                .collect();
             let mut found = self.decide(&cores[i], candidates);
+            let first_verbatim = found.candidates.first().is_some_and(|c| c.parts.verbatim);
+            if found.status == Status::Auto
+                && (!held.is_empty() || (!refused.is_empty() && !first_verbatim))
+            {
+                found.status = Status::Review;
+            }
             if !refused.is_empty() {
-                let first_verbatim = found.candidates.first().is_some_and(|c| c.parts.verbatim);
-                if found.status == Status::Auto && !first_verbatim {
-                    found.status = Status::Review;
-                }
-                let ids: Vec<String> = refused
-                    .iter()
-                    .map(|c| format!("`{}`", self.entry(c).id))
-                    .collect();
                 found.reasons.push(format!(
                     "a reviewer did not take {} {} for this wording (`does_not_answer`)",
-                    if ids.len() == 1 { "entry" } else { "entries" },
-                    ids.join(", ")
+                    if refused.len() == 1 {
+                        "entry"
+                    } else {
+                        "entries"
+                    },
+                    refused.join(", ")
+                ));
+            }
+            if !held.is_empty() {
+                found.reasons.push(format!(
+                    "reviewers both took and did not take {} {} for this wording (a phrasing, and in `does_not_answer`): it depends on where it is asked",
+                    if held.len() == 1 { "entry" } else { "entries" },
+                    held.join(", ")
                 ));
             }
             found.candidates.truncate(self.options.candidates);

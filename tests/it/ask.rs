@@ -264,3 +264,51 @@ fn an_answer_that_names_another_kind_is_not_auto() {
     );
     assert_eq!(plain["status"], "auto", "{plain:#}");
 }
+
+/// An entry's `does_not_answer`: a wording listed there does not get the
+/// entry; one that is also a phrasing of it gets it, held at review, and
+/// `kb check` says so.
+#[test]
+fn does_not_answer_drops_an_entry_or_holds_a_contested_one() {
+    let kb = format!(
+        "{}does_not_answer = [\"Can your employees access customer systems remotely?\", \"Do you require a VPN for remote access?\"]\n",
+        crate::support::entry("vpn", "Do you require a VPN for remote access?", "Yes")
+    );
+    let t = Test::new().file("kb/k.toml", &kb);
+    let ask = |question: &str| -> serde_json::Value {
+        let run = t
+            .again(["ask", question, "--kb", "kb", "--json", "--lexical"])
+            .expect(0);
+        serde_json::from_str(&run.stdout()).expect("JSON on stdout")
+    };
+    let dropped = ask("Can your employees access customer systems remotely?");
+    assert_eq!(dropped["candidates"], serde_json::json!([]), "{dropped:#}");
+    assert_eq!(dropped["status"], "unmatched", "{dropped:#}");
+    assert!(
+        dropped["reasons"]
+            .to_string()
+            .contains("a reviewer did not take entry `vpn` for this wording"),
+        "{dropped:#}"
+    );
+    let held = ask("Do you require a VPN for remote access?");
+    assert_eq!(held["candidates"][0]["entry"], "vpn", "{held:#}");
+    assert!(
+        held_for(&held, "it depends on where it is asked"),
+        "{held:#}"
+    );
+    // Other wordings are matched as before.
+    let other = ask("Is a VPN required for remote access?");
+    assert_eq!(other["candidates"][0]["entry"], "vpn", "{other:#}");
+    assert!(
+        !other["reasons"].to_string().contains("does_not_answer"),
+        "{other:#}"
+    );
+    let check = t.again(["kb", "check", "--kb", "kb"]).expect(0);
+    assert!(
+        check
+            .stderr()
+            .contains("is both a phrasing of the entry and in `does_not_answer`"),
+        "{}",
+        check.stderr()
+    );
+}

@@ -174,8 +174,19 @@ fn semantic_quality_floors() {
             },
         ),
     ] {
-        let r = eval(Test::new().model(&model), set, &[]);
+        let r = eval(Test::new().model(&model), set, &["--warm"]);
         holds(&r, "semantic", &floors);
+        // The warm start: each questionnaire filled again after learning
+        // its reviewed answers (approvals and rejections) has no wrong
+        // `auto`, and `auto` for all but stale entries and wordings asked
+        // twice with different answers (`eval/README.md`).
+        let warm = &r["warm"]["overall"];
+        assert_eq!(warm["auto_wrong"], 0, "{warm}");
+        at_least(warm, "auto_coverage", 0.965);
+        assert_eq!(
+            r["warm"]["files"].as_array().unwrap().len(),
+            labels(set).len()
+        );
     }
 }
 
