@@ -85,7 +85,7 @@ pub fn run(args: EvalArgs, printer: Printer) -> Result<(), Failure> {
         options.auto_threshold = Some(0.0);
         options.review_threshold = Some(0.0);
     }
-    let matcher = load_matcher(&args.kb, &args.model, options.clone(), printer)?;
+    let matcher = load_matcher(&args.kb, &args.model, options, printer)?;
     let mut files = Vec::new();
     // Per file, for `--warm`: its labels, questionnaire and cold outcomes.
     let mut learned: Vec<(Labels, PathBuf, Vec<Outcome>)> = Vec::new();
@@ -160,7 +160,7 @@ pub fn run(args: EvalArgs, printer: Printer) -> Result<(), Failure> {
     let mut warm_all: Vec<Outcome> = Vec::new();
     for (labels, questionnaire, outcomes) in &learned {
         let (kb, taught) = eval::taught(matcher.kb(), outcomes);
-        let again = build_matcher(kb, &args.model, options.clone(), printer)?;
+        let again = build_matcher(kb, &args.model, options, printer)?;
         let evaluated = eval::evaluate(labels, questionnaire, &again).map_err(|e| {
             printer.error(e);
             Failure::Reported
