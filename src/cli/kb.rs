@@ -740,10 +740,10 @@ fn accept(args: &AcceptArgs, printer: Printer) -> Result<(), Failure> {
                 })
                 .collect();
             let questions: Vec<&str> = asked.iter().map(|(_, q)| *q).collect();
-            let found = matcher.match_questions(&questions).unwrap_or_default();
+            let (_, homes) = matcher.match_and_place(&questions).unwrap_or_default();
             asked
                 .iter()
-                .zip(matcher.home_files(&questions, &found))
+                .zip(homes)
                 .filter_map(|((id, _), home)| Some((*id, home?)))
                 .collect()
         }

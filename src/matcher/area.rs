@@ -216,13 +216,44 @@ impl Matcher {
     /// `<area>.toml` in the KB folder (which may not exist yet). `None` when
     /// the question has no area either.
     pub fn home_file(&self, question: &str) -> Option<PathBuf> {
-        let found = self.match_questions(&[question]).ok()?;
-        self.home_files(&[question], &found).pop().flatten()
+        self.match_and_place(&[question]).ok()?.1.pop().flatten()
     }
 
     /// [`Matcher::home_file`] of each question, from its match (`found`, as
     /// [`Matcher::match_questions`] gives them).
     pub fn home_files(&self, questions: &[&str], found: &[Match]) -> Vec<Option<PathBuf>> {
+        let mut homes = self.beside(found, questions.len());
+        let open: Vec<usize> = (0..questions.len())
+            .filter(|&i| homes[i].is_none())
+            .collect();
+        if open.is_empty() {
+            return homes;
+        }
+        let areas = self.area_of(&open.iter().map(|&i| questions[i]).collect::<Vec<_>>());
+        for (i, area) in open.into_iter().zip(areas) {
+            homes[i] = area.map(|area| self.file_of(area));
+        }
+        homes
+    }
+
+    /// Matches questions and places them ([`Matcher::home_files`]), each
+    /// question embedded once for both.
+    pub fn match_and_place(
+        &self,
+        questions: &[&str],
+    ) -> Result<(Vec<Match>, Vec<Option<PathBuf>>), super::MatchError> {
+        let (found, areas) = self.match_with_areas(questions, true)?;
+        let mut homes = self.beside(&found, questions.len());
+        for (home, area) in homes.iter_mut().zip(areas) {
+            if home.is_none() {
+                *home = area.map(|area| self.file_of(area));
+            }
+        }
+        Ok((found, homes))
+    }
+
+    /// The file of an approved entry asking nearly the same, per match.
+    fn beside(&self, found: &[Match], n: usize) -> Vec<Option<PathBuf>> {
         let mut homes: Vec<Option<PathBuf>> = found
             .iter()
             .map(|m| {
@@ -234,24 +265,30 @@ impl Matcher {
                     .map(|e| e.location.file.clone())
             })
             .collect();
-        homes.resize(questions.len(), None);
-        let open: Vec<usize> = (0..questions.len())
-            .filter(|&i| homes[i].is_none())
-            .collect();
-        if open.is_empty() {
-            return homes;
-        }
-        let areas = self.area_of(&open.iter().map(|&i| questions[i]).collect::<Vec<_>>());
-        for (i, area) in open.into_iter().zip(areas) {
-            homes[i] = area.map(|area| {
-                self.placement()
-                    .files
-                    .get(&area)
-                    .cloned()
-                    .unwrap_or_else(|| self.kb.root.join(format!("{}.toml", area.name())))
-            });
-        }
+        homes.resize(n, None);
         homes
+    }
+
+    /// The file for new entries of `area`.
+    fn file_of(&self, area: Area) -> PathBuf {
+        self.placement()
+            .files
+            .get(&area)
+            .cloned()
+            .unwrap_or_else(|| self.kb.root.join(format!("{}.toml", area.name())))
+    }
+
+    /// The area of a question from its similarities with every wording of
+    /// the bank.
+    pub(super) fn area_by_similarities(&self, run: &[f32]) -> Option<Area> {
+        let semantic = self.semantic.as_ref()?;
+        closest_area(&semantic.bridge.topic_scores(run), SEMANTIC_FLOOR)
+    }
+
+    /// The area of a question's core by words (without a model).
+    pub(super) fn area_by_text(&self, core: &str) -> Option<Area> {
+        let placement = self.placement();
+        self.area_by_words(placement.words.as_ref()?, core)
     }
 
     /// The area of the bank topic closest to each text: by meaning with a
@@ -411,6 +448,26 @@ mod tests {
         assert_eq!(best("do you use mfa for remote access"), Some(1));
         assert_eq!(best("is data encrypted at rest"), Some(0));
         assert_eq!(best("nothing in common"), None);
+    }
+
+    #[test]
+    fn matching_and_placing_at_once_places_as_placing_after_matching() {
+        let kb = crate::kb::load(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge_base"),
+        )
+        .unwrap();
+        let matcher = Matcher::new(kb, super::super::Options::default()).unwrap();
+        let questions = [
+            "Do you enforce MFA for administrators?",
+            "Is our data encrypted at rest with customer-managed keys?",
+            "How often do you test restores from backup?",
+            "Do you have a VPAT?",
+            "What is the weather like in your office?",
+        ];
+        let (found, homes) = matcher.match_and_place(&questions).unwrap();
+        assert_eq!(found, matcher.match_questions(&questions).unwrap());
+        assert_eq!(homes, matcher.home_files(&questions, &found));
+        assert!(homes[..4].iter().all(Option::is_some), "{homes:?}");
     }
 
     #[test]

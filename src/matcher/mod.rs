@@ -433,6 +433,16 @@ impl Matcher {
     /// Matches questions, in order. Questions are embedded in batches and
     /// scored on all available cores.
     pub fn match_questions(&self, questions: &[&str]) -> Result<Vec<Match>, MatchError> {
+        Ok(self.match_with_areas(questions, false)?.0)
+    }
+
+    /// [`Matcher::match_questions`], and with `areas` each question's
+    /// [`area::Area`] from the same embedding (else none).
+    fn match_with_areas(
+        &self,
+        questions: &[&str],
+        areas: bool,
+    ) -> Result<(Vec<Match>, Vec<Option<area::Area>>), MatchError> {
         let questions: Vec<&str> = questions
             .iter()
             .map(|q| {
@@ -463,6 +473,19 @@ impl Matcher {
             None => Vec::new(),
         };
         let wordings = self.semantic.as_ref().map_or(0, |s| s.bridge.wordings());
+        let found_areas: Vec<Option<area::Area>> = if !areas {
+            Vec::new()
+        } else if self.semantic.is_some() {
+            (0..questions.len())
+                .map(|i| {
+                    bank_sims
+                        .get(i * wordings..(i + 1) * wordings)
+                        .and_then(|run| self.area_by_similarities(run))
+                })
+                .collect()
+        } else {
+            cores.iter().map(|c| self.area_by_text(c)).collect()
+        };
         let one = |i: usize| -> Result<Match, MatchError> {
             let bank = bank_sims.get(i * wordings..(i + 1) * wordings);
             let candidates = self.score_all(&cores[i], vectors[i].as_deref(), bank)?;
@@ -517,11 +540,12 @@ impl Matcher {
             .map_or(1, |n| n.get())
             .min(8);
         if threads <= 1 || questions.len() < 32 {
-            return (0..questions.len()).map(one).collect();
+            let found = (0..questions.len()).map(one).collect::<Result<_, _>>()?;
+            return Ok((found, found_areas));
         }
         let chunk = questions.len().div_ceil(threads);
         let indices: Vec<usize> = (0..questions.len()).collect();
-        std::thread::scope(|scope| {
+        let found = std::thread::scope(|scope| {
             let handles: Vec<_> = indices
                 .chunks(chunk)
                 .map(|part| {
@@ -533,8 +557,9 @@ impl Matcher {
             for h in handles {
                 out.extend(h.join().expect("matching thread panicked")?);
             }
-            Ok(out)
-        })
+            Ok::<_, MatchError>(out)
+        })?;
+        Ok((found, found_areas))
     }
 
     /// The candidates, scored, best first.

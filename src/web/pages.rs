@@ -463,8 +463,8 @@ pub async fn inbox(
             let more = pending.len().saturating_sub(INBOX_SHOWN);
             let shown = &pending[..pending.len() - more];
             let questions: Vec<&str> = shown.iter().map(|p| p.entry.question.as_str()).collect();
-            let matches = matcher.match_questions(&questions).unwrap_or_default();
-            let homes = matcher.home_files(&questions, &matches);
+            let (matches, mut homes) = matcher.match_and_place(&questions).unwrap_or_default();
+            homes.resize(questions.len(), None);
             let views = shown
                 .iter()
                 .enumerate()
