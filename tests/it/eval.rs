@@ -150,7 +150,7 @@ fn semantic_quality_floors() {
                 top1: 0.715,
                 top3: 0.85,
                 auto_precision: 0.98,
-                auto_coverage: 0.085,
+                auto_coverage: 0.10,
             },
         ),
         // Below the 98% target: one question the KB cannot answer is `auto`
@@ -161,7 +161,7 @@ fn semantic_quality_floors() {
                 top1: 0.685,
                 top3: 0.85,
                 auto_precision: 0.96,
-                auto_coverage: 0.045,
+                auto_coverage: 0.055,
             },
         ),
         (
@@ -170,7 +170,7 @@ fn semantic_quality_floors() {
                 top1: 0.665,
                 top3: 0.865,
                 auto_precision: 0.98,
-                auto_coverage: 0.10,
+                auto_coverage: 0.14,
             },
         ),
     ] {
