@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 
 use super::{Failure, KbArgs, ModelArgs, Printer, build_matcher, kb_failure, load_kb};
-use crate::kb::{Approved, Date, KbError, KnowledgeBase, Rejected, Severity, learn, scan_with};
+use crate::kb::{
+    Approved, Date, Entry, KbError, KnowledgeBase, Rejected, Severity, learn, scan_with,
+};
 use crate::sheet::{Reviewed, read_reviewed};
 
 #[derive(Debug, Subcommand)]
@@ -192,6 +194,31 @@ fn rejected(row: &Reviewed, label: &str) -> Option<Rejected> {
     })
 }
 
+/// Whether `answer` and `details` are entry `e`'s, as it would be drafted
+/// in a cell that takes only `allowed`: `Yes` with `Quarterly. ...` in the
+/// details for an entry answering `Yes, quarterly` in a `Yes`/`No` cell.
+/// Empty details count as the entry's.
+fn as_entry_answers(answer: &str, details: &str, e: &Entry, allowed: Option<&[String]>) -> bool {
+    let own_details = e.details.as_deref().unwrap_or("");
+    let details_kept =
+        |fitted: &str| details.is_empty() || same(details, own_details) || same(details, fitted);
+    if same(answer, &e.answer) && details_kept(own_details) {
+        return true;
+    }
+    match allowed
+        .map(|allowed| crate::fill::fit_to_dropdown(&e.answer, e.details.as_deref(), allowed))
+    {
+        Some(crate::fill::Fitted::Spelled(spelled)) => {
+            same(answer, spelled) && details_kept(own_details)
+        }
+        Some(crate::fill::Fitted::Split {
+            choice,
+            details: fitted,
+        }) => same(answer, choice) && details_kept(&fitted),
+        _ => false,
+    }
+}
+
 /// What the reviewer approved on one row of the draft.
 fn approved(row: &Reviewed, label: &str, kb: &KnowledgeBase) -> Approved {
     let entry = row_entry(row);
@@ -213,11 +240,7 @@ fn approved(row: &Reviewed, label: &str, kb: &KnowledgeBase) -> Approved {
                     || !(row.details.is_empty() || same(&row.details, &row.drafted_details))
             }
             Some(_) => match found {
-                Some(e) => {
-                    !same(&answer, &e.answer)
-                        || !(row.details.is_empty()
-                            || same(&row.details, e.details.as_deref().unwrap_or("")))
-                }
+                Some(e) => !as_entry_answers(&answer, &row.details, e, row.allowed.as_deref()),
                 None => false,
             },
             None => true,

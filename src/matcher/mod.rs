@@ -724,8 +724,11 @@ impl Matcher {
                 let by = entry.review_by.map(|d| d.to_string()).unwrap_or_default();
                 reasons.push(format!("entry `{}` is past its review date {by}", entry.id));
             }
+            // A wording the KB holds verbatim for this entry (one a reviewer
+            // approved for it) is not ambiguous with an entry merely close.
             if let Some(second) = candidates.get(1)
                 && best.score - second.score < self.ambiguity_margin()
+                && (!best.parts.verbatim || second.parts.verbatim)
                 && !same_answer(&entry.answer, &self.entry(second).answer)
             {
                 status = Status::Review;
