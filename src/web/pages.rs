@@ -517,6 +517,7 @@ struct EntryPage {
     id: String,
     question: String,
     alternates: Vec<String>,
+    does_not_answer: Vec<String>,
     answer: String,
     details: String,
     evidence: Vec<EvidenceView>,
@@ -556,6 +557,7 @@ pub async fn entry(
         id: e.id.clone(),
         question: e.question.clone(),
         alternates: e.alternates.clone(),
+        does_not_answer: e.does_not_answer.clone(),
         answer: e.answer.clone(),
         details: e.details.clone().unwrap_or_default(),
         evidence: e

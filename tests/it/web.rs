@@ -1644,3 +1644,36 @@ async fn an_empty_kb_is_started_from_past_answers() {
     let home = app.get("/").await.text();
     assert!(!home.contains("no entries yet"), "{home}");
 }
+
+/// An entry's page lists the wordings reviewers did not take it for,
+/// escaped like everything else.
+#[tokio::test]
+async fn an_entry_page_lists_what_reviewers_did_not_take_it_for() {
+    let kb = tempfile::tempdir().unwrap();
+    std::fs::write(
+        kb.path().join("a.toml"),
+        format!(
+            "{}does_not_answer = [\"Can <b>staff</b> reach customer systems remotely?\"]\n",
+            crate::support::entry("vpn", "Do you require a VPN for remote access?", "Yes")
+        ),
+    )
+    .unwrap();
+    let app = App::with_kb(None, kb.path());
+    let page = app.get("/entries/vpn").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+    let page = page.text();
+    assert!(page.contains("<dt>Not for</dt>"), "{page}");
+    assert!(
+        page.contains("Can &#60;b&#62;staff&#60;/b&#62; reach customer systems remotely?"),
+        "{page}"
+    );
+    assert!(!page.contains("<b>staff"), "{page}");
+    // Without any, no such heading.
+    std::fs::write(
+        kb.path().join("a.toml"),
+        crate::support::entry("vpn", "Do you require a VPN for remote access?", "Yes"),
+    )
+    .unwrap();
+    app.post_json("/api/kb/reload", json!({})).await;
+    assert!(!app.get("/entries/vpn").await.text().contains("Not for"));
+}
