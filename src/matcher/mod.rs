@@ -498,50 +498,7 @@ impl Matcher {
         let one = |i: usize| -> Result<Match, MatchError> {
             let bank = bank_sims.get(i * wordings..(i + 1) * wordings);
             let candidates = self.score_all(&cores[i], vectors[i].as_deref(), bank)?;
-            // Entries a reviewer did not take for this wording are not
-            // proposed again, and what comes first without them is not `auto`
-            // on their account: they were the closest. One also taken for it
-            // (a phrasing of it) stays, held at review: it depends on where
-            // the wording is asked.
-            let mut refused = Vec::new();
-            let mut held = Vec::new();
-            let candidates: Vec<Candidate> = candidates
-                .into_iter()
-                .filter(|c| {
-                    let e = self.entry(c);
-                    if !e.does_not_answer(questions[i]) {
-                        return true;
-                    }
-                    let taken = e.phrasings().any(|p| near_duplicate(p, questions[i]));
-                    if taken { &mut held } else { &mut refused }.push(format!("`{}`", e.id));
-                    taken
-                })
-                .collect();
-            let mut found = self.decide(&cores[i], candidates);
-            let first_verbatim = found.candidates.first().is_some_and(|c| c.parts.verbatim);
-            if found.status == Status::Auto
-                && (!held.is_empty() || (!refused.is_empty() && !first_verbatim))
-            {
-                found.status = Status::Review;
-            }
-            if !refused.is_empty() {
-                found.reasons.push(format!(
-                    "a reviewer did not take {} {} for this wording (`does_not_answer`)",
-                    if refused.len() == 1 {
-                        "entry"
-                    } else {
-                        "entries"
-                    },
-                    refused.join(", ")
-                ));
-            }
-            if !held.is_empty() {
-                found.reasons.push(format!(
-                    "reviewers both took and did not take {} {} for this wording (a phrasing, and in `does_not_answer`): it depends on where it is asked",
-                    if held.len() == 1 { "entry" } else { "entries" },
-                    held.join(", ")
-                ));
-            }
+            let mut found = self.decide_reviewed(questions[i], &cores[i], candidates);
             found.candidates.truncate(self.options.candidates);
             Ok(found)
         };
@@ -673,6 +630,53 @@ impl Matcher {
             .collect();
         scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
         Ok(scored)
+    }
+
+    /// [`Matcher::decide`] after what reviewers said of entries for this
+    /// `question` (their `does_not_answer`). Entries a reviewer did not take
+    /// for it are not proposed again, and what comes first without them is
+    /// not `auto` on their account: they were the closest. One also taken
+    /// for it (a phrasing of it) stays, held at review: it depends on where
+    /// the wording is asked.
+    fn decide_reviewed(&self, question: &str, core: &str, candidates: Vec<Candidate>) -> Match {
+        let mut refused = Vec::new();
+        let mut held = Vec::new();
+        let candidates: Vec<Candidate> = candidates
+            .into_iter()
+            .filter(|c| {
+                let e = self.entry(c);
+                if !e.does_not_answer(question) {
+                    return true;
+                }
+                let taken = e.phrasings().any(|p| near_duplicate(p, question));
+                if taken { &mut held } else { &mut refused }.push(format!("`{}`", e.id));
+                taken
+            })
+            .collect();
+        let mut found = self.decide(core, candidates);
+        let first_verbatim = found.candidates.first().is_some_and(|c| c.parts.verbatim);
+        if found.status == Status::Auto
+            && (!held.is_empty() || (!refused.is_empty() && !first_verbatim))
+        {
+            found.status = Status::Review;
+        }
+        let entries = |ids: &[String]| {
+            let noun = if ids.len() == 1 { "entry" } else { "entries" };
+            format!("{noun} {}", ids.join(", "))
+        };
+        if !refused.is_empty() {
+            found.reasons.push(format!(
+                "a reviewer did not take {} for this wording (`does_not_answer`)",
+                entries(&refused)
+            ));
+        }
+        if !held.is_empty() {
+            found.reasons.push(format!(
+                "reviewers both took and did not take {} for this wording (a phrasing, and in `does_not_answer`): it depends on where it is asked",
+                entries(&held)
+            ));
+        }
+        found
     }
 
     fn decide(&self, core: &str, candidates: Vec<Candidate>) -> Match {
