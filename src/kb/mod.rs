@@ -25,7 +25,9 @@ pub use load::{
 };
 #[cfg(test)]
 pub(crate) use model::test_entry;
-pub use model::{Choice, Entry, Evidence, KnowledgeBase, Location, near_duplicate, words};
+pub use model::{
+    Choice, Entry, Evidence, KnowledgeBase, Location, NEAR_DUPLICATE, near_duplicate, words,
+};
 
 /// The file name of KB-local synonym groups at the root of a KB.
 pub const SYNONYMS_FILE: &str = "synonyms.toml";

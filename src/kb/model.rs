@@ -88,12 +88,27 @@ impl Entry {
 /// Wordings at least this similar (Sørensen–Dice over the characters of
 /// their [`words`]) are one wording: learning skips them, and a rejection
 /// holds for them.
-const NEAR_DUPLICATE: f64 = 0.9;
+pub const NEAR_DUPLICATE: f64 = 0.9;
 
 /// Whether two wordings are the same, or nearly (a typo, punctuation, case).
 pub fn near_duplicate(a: &str, b: &str) -> bool {
     let (a, b) = (words(a), words(b));
-    a == b || strsim::sorensen_dice(&a, &b) >= NEAR_DUPLICATE
+    if a == b {
+        return true;
+    }
+    // Sørensen–Dice is at most 2·min / (min + max) of the bigram counts
+    // (characters but spaces, less one): most pairs end here.
+    let bigrams = |s: &str| {
+        s.chars()
+            .filter(|c| !c.is_whitespace())
+            .count()
+            .saturating_sub(1)
+    };
+    let (x, y) = (bigrams(&a), bigrams(&b));
+    if x == 0 || y == 0 || (2 * x.min(y)) as f64 / ((x + y) as f64) < NEAR_DUPLICATE {
+        return false;
+    }
+    strsim::sorensen_dice(&a, &b) >= NEAR_DUPLICATE
 }
 
 /// A text's words, lowercased, one space apart: what two wordings are

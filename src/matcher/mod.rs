@@ -249,6 +249,9 @@ pub struct Matcher {
     phrasings: Vec<Vec<Phrasing>>,
     /// Per entry: every token of its phrasings, details and tags.
     documents: Vec<TokenSet>,
+    /// Per entry: its `does_not_answer` wordings as words, with their
+    /// bigrams (compared as `kb::near_duplicate` compares).
+    refusals: Vec<Vec<(String, score::Bigrams)>>,
     options: Options,
     thresholds: Thresholds,
     semantic: Option<Semantic>,
@@ -325,6 +328,20 @@ impl Matcher {
                 all
             })
             .collect();
+        let refusals = kb
+            .entries
+            .iter()
+            .map(|e| {
+                e.does_not_answer
+                    .iter()
+                    .map(|w| {
+                        let w = crate::kb::words(w);
+                        let b = score::Bigrams::new(&w);
+                        (w, b)
+                    })
+                    .collect()
+            })
+            .collect();
         Ok(Matcher {
             kb,
             index,
@@ -332,6 +349,7 @@ impl Matcher {
             weights,
             phrasings,
             documents,
+            refusals,
             thresholds: thresholds(&options, LEXICAL_THRESHOLDS),
             options,
             semantic: None,
@@ -641,13 +659,30 @@ impl Matcher {
     fn decide_reviewed(&self, question: &str, core: &str, candidates: Vec<Candidate>) -> Match {
         let mut refused = Vec::new();
         let mut held = Vec::new();
+        // The question as words and bigrams, once (and only when needed).
+        let asked = std::sync::OnceLock::new();
+        let asked = || {
+            asked.get_or_init(|| {
+                let w = crate::kb::words(question);
+                let b = score::Bigrams::new(&w);
+                (w, b)
+            })
+        };
         let candidates: Vec<Candidate> = candidates
             .into_iter()
             .filter(|c| {
-                let e = self.entry(c);
-                if !e.does_not_answer(question) {
+                let refusals = &self.refusals[c.entry];
+                if refusals.is_empty() {
                     return true;
                 }
+                let (words, bigrams) = asked();
+                let refused_here = refusals
+                    .iter()
+                    .any(|(w, b)| w == words || b.at_least(bigrams, crate::kb::NEAR_DUPLICATE));
+                if !refused_here {
+                    return true;
+                }
+                let e = self.entry(c);
                 let taken = e.phrasings().any(|p| near_duplicate(p, question));
                 if taken { &mut held } else { &mut refused }.push(format!("`{}`", e.id));
                 taken

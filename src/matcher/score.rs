@@ -101,6 +101,29 @@ impl Bigrams {
         (2 * common) as f32 / (a.len() + b.len()) as f32
     }
 
+    /// Whether the similarity is at least `share`, computed as `strsim`
+    /// computes it (in `f64`), and skipped where the counts alone rule it
+    /// out.
+    pub fn at_least(&self, other: &Bigrams, share: f64) -> bool {
+        let (a, b) = (self.0.len(), other.0.len());
+        if a == 0 || b == 0 || (2 * a.min(b)) as f64 / ((a + b) as f64) < share {
+            return false;
+        }
+        let (mut i, mut j, mut common) = (0, 0, 0usize);
+        while i < a && j < b {
+            match self.0[i].cmp(&other.0[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    common += 1;
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        (2 * common) as f64 / ((a + b) as f64) >= share
+    }
+
     /// How many bigrams: two texts whose counts differ much cannot be alike
     /// (Sørensen–Dice is at most 2·min / (min + max)).
     pub fn count(&self) -> usize {
@@ -234,6 +257,29 @@ mod tests {
                 (ours - theirs).abs() < 1e-6,
                 "{a} / {b}: {ours} vs {theirs}"
             );
+        }
+    }
+
+    #[test]
+    fn the_share_test_agrees_with_strsim() {
+        for (a, b) in [
+            ("do you encrypt data at rest", "do you encrypt data at rest"),
+            ("do you encrypt data at rest", "do you encrypt data at-rest"),
+            (
+                "is customer data encrypted at rest",
+                "is customer data encrypted in transit",
+            ),
+            ("are backups tested", "are backups tested quarterly"),
+            ("aaaa", "aa"),
+            ("ab", "ab"),
+        ] {
+            for share in [0.5, 0.8, 0.9, 0.95] {
+                assert_eq!(
+                    Bigrams::new(a).at_least(&Bigrams::new(b), share),
+                    strsim::sorensen_dice(a, b) >= share,
+                    "{a} / {b} at {share}"
+                );
+            }
         }
     }
 
