@@ -82,10 +82,16 @@ impl Bigrams {
     /// Character-level similarity (Sørensen–Dice over bigrams) in 0..1:
     /// near-verbatim wordings score near 1.0.
     pub fn dice(&self, other: &Bigrams) -> f32 {
-        let (a, b) = (&self.0, &other.0);
-        if a.is_empty() || b.is_empty() {
+        let (a, b) = (self.0.len(), other.0.len());
+        if a == 0 || b == 0 {
             return 0.0;
         }
+        (2 * self.common(other)) as f32 / (a + b) as f32
+    }
+
+    /// How many bigrams the two have in common (as a multiset).
+    fn common(&self, other: &Bigrams) -> usize {
+        let (a, b) = (&self.0, &other.0);
         let (mut i, mut j, mut common) = (0, 0, 0usize);
         while i < a.len() && j < b.len() {
             match a[i].cmp(&b[j]) {
@@ -98,7 +104,7 @@ impl Bigrams {
                 }
             }
         }
-        (2 * common) as f32 / (a.len() + b.len()) as f32
+        common
     }
 
     /// Whether the similarity is at least `share`, computed as `strsim`
@@ -109,19 +115,7 @@ impl Bigrams {
         if a == 0 || b == 0 || (2 * a.min(b)) as f64 / ((a + b) as f64) < share {
             return false;
         }
-        let (mut i, mut j, mut common) = (0, 0, 0usize);
-        while i < a && j < b {
-            match self.0[i].cmp(&other.0[j]) {
-                std::cmp::Ordering::Less => i += 1,
-                std::cmp::Ordering::Greater => j += 1,
-                std::cmp::Ordering::Equal => {
-                    common += 1;
-                    i += 1;
-                    j += 1;
-                }
-            }
-        }
-        (2 * common) as f64 / ((a + b) as f64) >= share
+        (2 * self.common(other)) as f64 / ((a + b) as f64) >= share
     }
 
     /// How many bigrams: two texts whose counts differ much cannot be alike
