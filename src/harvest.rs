@@ -23,13 +23,12 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use crate::kb::{Date, Entry, KnowledgeBase, LearnError, Proposal, Proposed, propose, slug, words};
-use crate::matcher::{Bigrams, MatchError, Matcher};
+use crate::kb::{
+    Date, Entry, KnowledgeBase, LearnError, Proposal, Proposed, Wording, propose, slug, words,
+};
+use crate::matcher::{MatchError, Matcher};
 use crate::sheet::{Layout, Workbook};
 
-/// Wordings at least this similar (Sørensen–Dice over bigrams of their
-/// words) are one question; the threshold `kb learn` skips duplicates at.
-const SAME_WORDING: f32 = 0.9;
 /// How many sources a proposal's comment names before "and N more".
 const SOURCES_SHOWN: usize = 3;
 
@@ -108,34 +107,6 @@ fn spelled(answer: &str) -> String {
         .to_owned()
 }
 
-/// A wording as compared: its [`words`] and their bigrams.
-#[derive(Debug)]
-struct Key {
-    words: String,
-    bigrams: Bigrams,
-}
-
-impl Key {
-    fn new(text: &str) -> Key {
-        let words = words(text);
-        Key {
-            bigrams: Bigrams::new(&words),
-            words,
-        }
-    }
-
-    /// Whether two wordings are one question: the same words, or bigrams
-    /// alike by [`SAME_WORDING`] (counts too far apart are not compared).
-    fn same(&self, other: &Key) -> bool {
-        if self.words == other.words {
-            return true;
-        }
-        let (a, b) = (self.bigrams.count(), other.bigrams.count());
-        let bound = 2.0 * a.min(b) as f32 / (a + b).max(1) as f32;
-        bound >= SAME_WORDING && self.bigrams.dice(&other.bigrams) >= SAME_WORDING
-    }
-}
-
 /// Whether two answers say the same: the same words, or the same choice
 /// however spelled.
 fn same_answer(a: &str, b: &str) -> bool {
@@ -147,7 +118,7 @@ fn same_answer(a: &str, b: &str) -> bool {
 struct Group<'a, 'k> {
     first: &'a Answered,
     /// Its wordings, first first, each as compared.
-    wordings: Vec<(&'a str, Key)>,
+    wordings: Vec<(&'a str, Wording)>,
     sources: Vec<&'a str>,
     /// The longest details given.
     details: &'a str,
@@ -158,7 +129,7 @@ struct Group<'a, 'k> {
 }
 
 impl Group<'_, '_> {
-    fn has(&self, key: &Key) -> bool {
+    fn has(&self, key: &Wording) -> bool {
         self.wordings.iter().any(|(_, k)| k.same(key))
     }
 }
@@ -246,22 +217,22 @@ pub fn harvest<'k>(
     // Every phrasing of the KB as compared: approved ones by their entry,
     // proposed ones with their answers.
     let mut exact: HashMap<String, &Entry> = HashMap::new();
-    let mut approved: Vec<(Key, &Entry)> = Vec::new();
-    let mut proposed: Vec<(Key, &Entry)> = Vec::new();
+    let mut approved: Vec<(Wording, &Entry)> = Vec::new();
+    let mut proposed: Vec<(Wording, &Entry)> = Vec::new();
     for e in &kb.entries {
         for p in e.phrasings() {
-            let key = Key::new(p);
+            let key = Wording::new(p);
             if e.proposed {
                 proposed.push((key, e));
             } else {
-                exact.entry(key.words.clone()).or_insert(e);
+                exact.entry(key.words().to_owned()).or_insert(e);
                 approved.push((key, e));
             }
         }
     }
-    let approved_with = |key: &Key| -> Option<&Entry> {
+    let approved_with = |key: &Wording| -> Option<&Entry> {
         exact
-            .get(&key.words)
+            .get(key.words())
             .copied()
             .or_else(|| approved.iter().find(|(k, _)| k.same(key)).map(|(_, e)| *e))
     };
@@ -269,7 +240,7 @@ pub fn harvest<'k>(
     // question with another answer is a group of its own, linked.
     let mut groups: Vec<Group> = Vec::new();
     for a in answered {
-        let key = Key::new(&a.question);
+        let key = Wording::new(&a.question);
         if proposed
             .iter()
             .any(|(k, e)| k.same(&key) && same_answer(&e.answer, &a.answer))
@@ -290,7 +261,7 @@ pub fn harvest<'k>(
             Some(&i) => {
                 out.merged += 1;
                 let g = &mut groups[i];
-                if !g.wordings.iter().any(|(_, k)| k.words == key.words) {
+                if !g.wordings.iter().any(|(_, k)| k.words() == key.words()) {
                     g.wordings.push((&a.question, key));
                 }
                 g.sources.push(&a.source);

@@ -160,33 +160,21 @@ fn same(a: &str, b: &str) -> bool {
     n(a) == n(b)
 }
 
-fn is_rejected(status: &str) -> bool {
-    let s = status.trim().to_lowercase();
-    crate::sheet::original::REJECTED.contains(&s.as_str())
-}
-
-/// The entry a row's KB entry cell names (`suggested: ID (0.55)` for a
+/// The entry a KB entry cell names (`suggested: ID (0.55)` for a
 /// suggestion below the review threshold).
-fn row_entry(row: &Reviewed) -> Option<String> {
-    let entry = row
-        .entry
-        .trim()
+fn cell_entry(cell: &str) -> Option<String> {
+    let cell = cell.trim();
+    let entry = cell
         .strip_prefix("suggested:")
         .map(|s| s.split(" (").next().unwrap_or("").trim())
-        .unwrap_or(row.entry.trim())
-        .to_owned();
-    (!entry.is_empty()).then_some(entry)
+        .unwrap_or(cell);
+    (!entry.is_empty()).then(|| entry.to_owned())
 }
 
 /// What the reviewer rejected on one row of the draft: the entry the row
 /// names, or else the one drafted.
 fn rejected(row: &Reviewed, label: &str) -> Option<Rejected> {
-    let entry = row_entry(row).or_else(|| {
-        row_entry(&Reviewed {
-            entry: row.drafted_entry.clone(),
-            ..row.clone()
-        })
-    })?;
+    let entry = cell_entry(&row.entry).or_else(|| cell_entry(&row.drafted_entry))?;
     Some(Rejected {
         source: format!("`{label}`, sheet `{}`, row {}", row.sheet, row.row),
         question: row.question.clone(),
@@ -221,7 +209,7 @@ fn as_entry_answers(answer: &str, details: &str, e: &Entry, allowed: Option<&[St
 
 /// What the reviewer approved on one row of the draft.
 fn approved(row: &Reviewed, label: &str, kb: &KnowledgeBase) -> Approved {
-    let entry = row_entry(row);
+    let entry = cell_entry(&row.entry);
     let answer = row
         .answer
         .clone()
@@ -274,7 +262,7 @@ fn learn_from(args: &LearnArgs, printer: Printer) -> Result<(), Failure> {
         .collect();
     let rejected: Vec<Rejected> = rows
         .iter()
-        .filter(|r| is_rejected(&r.status))
+        .filter(|r| crate::sheet::original::is_rejected(&r.status))
         .filter_map(|r| rejected(r, &label))
         .collect();
     if approved.is_empty() && rejected.is_empty() {

@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use toml_edit::{ArrayOfTables, DocumentMut, Item, Table, value};
 
 use super::learn::{push, read_doc, write_atomic};
-use super::model::near_duplicate;
+use super::wording::near_duplicate;
 use super::{Date, Entry, INBOX_DIR, KnowledgeBase, LearnError};
 
 /// Where new entries go when no file is named.

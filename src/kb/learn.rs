@@ -19,7 +19,8 @@ use std::path::{Path, PathBuf};
 
 use toml_edit::{Array, ArrayOfTables, DocumentMut, Item, Table, value};
 
-use super::model::{near_duplicate, words};
+use super::model::words;
+use super::wording::near_duplicate;
 use super::{Date, Entry, INBOX_DIR, KnowledgeBase};
 
 #[derive(Debug, thiserror::Error)]
@@ -239,14 +240,17 @@ fn plan<'a>(kb: &'a KnowledgeBase, approved: &'a [Approved], rejected: &'a [Reje
         known.push(wording.to_owned());
         // Taken for this entry too (before, or in this review): recorded
         // all the same, and said, for a person to settle.
-        let phrasings = seen
-            .get(&entry.id)
-            .cloned()
-            .unwrap_or_else(|| entry.phrasings().map(str::to_owned).collect());
-        if let Some(p) = phrasings.iter().find(|p| near_duplicate(p, wording)) {
+        let phrasing = match seen.get(&entry.id) {
+            Some(known) => known
+                .iter()
+                .map(String::as_str)
+                .find(|p| near_duplicate(p, wording)),
+            None => entry.phrasings().find(|p| near_duplicate(p, wording)),
+        };
+        if let Some(p) = phrasing {
             learned
                 .contested
-                .push((source.to_owned(), entry.id.clone(), p.clone()));
+                .push((source.to_owned(), entry.id.clone(), p.to_owned()));
         }
         additions
             .entry(entry.location.file.clone())

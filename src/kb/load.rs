@@ -536,7 +536,7 @@ fn validate(
             "an empty `does_not_answer` wording is ignored".to_string()
         } else if let Some(p) = std::iter::once(&raw.question)
             .chain(&raw.alternates)
-            .find(|p| super::model::near_duplicate(p, w))
+            .find(|p| super::wording::near_duplicate(p, w))
         {
             format!(
                 "`{}` is both a phrasing of the entry and in `does_not_answer` (as `{}`): the entry is held at review for it; remove one of the two",

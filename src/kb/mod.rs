@@ -9,6 +9,7 @@ mod date;
 mod learn;
 mod load;
 mod model;
+mod wording;
 
 pub use accept::{
     AcceptError, Accepted, Approval, Outcome, Pending, accept, find_proposal, pending,
@@ -25,9 +26,8 @@ pub use load::{
 };
 #[cfg(test)]
 pub(crate) use model::test_entry;
-pub use model::{
-    Choice, Entry, Evidence, KnowledgeBase, Location, NEAR_DUPLICATE, near_duplicate, words,
-};
+pub use model::{Choice, Entry, Evidence, KnowledgeBase, Location, words};
+pub use wording::{Bigrams, NEAR_DUPLICATE, Wording, near_duplicate};
 
 /// The file name of KB-local synonym groups at the root of a KB.
 pub const SYNONYMS_FILE: &str = "synonyms.toml";

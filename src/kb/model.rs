@@ -4,6 +4,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use super::date::Date;
+use super::wording::near_duplicate;
 
 /// One approved answer.
 #[derive(Debug, Clone)]
@@ -83,32 +84,6 @@ impl Entry {
     pub fn phrasings(&self) -> impl Iterator<Item = &str> {
         std::iter::once(self.question.as_str()).chain(self.alternates.iter().map(String::as_str))
     }
-}
-
-/// Wordings at least this similar (Sørensen–Dice over the characters of
-/// their [`words`]) are one wording: learning skips them, and a rejection
-/// holds for them.
-pub const NEAR_DUPLICATE: f64 = 0.9;
-
-/// Whether two wordings are the same, or nearly (a typo, punctuation, case).
-pub fn near_duplicate(a: &str, b: &str) -> bool {
-    let (a, b) = (words(a), words(b));
-    if a == b {
-        return true;
-    }
-    // Sørensen–Dice is at most 2·min / (min + max) of the bigram counts
-    // (characters but spaces, less one): most pairs end here.
-    let bigrams = |s: &str| {
-        s.chars()
-            .filter(|c| !c.is_whitespace())
-            .count()
-            .saturating_sub(1)
-    };
-    let (x, y) = (bigrams(&a), bigrams(&b));
-    if x == 0 || y == 0 || (2 * x.min(y)) as f64 / ((x + y) as f64) < NEAR_DUPLICATE {
-        return false;
-    }
-    strsim::sorensen_dice(&a, &b) >= NEAR_DUPLICATE
 }
 
 /// A text's words, lowercased, one space apart: what two wordings are

@@ -308,12 +308,7 @@ impl Matcher {
                 Err(_) => vec![None; texts.len()],
             };
         }
-        let placement = self.placement();
-        let words = placement.words.as_ref().expect("made without a model");
-        cores
-            .iter()
-            .map(|core| self.area_by_words(words, core))
-            .collect()
+        cores.iter().map(|core| self.area_by_text(core)).collect()
     }
 
     fn area_by_words(&self, words: &Words, core: &str) -> Option<Area> {
@@ -335,11 +330,10 @@ impl Matcher {
         // every wording of the bank (28 KB).
         for group in vectors.chunks(256) {
             match semantic.bridge.similarities(group) {
-                Ok(sims) if per > 0 => {
-                    areas.extend(sims.chunks_exact(per).map(|run| {
-                        closest_area(&semantic.bridge.topic_scores(run), SEMANTIC_FLOOR)
-                    }))
-                }
+                Ok(sims) if per > 0 => areas.extend(
+                    sims.chunks_exact(per)
+                        .map(|run| self.area_by_similarities(run)),
+                ),
                 _ => areas.extend(std::iter::repeat_n(None, group.len())),
             }
         }

@@ -27,9 +27,9 @@ use std::collections::HashMap;
 
 use crate::embed::{self, Cache, CacheOutcome, EmbedError, Model, Vector};
 use crate::index::{self, Clause, Index};
-use crate::kb::{Date, Entry, KnowledgeBase, near_duplicate};
+use crate::kb::{Date, Entry, KnowledgeBase, Wording};
 
-pub use score::Bigrams;
+pub use crate::kb::Bigrams;
 pub use vocabulary::{Token, Vocabulary};
 
 /// A set of tokens (fast hashing: see [`fx`]).
@@ -225,7 +225,7 @@ impl Match {
 #[derive(Debug)]
 struct Phrasing {
     core: String,
-    bigrams: score::Bigrams,
+    bigrams: Bigrams,
     tokens: TokenSet,
 }
 
@@ -249,9 +249,8 @@ pub struct Matcher {
     phrasings: Vec<Vec<Phrasing>>,
     /// Per entry: every token of its phrasings, details and tags.
     documents: Vec<TokenSet>,
-    /// Per entry: its `does_not_answer` wordings as words, with their
-    /// bigrams (compared as `kb::near_duplicate` compares).
-    refusals: Vec<Vec<(String, score::Bigrams)>>,
+    /// Per entry: its `does_not_answer` wordings, as compared.
+    refusals: Vec<Vec<Wording>>,
     options: Options,
     thresholds: Thresholds,
     semantic: Option<Semantic>,
@@ -300,7 +299,7 @@ impl Matcher {
                         let core = normalize::core(p);
                         Phrasing {
                             tokens: tokens(&core),
-                            bigrams: score::Bigrams::new(&core),
+                            bigrams: Bigrams::new(&core),
                             core,
                         }
                     })
@@ -331,16 +330,7 @@ impl Matcher {
         let refusals = kb
             .entries
             .iter()
-            .map(|e| {
-                e.does_not_answer
-                    .iter()
-                    .map(|w| {
-                        let w = crate::kb::words(w);
-                        let b = score::Bigrams::new(&w);
-                        (w, b)
-                    })
-                    .collect()
-            })
+            .map(|e| e.does_not_answer.iter().map(|w| Wording::new(w)).collect())
             .collect();
         Ok(Matcher {
             kb,
@@ -615,7 +605,7 @@ impl Matcher {
             return Ok(Vec::new());
         }
         let q_tokens: TokenSet = self.vocabulary.tokens(&terms).into_iter().collect();
-        let q_bigrams = score::Bigrams::new(core);
+        let q_bigrams = Bigrams::new(core);
         let mut scored: Vec<Candidate> = pool
             .into_iter()
             .map(|(entry, retrieval)| {
@@ -659,15 +649,9 @@ impl Matcher {
     fn decide_reviewed(&self, question: &str, core: &str, candidates: Vec<Candidate>) -> Match {
         let mut refused = Vec::new();
         let mut held = Vec::new();
-        // The question as words and bigrams, once (and only when needed).
+        // The question as compared, once (and only when needed).
         let asked = std::sync::OnceLock::new();
-        let asked = || {
-            asked.get_or_init(|| {
-                let w = crate::kb::words(question);
-                let b = score::Bigrams::new(&w);
-                (w, b)
-            })
-        };
+        let asked = || asked.get_or_init(|| Wording::new(question));
         let candidates: Vec<Candidate> = candidates
             .into_iter()
             .filter(|c| {
@@ -675,15 +659,11 @@ impl Matcher {
                 if refusals.is_empty() {
                     return true;
                 }
-                let (words, bigrams) = asked();
-                let refused_here = refusals
-                    .iter()
-                    .any(|(w, b)| w == words || b.at_least(bigrams, crate::kb::NEAR_DUPLICATE));
-                if !refused_here {
+                if !refusals.iter().any(|w| w.same(asked())) {
                     return true;
                 }
                 let e = self.entry(c);
-                let taken = e.phrasings().any(|p| near_duplicate(p, question));
+                let taken = e.phrasings().any(|p| Wording::new(p).same(asked()));
                 if taken { &mut held } else { &mut refused }.push(format!("`{}`", e.id));
                 taken
             })

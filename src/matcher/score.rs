@@ -63,72 +63,10 @@ pub fn weighted_overlap(q: &TokenSet, c: &TokenSet, w: &Weights) -> f32 {
     (0.5 * dice + 0.5 * covered).clamp(0.0, 1.0)
 }
 
-/// The character bigrams of a text, whitespace left out, as a sorted
-/// multiset: Sørensen–Dice similarity of two texts in one merge.
-#[derive(Debug, Clone, Default)]
-pub struct Bigrams(Vec<u64>);
-
-impl Bigrams {
-    pub fn new(text: &str) -> Bigrams {
-        let chars: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
-        let mut pairs: Vec<u64> = chars
-            .windows(2)
-            .map(|w| (u64::from(w[0]) << 32) | u64::from(w[1]))
-            .collect();
-        pairs.sort_unstable();
-        Bigrams(pairs)
-    }
-
-    /// Character-level similarity (Sørensen–Dice over bigrams) in 0..1:
-    /// near-verbatim wordings score near 1.0.
-    pub fn dice(&self, other: &Bigrams) -> f32 {
-        let (a, b) = (self.0.len(), other.0.len());
-        if a == 0 || b == 0 {
-            return 0.0;
-        }
-        (2 * self.common(other)) as f32 / (a + b) as f32
-    }
-
-    /// How many bigrams the two have in common (as a multiset).
-    fn common(&self, other: &Bigrams) -> usize {
-        let (a, b) = (&self.0, &other.0);
-        let (mut i, mut j, mut common) = (0, 0, 0usize);
-        while i < a.len() && j < b.len() {
-            match a[i].cmp(&b[j]) {
-                std::cmp::Ordering::Less => i += 1,
-                std::cmp::Ordering::Greater => j += 1,
-                std::cmp::Ordering::Equal => {
-                    common += 1;
-                    i += 1;
-                    j += 1;
-                }
-            }
-        }
-        common
-    }
-
-    /// Whether the similarity is at least `share`, computed as `strsim`
-    /// computes it (in `f64`), and skipped where the counts alone rule it
-    /// out.
-    pub fn at_least(&self, other: &Bigrams, share: f64) -> bool {
-        let (a, b) = (self.0.len(), other.0.len());
-        if a == 0 || b == 0 || (2 * a.min(b)) as f64 / ((a + b) as f64) < share {
-            return false;
-        }
-        (2 * self.common(other)) as f64 / ((a + b) as f64) >= share
-    }
-
-    /// How many bigrams: two texts whose counts differ much cannot be alike
-    /// (Sørensen–Dice is at most 2·min / (min + max)).
-    pub fn count(&self) -> usize {
-        self.0.len()
-    }
-}
-
 /// Character-level similarity of two texts; see [`Bigrams::dice`].
 #[cfg(test)]
 pub fn phrase_similarity(a: &str, b: &str) -> f32 {
-    Bigrams::new(a).dice(&Bigrams::new(b))
+    crate::kb::Bigrams::new(a).dice(&crate::kb::Bigrams::new(b))
 }
 
 /// How the parts combine into a candidate's score.
@@ -232,49 +170,6 @@ mod tests {
         let none = coverage(&q, &docs[2], &w);
         assert!(none == 0.0 && none.is_sign_positive(), "{none}");
         assert!((coverage(&q, &docs[0], &w) - 1.0).abs() < 1e-6);
-    }
-
-    #[test]
-    fn bigram_dice_agrees_with_strsim() {
-        for (a, b) in [
-            ("do you encrypt data at rest", "do you encrypt data at rest"),
-            (
-                "do you encrypt data at rest",
-                "is data encrypted in transit",
-            ),
-            ("aaaa", "aa"),
-            ("contact email", "accessibility contact email"),
-        ] {
-            let ours = phrase_similarity(a, b);
-            let theirs = strsim::sorensen_dice(a, b) as f32;
-            assert!(
-                (ours - theirs).abs() < 1e-6,
-                "{a} / {b}: {ours} vs {theirs}"
-            );
-        }
-    }
-
-    #[test]
-    fn the_share_test_agrees_with_strsim() {
-        for (a, b) in [
-            ("do you encrypt data at rest", "do you encrypt data at rest"),
-            ("do you encrypt data at rest", "do you encrypt data at-rest"),
-            (
-                "is customer data encrypted at rest",
-                "is customer data encrypted in transit",
-            ),
-            ("are backups tested", "are backups tested quarterly"),
-            ("aaaa", "aa"),
-            ("ab", "ab"),
-        ] {
-            for share in [0.5, 0.8, 0.9, 0.95] {
-                assert_eq!(
-                    Bigrams::new(a).at_least(&Bigrams::new(b), share),
-                    strsim::sorensen_dice(a, b) >= share,
-                    "{a} / {b} at {share}"
-                );
-            }
-        }
     }
 
     #[test]

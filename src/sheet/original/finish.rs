@@ -20,6 +20,11 @@ use crate::sheet::review::reviewed;
 /// Status values by which a reviewer rejects a drafted answer.
 pub const REJECTED: [&str; 5] = ["rejected", "reject", "no", "x", "✗"];
 
+/// Whether a Status cell says the drafted answer is rejected ([`REJECTED`]).
+pub fn is_rejected(status: &str) -> bool {
+    REJECTED.contains(&status.trim().to_lowercase().as_str())
+}
+
 /// The edits that bring `original` (with its `layouts`) to the answers of
 /// the reviewed `draft` (read from `draft_path`).
 pub fn reviewed_edits(
@@ -61,7 +66,7 @@ pub fn reviewed_edits(
                 crate::sheet::one_line(&asked)
             )));
         }
-        if REJECTED.contains(&q.status.trim().to_lowercase().as_str()) {
+        if is_rejected(&q.status) {
             continue;
         }
         let Some(draft_sheet) = draft.sheets.iter().find(|s| s.name == q.sheet) else {

@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-pub use finish::{REJECTED, reviewed_edits};
+pub use finish::{REJECTED, is_rejected, reviewed_edits};
 
 use super::detect::Layout;
 use super::read::{Format, Workbook};
