@@ -121,10 +121,11 @@ pub fn asks_yes_no(core: &str) -> bool {
 
 /// Sets of terms that name different things of one kind: a question about
 /// one is not answered by an entry about another ("intrusion detection" is
-/// not "intrusion prevention", a contact's name is not their title). A term
+/// not "intrusion prevention", a contact's name is not their title). A word
 /// of five letters or more matches the words that start with it
 /// (`detect`: detection, detective); a shorter one only itself (`rest` is
-/// not `restore`).
+/// not `restore`). A term of two words matches them side by side
+/// (`customer system`: "customer systems").
 const CONTRASTS: &[&[&[&str]]] = &[
     &[&["detect"], &["prevent"]],
     &[
@@ -184,6 +185,35 @@ const CONTRASTS: &[&[&[&str]]] = &[
         &["mfa", "multi-factor", "multifactor", "2fa", "two-factor"],
         &["sso", "sign-on", "signon"],
     ],
+    // Whose systems: "can your employees access customer systems?" is not
+    // "how do employees reach company systems?".
+    &[
+        &[
+            "company system",
+            "company network",
+            "company environment",
+            "company device",
+            "corporate system",
+            "corporate network",
+            "corporate environment",
+            "corporate device",
+            "internal system",
+            "internal network",
+        ],
+        &[
+            "customer system",
+            "customer network",
+            "customer environment",
+            "customer device",
+            "customer infrastructure",
+            "client system",
+            "client network",
+            "client environment",
+            "institution system",
+            "institutional system",
+            "institutional network",
+        ],
+    ],
 ];
 
 /// The first contrast between a question and an entry's phrasings (and its
@@ -202,11 +232,11 @@ pub fn contrast<'a>(
             .map(str::to_owned)
             .collect()
     };
+    let word = |w: &str, t: &str| w == t || (t.len() >= 5 && w.starts_with(t));
     let names = |ws: &[String], terms: &[&str]| {
-        ws.iter().any(|w| {
-            terms
-                .iter()
-                .any(|t| w == t || (t.len() >= 5 && w.starts_with(t)))
+        terms.iter().any(|t| match t.split_once(' ') {
+            Some((a, b)) => ws.windows(2).any(|p| word(&p[0], a) && word(&p[1], b)),
+            None => ws.iter().any(|w| word(w, t)),
         })
     };
     let asked = words(question);
@@ -517,6 +547,28 @@ mod tests {
                 &["Does your application lock the session after a period of inactivity?"]
             ),
             Some(("failed", "inactivity"))
+        );
+        // Two words side by side: whose systems.
+        assert_eq!(
+            c(
+                "Can your employees access customer systems remotely?",
+                &["How do employees access company systems when working remotely?"]
+            ),
+            Some(("customer system", "company system"))
+        );
+        assert_eq!(
+            c(
+                "Can your employees access customer systems remotely?",
+                &["Can support staff reach customer environments?"]
+            ),
+            None
+        );
+        assert_eq!(
+            c(
+                "How do employees access company systems when working remotely?",
+                &["Is a VPN required for remote access to the company network?"]
+            ),
+            None
         );
         // Short terms match whole words only: `restore` is not `rest`.
         assert_eq!(
