@@ -149,6 +149,16 @@ const CONTRASTS: &[&[&[&str]]] = &[
     &[
         &["employee", "staff", "workforce", "personnel"],
         &["customer", "client", "institution"],
+        // Not `vendor`: HECVAT calls the one who answers so.
+        &[
+            "contractor",
+            "subcontractor",
+            "subprocessor",
+            "sub-processor",
+            "supplier",
+            "third part",
+            "third-part",
+        ],
     ],
     &[
         &["saml"],
@@ -166,6 +176,31 @@ const CONTRASTS: &[&[&[&str]]] = &[
         &["gdpr"],
         &["ccpa"],
         &["ferpa"],
+        &["hitrust"],
+        &["nist"],
+        &["cmmc"],
+        &["stateramp", "tx-ramp", "txramp"],
+        &["cjis"],
+        &["coppa"],
+        &["glba"],
+        &["fisma"],
+        &["itar"],
+    ],
+    &[&["soc 1", "soc1"], &["soc 2", "soc2"], &["soc 3", "soc3"]],
+    &[&["type 1", "type i"], &["type 2", "type ii"]],
+    &[
+        &["27001"],
+        &["27017"],
+        &["27018"],
+        &["27701"],
+        &["22301"],
+        &["9001"],
+    ],
+    &[&["rto", "recovery time"], &["rpo", "recovery point"]],
+    &[&["log", "logs", "logging"], &["backup", "backups"]],
+    &[
+        &["retain", "retention"],
+        &["delet", "destr", "dispos", "purge", "erase", "erasure"],
     ],
     &[
         &["hourly"],
@@ -547,6 +582,43 @@ mod tests {
                 &["Does your application lock the session after a period of inactivity?"]
             ),
             Some(("failed", "inactivity"))
+        );
+        for (question, phrasing, pair) in [
+            (
+                "What is your recovery point objective?",
+                "What is your recovery time objective (RTO)?",
+                ("rpo", "rto"),
+            ),
+            (
+                "Do contractors complete security awareness training?",
+                "Do all employees complete security awareness training?",
+                ("contractor", "employee"),
+            ),
+            (
+                "Do you have a current SOC 1 Type 2 report?",
+                "Can you share your SOC 2 Type 2 report?",
+                ("soc 1", "soc 2"),
+            ),
+            (
+                "How long are backups retained?",
+                "How long are logs retained?",
+                ("backup", "log"),
+            ),
+            (
+                "How long do you retain customer data after termination?",
+                "How is customer data deleted when a contract ends?",
+                ("retain", "delet"),
+            ),
+        ] {
+            assert_eq!(c(question, &[phrasing]), Some(pair), "{question}");
+        }
+        // HECVAT's `vendor` is the one who answers: no kind of its own.
+        assert_eq!(
+            c(
+                "Does the vendor support SSO for customers?",
+                &["Can customers sign in with SAML SSO?"]
+            ),
+            None
         );
         // Two words side by side: whose systems.
         assert_eq!(
