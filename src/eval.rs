@@ -629,7 +629,11 @@ pub fn taught(
 ) -> (crate::kb::KnowledgeBase, crate::kb::Learned) {
     let mut approved = Vec::new();
     let mut rejected = Vec::new();
-    for o in outcomes {
+    // Where each was asked, as the matcher placed it: `outcomes` is one
+    // questionnaire's, in the order matched.
+    let questions: Vec<&str> = outcomes.iter().map(|o| o.question.as_str()).collect();
+    let afters = crate::kb::placed_after_texts(&questions);
+    for (o, after) in outcomes.iter().zip(afters) {
         let source = format!("`{}`, sheet `{}`, row {}", o.file, o.sheet, o.row);
         let drafted = (o.status != Status::Unmatched)
             .then(|| o.candidates.first().map(|(id, _)| id.clone()))
@@ -649,12 +653,14 @@ pub fn taught(
                 details: entry.details.clone().unwrap_or_default(),
                 edited: false,
                 choice: None,
+                after,
             });
         } else if let Some(entry) = drafted {
             rejected.push(crate::kb::Rejected {
                 source,
                 question: o.question.clone(),
                 entry,
+                after,
             });
         }
     }

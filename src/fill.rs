@@ -227,7 +227,8 @@ fn fit_answers(
             }
         };
         // Where the rest of a qualified answer ("Yes, quarterly") can go:
-        // the questionnaire's own details column, empty on this row.
+        // the questionnaire's own details column, empty on this row (or
+        // holding the details of the answer drafted over).
         let existing_details = if layout.details_is_new {
             String::new()
         } else {
@@ -237,7 +238,8 @@ fn fit_answers(
                 .trim()
                 .to_string()
         };
-        let details_free = !layout.details_is_new && existing_details.is_empty();
+        let details_free =
+            !layout.details_is_new && (existing_details.is_empty() || q.existing_answer.is_some());
         fit_allowed(report, details_free, choice.as_deref());
         // Someone already wrote beside the empty answer cell ("NA"): the
         // drafted answer may contradict it.

@@ -173,12 +173,13 @@ fn cell_entry(cell: &str) -> Option<String> {
 
 /// What the reviewer rejected on one row of the draft: the entry the row
 /// names, or else the one drafted.
-fn rejected(row: &Reviewed, label: &str) -> Option<Rejected> {
+fn rejected(row: &Reviewed, label: &str, after: Option<String>) -> Option<Rejected> {
     let entry = cell_entry(&row.entry).or_else(|| cell_entry(&row.drafted_entry))?;
     Some(Rejected {
         source: format!("`{label}`, sheet `{}`, row {}", row.sheet, row.row),
         question: row.question.clone(),
         entry,
+        after,
     })
 }
 
@@ -208,7 +209,7 @@ fn as_entry_answers(answer: &str, details: &str, e: &Entry, allowed: Option<&[St
 }
 
 /// What the reviewer approved on one row of the draft.
-fn approved(row: &Reviewed, label: &str, kb: &KnowledgeBase) -> Approved {
+fn approved(row: &Reviewed, label: &str, kb: &KnowledgeBase, after: Option<String>) -> Approved {
     let entry = cell_entry(&row.entry);
     let answer = row
         .answer
@@ -241,6 +242,7 @@ fn approved(row: &Reviewed, label: &str, kb: &KnowledgeBase) -> Approved {
         details: row.details.clone(),
         edited,
         choice,
+        after,
     }
 }
 
@@ -255,15 +257,21 @@ fn learn_from(args: &LearnArgs, printer: Printer) -> Result<(), Failure> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    // Where each row was asked: the question before it that the draft asks
+    // only once.
+    let questions: Vec<&str> = rows.iter().map(|r| r.question.as_str()).collect();
+    let afters = crate::kb::placed_after_texts(&questions);
     let approved: Vec<Approved> = rows
         .iter()
-        .filter(|r| is_approved(&r.status))
-        .map(|r| approved(r, &label, &kb))
+        .zip(&afters)
+        .filter(|(r, _)| is_approved(&r.status))
+        .map(|(r, after)| approved(r, &label, &kb, after.clone()))
         .collect();
     let rejected: Vec<Rejected> = rows
         .iter()
-        .filter(|r| crate::sheet::original::is_rejected(&r.status))
-        .filter_map(|r| rejected(r, &label))
+        .zip(&afters)
+        .filter(|(r, _)| crate::sheet::original::is_rejected(&r.status))
+        .filter_map(|(r, after)| rejected(r, &label, after.clone()))
         .collect();
     if approved.is_empty() && rejected.is_empty() {
         printer.warning(format!(
@@ -308,9 +316,20 @@ fn learn_from(args: &LearnArgs, printer: Printer) -> Result<(), Failure> {
     for (id, wording) in &learned.not_answered {
         println!("{verb} `does_not_answer` to `{id}`: {wording}");
     }
+    for (id, a) in &learned.asked {
+        let how = if a.answers {
+            "answers"
+        } else {
+            "does not answer"
+        };
+        println!(
+            "{verb} where asked to `{id}`: {how} {} after {}",
+            a.question, a.after
+        );
+    }
     for (source, id, wording) in &learned.contested {
         printer.warning(format!(
-            "{source}: entry `{id}` is both taken and not for `{wording}`: it is held at review for this wording"
+            "{source}: entry `{id}` is both taken and not for `{wording}`: it is held at review for this wording, except after the questions it was reviewed after"
         ));
         printer.tip(format!(
             "if `{id}` answers it wherever it is asked, remove it from `does_not_answer`; if it never does, from its phrasings"

@@ -60,6 +60,9 @@ pub struct Approved {
     /// the entry's answer (`Yes` for `Annually`): learned as a choice of the
     /// entry for this wording, not as an edit.
     pub choice: Option<String>,
+    /// The question that places this one in its questionnaire
+    /// ([`crate::kb::placed_after`]), if any.
+    pub after: Option<String>,
 }
 
 /// A question whose drafted entry a reviewer rejected.
@@ -70,6 +73,9 @@ pub struct Rejected {
     pub question: String,
     /// The entry rejected.
     pub entry: String,
+    /// The question that places this one in its questionnaire
+    /// ([`crate::kb::placed_after`]), if any.
+    pub after: Option<String>,
 }
 
 /// What is added to an approved entry.
@@ -78,6 +84,7 @@ enum Addition {
     Alternate(String),
     Choice(crate::kb::Choice),
     NotAnswered(String),
+    Asked(crate::kb::Asked),
 }
 
 /// What [`learn`] did (or, dry, would do).
@@ -92,8 +99,12 @@ pub struct Learned {
     /// Wordings both taken and not for one entry (a phrasing of it, or taken
     /// for it elsewhere in this review): (source, entry id, phrasing). They
     /// are recorded in `does_not_answer` too, so the entry is held at review
-    /// for them until a person removes one of the two.
+    /// for them until a person removes one of the two, except where
+    /// reviewers decided (`asked`).
     pub contested: Vec<(String, String, String)>,
+    /// (entry id, where) added to `asked`: where a contested wording was
+    /// taken or not.
+    pub asked: Vec<(String, crate::kb::Asked)>,
     /// Wordings skipped because the entry already has them (or nearly), and
     /// proposals already in the inbox.
     pub duplicates: usize,
@@ -140,13 +151,19 @@ fn plan<'a>(kb: &'a KnowledgeBase, approved: &'a [Approved], rejected: &'a [Reje
     let mut chosen: HashSet<(String, String)> = HashSet::new();
     let mut seen: HashMap<String, Vec<String>> = HashMap::new();
     let mut proposals: Vec<(&Approved, Option<&Entry>)> = Vec::new();
-    // (source, wording, entry) of wordings the entry does not answer.
-    let mut refusals: Vec<(&str, &str, &Entry)> = Vec::new();
-    // (wording, entry) taken as they are.
-    let mut taken: Vec<(&str, &Entry)> = Vec::new();
+    // (source, wording, the question before, entry) of wordings the entry
+    // does not answer.
+    let mut refusals: Vec<(&str, &str, Option<&str>, &Entry)> = Vec::new();
+    // (wording, the question before, entry) taken as they are.
+    let mut taken: Vec<(&str, Option<&str>, &Entry)> = Vec::new();
     for r in rejected {
         match by_id.get(r.entry.as_str()) {
-            Some(e) => refusals.push((r.source.as_str(), r.question.as_str(), e)),
+            Some(e) => refusals.push((
+                r.source.as_str(),
+                r.question.as_str(),
+                r.after.as_deref(),
+                e,
+            )),
             None => learned.unknown.push((r.source.clone(), r.entry.clone())),
         }
     }
@@ -171,11 +188,16 @@ fn plan<'a>(kb: &'a KnowledgeBase, approved: &'a [Approved], rejected: &'a [Reje
             }
             // The entry as it stands did not answer this wording.
             if let Some(e) = entry {
-                refusals.push((a.source.as_str(), a.question.as_str(), e));
+                refusals.push((
+                    a.source.as_str(),
+                    a.question.as_str(),
+                    a.after.as_deref(),
+                    e,
+                ));
             }
             continue;
         };
-        taken.push((a.question.as_str(), entry));
+        taken.push((a.question.as_str(), a.after.as_deref(), entry));
         if let Some(choice) = &a.choice
             && entry.choice_for(&a.question) != Some(choice.as_str())
             && chosen.insert((entry.id.clone(), words(&a.question)))
@@ -214,22 +236,60 @@ fn plan<'a>(kb: &'a KnowledgeBase, approved: &'a [Approved], rejected: &'a [Reje
     // A wording taken for one entry where it was asked once, and left
     // without that answer where it was asked again, depends on where it is
     // asked: the entry taken is held at review for it too.
-    let mut also: Vec<(&str, &str, &Entry)> = Vec::new();
-    for &(source, wording, rejected) in &refusals {
-        for &(w, e) in &taken {
+    // Every row counts, not only the first: each says where it was asked.
+    let mut also: Vec<(&str, &str, Option<&str>, &Entry)> = Vec::new();
+    for &(source, wording, after, rejected) in &refusals {
+        for &(w, _, e) in &taken {
             if e.id != rejected.id
                 && near_duplicate(w, wording)
-                && !also
-                    .iter()
-                    .any(|(_, w2, x)| x.id == e.id && near_duplicate(w2, wording))
+                && !also.iter().any(|(_, w2, a2, x)| {
+                    x.id == e.id && *a2 == after && near_duplicate(w2, wording)
+                })
             {
-                also.push((source, wording, e));
+                also.push((source, wording, after, e));
             }
         }
     }
     refusals.extend(also);
     let mut refused: HashMap<String, Vec<String>> = HashMap::new();
-    for (source, wording, entry) in refusals {
+    // Where contested wordings were decided, as recorded: (entry id, words
+    // of the wording, words of the question before, taken).
+    let mut placed: HashSet<(String, String, String, bool)> = kb
+        .entries
+        .iter()
+        .flat_map(|e| {
+            e.asked
+                .iter()
+                .map(|a| (e.id.clone(), words(&a.question), words(&a.after), a.answers))
+        })
+        .collect();
+    let mut places: Vec<(&Entry, &str, &str, bool)> = Vec::new();
+    for (source, wording, after, entry) in refusals {
+        // Taken for this entry too (before, or in this review): recorded
+        // all the same, and said, for a person to settle; where each row
+        // was asked is recorded with it, so that the same questionnaire
+        // asked again is answered as reviewed.
+        let phrasing = match seen.get(&entry.id) {
+            Some(known) => known
+                .iter()
+                .map(String::as_str)
+                .find(|p| near_duplicate(p, wording)),
+            None => entry.phrasings().find(|p| near_duplicate(p, wording)),
+        }
+        .map(str::to_owned);
+        if phrasing.is_some()
+            && let Some(after) = after
+        {
+            places.push((entry, wording, after, false));
+            for &(w, a, e) in &taken {
+                if let Some(a) = a
+                    && e.id == entry.id
+                    && near_duplicate(w, wording)
+                {
+                    places.push((entry, w, a, true));
+                }
+            }
+        }
         let known = refused
             .entry(entry.id.clone())
             .or_insert_with(|| entry.does_not_answer.clone());
@@ -238,15 +298,6 @@ fn plan<'a>(kb: &'a KnowledgeBase, approved: &'a [Approved], rejected: &'a [Reje
             continue;
         }
         known.push(wording.to_owned());
-        // Taken for this entry too (before, or in this review): recorded
-        // all the same, and said, for a person to settle.
-        let phrasing = match seen.get(&entry.id) {
-            Some(known) => known
-                .iter()
-                .map(String::as_str)
-                .find(|p| near_duplicate(p, wording)),
-            None => entry.phrasings().find(|p| near_duplicate(p, wording)),
-        };
         if let Some(p) = phrasing {
             learned
                 .contested
@@ -259,6 +310,20 @@ fn plan<'a>(kb: &'a KnowledgeBase, approved: &'a [Approved], rejected: &'a [Reje
         learned
             .not_answered
             .push((entry.id.clone(), wording.to_owned()));
+    }
+    for (entry, wording, after, answers) in places {
+        if placed.insert((entry.id.clone(), words(wording), words(after), answers)) {
+            let asked = crate::kb::Asked {
+                question: wording.to_owned(),
+                after: after.to_owned(),
+                answers,
+            };
+            learned.asked.push((entry.id.clone(), asked.clone()));
+            additions
+                .entry(entry.location.file.clone())
+                .or_default()
+                .push((entry.id.clone(), Addition::Asked(asked)));
+        }
     }
     Plan {
         learned,
@@ -286,6 +351,7 @@ pub fn learned_in_memory(
             Addition::Alternate(w) => e.alternates.push(w),
             Addition::NotAnswered(w) => e.does_not_answer.push(w),
             Addition::Choice(c) => e.choices.push(c),
+            Addition::Asked(a) => e.asked.push(a),
         }
     }
     (out, learned)
@@ -443,6 +509,13 @@ fn add_alternates(path: &Path, adds: &[(String, Addition)]) -> Result<(), LearnE
                 t.insert("choice", c.choice.as_str().into());
                 t.insert("answer", c.answer.as_str().into());
                 ("choices", t.into())
+            }
+            Addition::Asked(a) => {
+                let mut t = toml_edit::InlineTable::new();
+                t.insert("question", a.question.as_str().into());
+                t.insert("after", a.after.as_str().into());
+                t.insert("answers", a.answers.into());
+                ("asked", t.into())
             }
         };
         push(table, key, item);
@@ -603,6 +676,7 @@ mod tests {
             details: String::new(),
             edited: false,
             choice: None,
+            after: None,
         }
     }
 
@@ -611,6 +685,7 @@ mod tests {
             source: "row".into(),
             question: question.into(),
             entry: entry.into(),
+            after: None,
         }
     }
 
@@ -667,6 +742,64 @@ mod tests {
             learned_in_memory(&kb, &[], &[reject("Are logs reviewed?", "logging-review")]);
         assert!(after.entries[1].does_not_answer("are logs reviewed"));
         assert_eq!(learned.contested.len(), 1);
+    }
+
+    #[test]
+    fn a_contested_wording_is_placed_where_each_row_asked_it() {
+        let kb = kb(&[("policy-review", "Are policies reviewed annually?")]);
+        let asked = "Are the policies and procedures reviewed and updated at least annually?";
+        let at = |a: &str| Some(a.to_string());
+        let taken = |after: &str| Approved {
+            after: at(after),
+            ..approve(asked, "policy-review")
+        };
+        let refused = |after: &str| Rejected {
+            after: at(after),
+            ..reject(asked, "policy-review")
+        };
+        // Taken in two domains, rejected in two others (one rejection is a
+        // duplicate wording, yet its place counts).
+        let (after, learned) = learned_in_memory(
+            &kb,
+            &[
+                taken("Are BCM policies established?"),
+                taken("Are HR policies established?"),
+            ],
+            &[
+                refused("Are change policies established?"),
+                refused("Are DSP policies established?"),
+            ],
+        );
+        let e = &after.entries[0];
+        assert_eq!(e.alternates, vec![asked.to_string()]);
+        assert!(e.does_not_answer(asked));
+        let places: Vec<(&str, bool)> = e
+            .asked
+            .iter()
+            .map(|a| (a.after.as_str(), a.answers))
+            .collect();
+        assert_eq!(places.len(), 4, "{places:?}");
+        for (before, answers) in [
+            ("Are BCM policies established?", true),
+            ("Are HR policies established?", true),
+            ("Are change policies established?", false),
+            ("Are DSP policies established?", false),
+        ] {
+            assert!(places.contains(&(before, answers)), "{before}: {places:?}");
+        }
+        assert_eq!(learned.asked.len(), 4);
+        // Learned again: nothing new.
+        let (again, learned) = learned_in_memory(
+            &after,
+            &[taken("Are BCM policies established?")],
+            &[refused("Are change policies established?")],
+        );
+        assert_eq!(again.entries[0].asked.len(), 4);
+        assert!(learned.asked.is_empty());
+        // A rejection that is not contested is not placed: it holds
+        // wherever the wording is asked.
+        let (after, _) = learned_in_memory(&kb, &[], &[refused("Are logs reviewed quarterly?")]);
+        assert!(after.entries[0].asked.is_empty());
     }
 
     #[test]

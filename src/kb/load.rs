@@ -355,6 +355,8 @@ struct RawEntry {
     #[serde(default)]
     does_not_answer: Vec<String>,
     #[serde(default)]
+    asked: Vec<RawAsked>,
+    #[serde(default)]
     tags: Vec<String>,
     owner: Option<String>,
     reviewed: Option<toml::value::Datetime>,
@@ -367,6 +369,14 @@ struct RawChoice {
     question: String,
     choice: String,
     answer: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAsked {
+    question: String,
+    after: String,
+    answers: bool,
 }
 
 #[derive(Deserialize)]
@@ -537,6 +547,12 @@ fn validate(
         } else if let Some(p) = std::iter::once(&raw.question)
             .chain(&raw.alternates)
             .find(|p| super::wording::near_duplicate(p, w))
+            // Decided where it was asked (`asked`, by `kb learn`): settled.
+            .filter(|_| {
+                !raw.asked
+                    .iter()
+                    .any(|a| super::wording::near_duplicate(&a.question, w))
+            })
         {
             format!(
                 "`{}` is both a phrasing of the entry and in `does_not_answer` (as `{}`): the entry is held at review for it; remove one of the two",
@@ -548,6 +564,19 @@ fn validate(
         };
         let line = sink.key_line(span, "does_not_answer");
         sink.warning(Some(line), format!("entry `{id}`: {message}"));
+    }
+    if raw
+        .asked
+        .iter()
+        .any(|a| words(&a.question).is_empty() || words(&a.after).is_empty())
+    {
+        let line = sink.key_line(span, "asked");
+        sink.warning(
+            Some(line),
+            format!(
+                "entry `{id}`: an `asked` record without a `question` or an `after` is ignored"
+            ),
+        );
     }
     if raw.tags.iter().any(|t| t.trim().is_empty()) {
         let line = sink.key_line(span, "tags");
@@ -586,6 +615,16 @@ fn validate(
             })
             .collect(),
         does_not_answer: clean(raw.does_not_answer),
+        asked: raw
+            .asked
+            .into_iter()
+            .filter(|a| !words(&a.question).is_empty() && !words(&a.after).is_empty())
+            .map(|a| super::Asked {
+                question: a.question.trim().to_string(),
+                after: a.after.trim().to_string(),
+                answers: a.answers,
+            })
+            .collect(),
         tags: clean(raw.tags),
         owner: raw
             .owner

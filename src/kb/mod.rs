@@ -5,6 +5,7 @@
 //! [`KnowledgeBase`] and never sees TOML.
 
 mod accept;
+mod asked;
 mod date;
 mod learn;
 mod load;
@@ -15,6 +16,7 @@ pub use accept::{
     AcceptError, Accepted, Approval, Outcome, Pending, accept, find_proposal, pending,
     proposals_in, reject,
 };
+pub use asked::{Asked, Place, placed_after, placed_after_texts};
 pub use date::Date;
 pub use learn::{
     Approved, LearnError, Learned, Proposal, Proposed, Rejected, learn, learned_in_memory, propose,

@@ -22,6 +22,9 @@ pub struct Entry {
     /// or edited in review, learned by `kb learn`): the matcher never
     /// proposes the entry for a question worded so.
     pub does_not_answer: Vec<String>,
+    /// Where reviewers took and did not take this entry for a wording they
+    /// decided both ways (learned by `kb learn`): after which question.
+    pub asked: Vec<super::asked::Asked>,
     pub tags: Vec<String>,
     pub owner: Option<String>,
     pub reviewed: Option<Date>,
@@ -156,6 +159,7 @@ pub(crate) fn test_entry(id: &str, answer: &str) -> Entry {
         evidence: Vec::new(),
         choices: Vec::new(),
         does_not_answer: Vec::new(),
+        asked: Vec::new(),
         tags: Vec::new(),
         owner: None,
         reviewed: None,

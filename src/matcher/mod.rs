@@ -251,6 +251,8 @@ pub struct Matcher {
     documents: Vec<TokenSet>,
     /// Per entry: its `does_not_answer` wordings, as compared.
     refusals: Vec<Vec<Wording>>,
+    /// Per entry: where reviewers decided a wording both ways (`asked`).
+    places: Vec<Vec<crate::kb::Place>>,
     options: Options,
     thresholds: Thresholds,
     semantic: Option<Semantic>,
@@ -332,6 +334,11 @@ impl Matcher {
             .iter()
             .map(|e| e.does_not_answer.iter().map(|w| Wording::new(w)).collect())
             .collect();
+        let places = kb
+            .entries
+            .iter()
+            .map(|e| e.asked.iter().map(crate::kb::Place::new).collect())
+            .collect();
         Ok(Matcher {
             kb,
             index,
@@ -340,6 +347,7 @@ impl Matcher {
             phrasings,
             documents,
             refusals,
+            places,
             thresholds: thresholds(&options, LEXICAL_THRESHOLDS),
             options,
             semantic: None,
@@ -471,6 +479,12 @@ impl Matcher {
             })
             .collect();
         let cores: Vec<String> = questions.iter().map(|q| normalize::core(q)).collect();
+        // Where each question is asked: the words of the question before it
+        // that the list asks only once.
+        let afters: Vec<Option<String>> = crate::kb::placed_after(&questions)
+            .into_iter()
+            .map(|j| j.map(|j| crate::kb::words(questions[j])))
+            .collect();
         let vectors: Vec<Option<Vector>> = match &self.semantic {
             Some(s) => {
                 let texts: Vec<&str> = cores.iter().map(String::as_str).collect();
@@ -506,7 +520,8 @@ impl Matcher {
         let one = |i: usize| -> Result<Match, MatchError> {
             let bank = bank_sims.get(i * wordings..(i + 1) * wordings);
             let candidates = self.score_all(&cores[i], vectors[i].as_deref(), bank)?;
-            let mut found = self.decide_reviewed(questions[i], &cores[i], candidates);
+            let mut found =
+                self.decide_reviewed(questions[i], afters[i].as_deref(), &cores[i], candidates);
             found.candidates.truncate(self.options.candidates);
             Ok(found)
         };
@@ -645,8 +660,15 @@ impl Matcher {
     /// for it are not proposed again, and what comes first without them is
     /// not `auto` on their account: they were the closest. One also taken
     /// for it (a phrasing of it) stays, held at review: it depends on where
-    /// the wording is asked.
-    fn decide_reviewed(&self, question: &str, core: &str, candidates: Vec<Candidate>) -> Match {
+    /// the wording is asked; where reviewers decided (`asked`: after the
+    /// question whose words are `after`), their decision holds.
+    fn decide_reviewed(
+        &self,
+        question: &str,
+        after: Option<&str>,
+        core: &str,
+        candidates: Vec<Candidate>,
+    ) -> Match {
         let mut refused = Vec::new();
         let mut held = Vec::new();
         // The question as compared, once (and only when needed).
@@ -663,6 +685,17 @@ impl Matcher {
                     return true;
                 }
                 let e = self.entry(c);
+                let decided = after.and_then(|after| {
+                    self.places[c.entry]
+                        .iter()
+                        .find(|p| p.holds(asked(), after))
+                });
+                if let Some(place) = decided {
+                    if !place.answers {
+                        refused.push(format!("`{}`", e.id));
+                    }
+                    return place.answers;
+                }
                 let taken = e.phrasings().any(|p| Wording::new(p).same(asked()));
                 if taken { &mut held } else { &mut refused }.push(format!("`{}`", e.id));
                 taken

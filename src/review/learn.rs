@@ -28,7 +28,14 @@ pub struct ToLearn {
 /// an accepted or chosen entry.
 pub fn to_learn(q: &Questionnaire, kb: &KnowledgeBase) -> ToLearn {
     let mut out = ToLearn::default();
-    for (question, decision) in q.report.questions.iter().zip(&q.decisions) {
+    let texts: Vec<&str> = q
+        .report
+        .questions
+        .iter()
+        .map(|q| q.question.as_str())
+        .collect();
+    let afters = crate::kb::placed_after_texts(&texts);
+    for ((question, decision), after) in q.report.questions.iter().zip(&q.decisions).zip(afters) {
         let Some(d) = decision else { continue };
         let source = format!(
             "`{}`, sheet `{}`, row {}",
@@ -55,6 +62,7 @@ pub fn to_learn(q: &Questionnaire, kb: &KnowledgeBase) -> ToLearn {
                     entry: Some(id),
                     edited: false,
                     choice: None,
+                    after,
                 });
             }
             Action::Edit => {
@@ -79,6 +87,7 @@ pub fn to_learn(q: &Questionnaire, kb: &KnowledgeBase) -> ToLearn {
                     details,
                     edited: choice.is_none(),
                     choice,
+                    after,
                 });
             }
             Action::Clear => match &question.entry {
@@ -86,6 +95,7 @@ pub fn to_learn(q: &Questionnaire, kb: &KnowledgeBase) -> ToLearn {
                     source,
                     question: question.question.clone(),
                     entry: id.clone(),
+                    after,
                 }),
                 None => out.skipped += 1,
             },

@@ -51,6 +51,22 @@ pub struct Layout {
     pub computed: Vec<u32>,
 }
 
+impl Layout {
+    /// Whether a drafted answer's details may go into the details cell of
+    /// (0-based) `row` of `sheet`, the sheet this layout reads: a column the
+    /// draft adds, an empty cell, or the details of an answer the fill
+    /// replaces (`--overwrite`): the old narrative is not left beside the
+    /// new answer.
+    pub fn details_free(&self, sheet: &Sheet, row: u32) -> bool {
+        self.details_is_new
+            || sheet.get(row, self.details_col).is_empty()
+            || self
+                .questions
+                .iter()
+                .any(|q| q.row == row && q.existing_answer.is_some())
+    }
+}
+
 /// One question row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Question {

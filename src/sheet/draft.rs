@@ -403,8 +403,7 @@ fn write_sheet(
                     plain,
                 )?;
             }
-            let details_free =
-                layout.details_is_new || sheet.get(row, layout.details_col).is_empty();
+            let details_free = layout.details_free(sheet, row);
             if let Some(details) = &q.details
                 && details_free
             {

@@ -176,11 +176,12 @@ fn semantic_quality_floors() {
         holds(&r, "semantic", &floors);
         // The warm start: each questionnaire filled again after learning
         // its reviewed answers (approvals and rejections) has no wrong
-        // `auto`, and `auto` for all but stale entries and wordings asked
-        // twice with different answers (`eval/README.md`).
+        // `auto`, and `auto` for 98% of the answerable questions: all but
+        // stale entries and a near-duplicate wording or two, wordings asked
+        // twice with different answers included (`eval/README.md`).
         let warm = &r["warm"]["overall"];
         assert_eq!(warm["auto_wrong"], 0, "{warm}");
-        at_least(warm, "auto_coverage", 0.965);
+        at_least(warm, "auto_coverage", 0.98);
         assert_eq!(
             r["warm"]["files"].as_array().unwrap().len(),
             labels(set).len()

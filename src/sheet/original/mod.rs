@@ -507,7 +507,7 @@ fn draft_edits(
         let details_col = !layout.details_is_new || layout.answer_is_new;
         if let Some(details) = &q.details
             && details_col
-            && sheet.get(row, layout.details_col).is_empty()
+            && layout.details_free(sheet, row)
         {
             edits.push(CellEdit {
                 joins: asks(&q.question),
