@@ -42,7 +42,7 @@ pub struct FillArgs {
     model: ModelArgs,
     #[command(flatten)]
     thresholds: ThresholdArgs,
-    /// Replace answers the questionnaire already holds (default: keep them, status `answered`).
+    /// Replace answers the questionnaire already holds, and their details where the KB has some (default: keep them, status `answered`).
     #[arg(long)]
     overwrite: bool,
     #[command(flatten)]

@@ -2,7 +2,7 @@ use std::path::Path;
 
 use vetted::sheet::{self, Value};
 
-use crate::support::{Test, entry, repo, report};
+use crate::support::{Test, cell, entry, repo, report};
 
 fn kb_arg() -> String {
     repo().join("knowledge_base").display().to_string()
@@ -13,14 +13,6 @@ fn draft_sheet<'a>(wb: &'a sheet::Workbook, name: &str) -> &'a sheet::Sheet {
         .iter()
         .find(|s| s.name == name)
         .unwrap_or_else(|| panic!("no sheet `{name}`"))
-}
-
-/// Parses `C12` into 0-based (row, col).
-fn cell(reference: &str) -> (u32, u32) {
-    let split = reference.find(|c: char| c.is_ascii_digit()).unwrap();
-    let col = sheet::parse_column(&reference[..split]).unwrap();
-    let row: u32 = reference[split..].parse().unwrap();
-    (row - 1, col)
 }
 
 #[test]
@@ -312,6 +304,43 @@ fn existing_answers_are_kept_unless_overwrite() {
             .display(),
         "Yes"
     );
+}
+
+/// An answer drafted over (`--overwrite`) takes its details cell too: the
+/// old narrative does not stay beside the new answer. A note beside an
+/// empty answer is not an answer's, and stays.
+#[test]
+fn overwriting_an_answer_replaces_its_details() {
+    let kb = format!(
+        "{}details = \"Okta enforces FIDO2 keys for every employee.\"\n",
+        entry("mfa", "Do you require MFA for all staff?", "Yes")
+    )
+    .replace("answer = \"Yes\"\n\n", "answer = \"Yes\"\n");
+    let csv = "ID,Question,Answer,Comments\n\
+               1,Do you require MFA for all staff?,Partly,Only admins for now\n\
+               2,Is MFA required for all staff?,,Ask IT\n";
+    for format in ["draft", "original"] {
+        let out = if format == "draft" { "d.xlsx" } else { "o.csv" };
+        let t = Test::new()
+            .file("kb/k.toml", &kb)
+            .file("q.csv", csv)
+            .args(["fill", "q.csv", "--kb", "kb", "--lexical", "--overwrite"])
+            .args(["--format", format, "-o", out]);
+        t.run().expect(0);
+        let wb = sheet::read(&t.path(out)).unwrap();
+        let s = if format == "draft" {
+            draft_sheet(&wb, "q.csv")
+        } else {
+            &wb.sheets[0]
+        };
+        assert_eq!(s.get(1, 2).display(), "Yes", "{format}");
+        assert_eq!(
+            s.get(1, 3).display(),
+            "Okta enforces FIDO2 keys for every employee.",
+            "{format}"
+        );
+        assert_eq!(s.get(2, 3).display(), "Ask IT", "{format}");
+    }
 }
 
 #[test]

@@ -78,10 +78,9 @@ fn review(draft: &Path, out: &Path, changes: &HashMap<(String, String), String>)
     book.save(out).unwrap();
 }
 
-fn parse(cell: &str) -> (u32, u16) {
-    let split = cell.find(|c: char| c.is_ascii_digit()).unwrap();
-    let col = sheet::parse_column(&cell[..split]).unwrap() as u16;
-    (cell[split..].parse::<u32>().unwrap() - 1, col)
+fn parse(reference: &str) -> (u32, u16) {
+    let (row, col) = crate::support::cell(reference);
+    (row, col as u16)
 }
 
 fn map_cells(draft: &Path) -> Vec<Vec<String>> {

@@ -232,7 +232,8 @@ fn every_workbook_keeps_all_but_its_answer_cells() {
         let before = sheet::read(&case.input).unwrap();
         let after = sheet::read(&case.output).unwrap();
         let expected = expected_answers(r);
-        let details: HashMap<(String, String), String> = r["questions"]
+        // Details cell → (the details drafted, the answer cell beside it).
+        let details: HashMap<(String, String), (String, String)> = r["questions"]
             .as_array()
             .unwrap()
             .iter()
@@ -243,7 +244,10 @@ fn every_workbook_keeps_all_but_its_answer_cells() {
                         q["sheet"].as_str()?.to_string(),
                         q["details_cell"].as_str()?.to_string(),
                     ),
-                    q["details"].as_str()?.to_string(),
+                    (
+                        q["details"].as_str()?.to_string(),
+                        q["answer_cell"].as_str()?.to_string(),
+                    ),
                 ))
             })
             .collect();
@@ -258,9 +262,15 @@ fn every_workbook_keeps_all_but_its_answer_cells() {
                         assert_eq!(&new, answer, "{name}: {key:?}");
                         written += 1;
                     } else if old != new {
-                        let detail = details.get(&key);
+                        // Details go into an empty cell, or replace those of
+                        // an answer drafted over (`--overwrite`).
+                        let (detail, answer_cell) = details.get(&key).unwrap_or_else(|| {
+                            panic!("{name}: {key:?} changed from {old:?} to {new:?}")
+                        });
+                        let (r, c) = crate::support::cell(answer_cell);
+                        let answered = !b.get(r, c).display().trim().is_empty();
                         assert!(
-                            detail == Some(&new) && old.trim().is_empty(),
+                            *detail == new && (old.trim().is_empty() || answered),
                             "{name}: {key:?} changed from {old:?} to {new:?}"
                         );
                         written += 1;

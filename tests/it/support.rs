@@ -175,6 +175,14 @@ pub fn inbox_file(kb: &Path) -> PathBuf {
     files[0].clone()
 }
 
+/// Parses `C12` into 0-based (row, col).
+pub fn cell(reference: &str) -> (u32, u32) {
+    let split = reference.find(|c: char| c.is_ascii_digit()).unwrap();
+    let col = vetted::sheet::parse_column(&reference[..split]).unwrap();
+    let row: u32 = reference[split..].parse().unwrap();
+    (row - 1, col)
+}
+
 /// A small valid KB entry.
 pub fn entry(id: &str, question: &str, answer: &str) -> String {
     format!("[[entry]]\nid = \"{id}\"\nquestion = \"{question}\"\nanswer = \"{answer}\"\n\n")
