@@ -855,9 +855,18 @@ impl Matcher {
                     entry.id
                 ));
             }
+            // The checks of form below look at how the question is asked: a
+            // phrasing worded like it (a near duplicate, which `kb learn`
+            // does not add again) says the entry answers it asked so.
+            let worded = best.parts.verbatim || {
+                let asked = Bigrams::new(core);
+                self.phrasings[best.entry]
+                    .iter()
+                    .any(|p| asked.at_least(&p.bigrams, crate::kb::NEAR_DUPLICATE))
+            };
             // "How often ...?" is not answered by "Yes" alone.
             if let Some(open) = normalize::asks_open(core)
-                && !best.parts.verbatim
+                && !worded
                 && entry.answers_only_yes_no()
             {
                 status = Status::Review;
@@ -869,15 +878,15 @@ impl Matcher {
             }
             // "Anything else you want us to know about X?" asks for more than
             // the entry on X says.
-            if let Some(phrase) = normalize::catch_all(core).filter(|_| !best.parts.verbatim) {
+            if let Some(phrase) = normalize::catch_all(core).filter(|_| !worded) {
                 status = Status::Review;
                 reasons.push(format!(
                     "the question is a catch-all (`{phrase}`): no entry answers it as such"
                 ));
             }
-            // A wording the KB holds verbatim (one a reviewer approved for
-            // this entry) says the entry answers it, list and all.
-            if let Some(list) = normalize::several_asked(core).filter(|_| !best.parts.verbatim) {
+            // A wording the KB holds (one a reviewer approved for this
+            // entry) says the entry answers it, list and all.
+            if let Some(list) = normalize::several_asked(core).filter(|_| !worded) {
                 status = Status::Review;
                 reasons.push(format!(
                     "the question asks for several things ({list}), more than one entry may hold"
