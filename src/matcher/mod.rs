@@ -857,16 +857,19 @@ impl Matcher {
             }
             // The checks of form below look at how the question is asked: a
             // phrasing worded like it (a near duplicate, which `kb learn`
-            // does not add again) says the entry answers it asked so.
-            let worded = best.parts.verbatim || {
-                let asked = Bigrams::new(core);
-                self.phrasings[best.entry]
-                    .iter()
-                    .any(|p| asked.at_least(&p.bigrams, crate::kb::NEAR_DUPLICATE))
+            // does not add again) and asked the same way says the entry
+            // answers it so. Asked the same way: "How regularly do you
+            // scan?" is a near duplicate of "Do you regularly scan?".
+            let asked = Bigrams::new(core);
+            let worded = |form: fn(&str) -> bool| {
+                best.parts.verbatim
+                    || self.phrasings[best.entry].iter().any(|p| {
+                        asked.at_least(&p.bigrams, crate::kb::NEAR_DUPLICATE) && form(&p.core)
+                    })
             };
             // "How often ...?" is not answered by "Yes" alone.
             if let Some(open) = normalize::asks_open(core)
-                && !worded
+                && !worded(|p| normalize::asks_open(p).is_some())
                 && entry.answers_only_yes_no()
             {
                 status = Status::Review;
@@ -878,7 +881,9 @@ impl Matcher {
             }
             // "Anything else you want us to know about X?" asks for more than
             // the entry on X says.
-            if let Some(phrase) = normalize::catch_all(core).filter(|_| !worded) {
+            if let Some(phrase) = normalize::catch_all(core)
+                .filter(|_| !worded(|p| normalize::catch_all(p).is_some()))
+            {
                 status = Status::Review;
                 reasons.push(format!(
                     "the question is a catch-all (`{phrase}`): no entry answers it as such"
@@ -886,7 +891,9 @@ impl Matcher {
             }
             // A wording the KB holds (one a reviewer approved for this
             // entry) says the entry answers it, list and all.
-            if let Some(list) = normalize::several_asked(core).filter(|_| !worded) {
+            if let Some(list) = normalize::several_asked(core)
+                .filter(|_| !worded(|p| normalize::several_asked(p).is_some()))
+            {
                 status = Status::Review;
                 reasons.push(format!(
                     "the question asks for several things ({list}), more than one entry may hold"

@@ -189,6 +189,40 @@ fn an_open_question_is_not_auto_answered_with_a_bare_yes() {
     );
 }
 
+/// A phrasing the KB holds nearly as the question is asked (a near
+/// duplicate `kb learn` does not add again) says the entry answers it as
+/// asked: the open question is not held for its bare `Yes`.
+#[test]
+fn an_open_question_worded_like_a_phrasing_is_not_held_for_its_form() {
+    let entry = (
+        "scan",
+        "How do you determine whether your production systems are affected by vulnerabilities that require patching?",
+        "Yes",
+    );
+    let near = ask_one(
+        entry,
+        "How do you know whether your production systems are affected by vulnerabilities that require patching?",
+        "0.5",
+    );
+    assert!(
+        !near["reasons"]
+            .to_string()
+            .contains("the question asks `how`"),
+        "{near:#}"
+    );
+    let far = ask_one(
+        entry,
+        "How often are your production systems scanned for vulnerabilities?",
+        "0.1",
+    );
+    assert!(
+        far["reasons"]
+            .to_string()
+            .contains("the question asks `how`"),
+        "{far:#}"
+    );
+}
+
 /// A question turned around ("without ...") is not auto-answered with the
 /// yes or no of its plain wording; the plain wording still is.
 #[test]
