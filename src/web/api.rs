@@ -562,6 +562,9 @@ pub async fn learn(
             "contested": learned.contested.iter()
                 .map(|(source, entry, question)| json!({ "source": source, "entry": entry, "question": question }))
                 .collect::<Vec<_>>(),
+            "asked": learned.asked.iter()
+                .map(|(entry, a)| json!({ "entry": entry, "question": a.question, "after": a.after, "answers": a.answers }))
+                .collect::<Vec<_>>(),
             "duplicates": learned.duplicates,
             "proposals": learned.proposals.iter()
                 .map(|(id, based_on)| json!({ "id": id, "based_on": based_on }))
@@ -575,9 +578,15 @@ pub async fn learn(
     })
     .await
     .map_err(|e| AppError::Internal(format!("learning task failed: {e}")))??;
-    let changed = ["alternates", "choices", "not_answered", "proposals"]
-        .iter()
-        .any(|key| summary[key].as_array().is_some_and(|a| !a.is_empty()));
+    let changed = [
+        "alternates",
+        "choices",
+        "not_answered",
+        "asked",
+        "proposals",
+    ]
+    .iter()
+    .any(|key| summary[key].as_array().is_some_and(|a| !a.is_empty()));
     if changed && let Err(e) = state.kb.reload().await {
         eprintln!("warning: knowledge base not reloaded after learning: {e}");
     }

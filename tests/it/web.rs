@@ -1227,6 +1227,17 @@ async fn decisions_flow_back_into_the_kb() {
         }]),
         "{learned:#}"
     );
+    // Where it was cleared is recorded: after that question, the next fill
+    // leaves the entry out for it.
+    let asked = learned["asked"].as_array().unwrap();
+    assert_eq!(asked.len(), 1, "{learned:#}");
+    assert_eq!(asked[0]["entry"], "mfa");
+    assert_eq!(
+        asked[0]["question"],
+        "Do you enforce multi-factor authentication?"
+    );
+    assert_eq!(asked[0]["answers"], false);
+    assert!(!asked[0]["after"].as_str().unwrap().is_empty());
     // The edited entry as it stands does not answer that wording.
     assert_eq!(
         learned["not_answered"],
