@@ -5,7 +5,9 @@
 //! at least annually?" in every domain, and the policy-review entry answers
 //! it only in the domains that have a policy. Reviewers then both take and
 //! reject the entry for it, and the entry is held at review for it. `kb
-//! learn` also records where each was decided: after which question. A
+//! learn` also records where each was decided: after which question (and
+//! so for a wording taken for one entry on one row and for another on
+//! another, which would otherwise be ambiguous between the two). A
 //! wording is placed by the nearest question before it that the
 //! questionnaire asks only once (the domain's "Are ... policies
 //! established?"), so a wording asked twice in a row is still told apart.

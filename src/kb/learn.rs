@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use toml_edit::{Array, ArrayOfTables, DocumentMut, Item, Table, value};
 
 use super::model::words;
-use super::wording::near_duplicate;
+use super::wording::{Wording, near_duplicate};
 use super::{Date, Entry, INBOX_DIR, KnowledgeBase};
 
 #[derive(Debug, thiserror::Error)]
@@ -310,6 +310,30 @@ fn plan<'a>(kb: &'a KnowledgeBase, approved: &'a [Approved], rejected: &'a [Reje
         learned
             .not_answered
             .push((entry.id.clone(), wording.to_owned()));
+    }
+    // A wording taken for one entry here and for another elsewhere (in this
+    // review, or a phrasing of it already): each is placed where it was
+    // taken, so that neither is ambiguous with the other there.
+    let phrased: Vec<(&str, Wording)> = kb
+        .entries
+        .iter()
+        .filter(|e| !e.proposed)
+        .flat_map(|e| e.phrasings().map(move |p| (e.id.as_str(), Wording::new(p))))
+        .chain(
+            taken
+                .iter()
+                .map(|&(w, _, e)| (e.id.as_str(), Wording::new(w))),
+        )
+        .collect();
+    for &(w, after, e) in &taken {
+        let Some(after) = after else { continue };
+        let wording = Wording::new(w);
+        if phrased
+            .iter()
+            .any(|(id, p)| *id != e.id && p.same(&wording))
+        {
+            places.push((e, w, after, true));
+        }
     }
     for (entry, wording, after, answers) in places {
         if placed.insert((entry.id.clone(), words(wording), words(after), answers)) {
@@ -800,6 +824,51 @@ mod tests {
         // wherever the wording is asked.
         let (after, _) = learned_in_memory(&kb, &[], &[refused("Are logs reviewed quarterly?")]);
         assert!(after.entries[0].asked.is_empty());
+    }
+
+    #[test]
+    fn a_wording_taken_for_two_entries_is_placed_for_each() {
+        let kb = kb(&[
+            ("bcp", "Is there a business continuity plan?"),
+            ("irp", "Is there an incident response plan?"),
+        ]);
+        let asked = "Is the plan reviewed and updated at least annually?";
+        let taken = |entry: &str, after: &str| Approved {
+            after: Some(after.to_string()),
+            ..approve(asked, entry)
+        };
+        let (after, learned) = learned_in_memory(
+            &kb,
+            &[
+                taken("bcp", "Is there a business continuity plan?"),
+                taken("irp", "Is there an incident response plan?"),
+            ],
+            &[],
+        );
+        for (e, before) in after.entries.iter().zip([
+            "Is there a business continuity plan?",
+            "Is there an incident response plan?",
+        ]) {
+            assert_eq!(e.alternates, vec![asked.to_string()], "{}", e.id);
+            assert_eq!(
+                e.asked,
+                vec![crate::kb::Asked {
+                    question: asked.into(),
+                    after: before.into(),
+                    answers: true
+                }],
+                "{}",
+                e.id
+            );
+        }
+        assert!(learned.contested.is_empty());
+        // Taken for one entry only: nothing to place.
+        let (after, _) = learned_in_memory(
+            &kb,
+            &[taken("bcp", "Is there a business continuity plan?")],
+            &[],
+        );
+        assert!(after.entries.iter().all(|e| e.asked.is_empty()));
     }
 
     #[test]

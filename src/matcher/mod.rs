@@ -661,7 +661,9 @@ impl Matcher {
     /// not `auto` on their account: they were the closest. One also taken
     /// for it (a phrasing of it) stays, held at review: it depends on where
     /// the wording is asked; where reviewers decided (`asked`: after the
-    /// question whose words are `after`), their decision holds.
+    /// question whose words are `after`), their decision holds, and an
+    /// entry they took there comes before one taken for the same wording
+    /// elsewhere.
     fn decide_reviewed(
         &self,
         question: &str,
@@ -671,12 +673,31 @@ impl Matcher {
     ) -> Match {
         let mut refused = Vec::new();
         let mut held = Vec::new();
+        // Entries reviewers took for this wording here.
+        let mut placed = Vec::new();
         // The question as compared, once (and only when needed).
         let asked = std::sync::OnceLock::new();
         let asked = || asked.get_or_init(|| Wording::new(question));
-        let candidates: Vec<Candidate> = candidates
+        let mut candidates: Vec<Candidate> = candidates
             .into_iter()
             .filter(|c| {
+                let e = self.entry(c);
+                let decided =
+                    after
+                        .filter(|_| !self.places[c.entry].is_empty())
+                        .and_then(|after| {
+                            self.places[c.entry]
+                                .iter()
+                                .find(|p| p.holds(asked(), after))
+                        });
+                if let Some(place) = decided {
+                    if place.answers {
+                        placed.push(c.entry);
+                    } else {
+                        refused.push(format!("`{}`", e.id));
+                    }
+                    return place.answers;
+                }
                 let refusals = &self.refusals[c.entry];
                 if refusals.is_empty() {
                     return true;
@@ -684,24 +705,18 @@ impl Matcher {
                 if !refusals.iter().any(|w| w.same(asked())) {
                     return true;
                 }
-                let e = self.entry(c);
-                let decided = after.and_then(|after| {
-                    self.places[c.entry]
-                        .iter()
-                        .find(|p| p.holds(asked(), after))
-                });
-                if let Some(place) = decided {
-                    if !place.answers {
-                        refused.push(format!("`{}`", e.id));
-                    }
-                    return place.answers;
-                }
                 let taken = e.phrasings().any(|p| Wording::new(p).same(asked()));
                 if taken { &mut held } else { &mut refused }.push(format!("`{}`", e.id));
                 taken
             })
             .collect();
-        let mut found = self.decide(core, candidates);
+        // Taken here first: the same wording taken for another entry
+        // elsewhere scores alike (both hold it verbatim).
+        let here = |c: &Candidate| c.parts.verbatim && placed.contains(&c.entry);
+        candidates.sort_by_key(|c| !here(c));
+        let placed_first =
+            candidates.first().is_some_and(here) && !candidates.get(1).is_some_and(here);
+        let mut found = self.decide(core, candidates, placed_first);
         let first_verbatim = found.candidates.first().is_some_and(|c| c.parts.verbatim);
         if found.status == Status::Auto
             && (!held.is_empty() || (!refused.is_empty() && !first_verbatim))
@@ -727,7 +742,9 @@ impl Matcher {
         found
     }
 
-    fn decide(&self, core: &str, candidates: Vec<Candidate>) -> Match {
+    /// `placed_first`: reviewers took the first candidate for this wording
+    /// where it is asked, and not the second.
+    fn decide(&self, core: &str, candidates: Vec<Candidate>, placed_first: bool) -> Match {
         let t = self.thresholds;
         let mut reasons = Vec::new();
         let Some(best) = candidates.first().copied() else {
@@ -779,6 +796,7 @@ impl Matcher {
             // A wording the KB holds verbatim for this entry (one a reviewer
             // approved for it) is not ambiguous with an entry merely close.
             if let Some(second) = candidates.get(1)
+                && !placed_first
                 && best.score - second.score < self.ambiguity_margin()
                 && (!best.parts.verbatim || second.parts.verbatim)
                 && !same_answer(&entry.answer, &self.entry(second).answer)
@@ -791,7 +809,7 @@ impl Matcher {
             }
             let runner_up = candidates[1..].iter().map(own).fold(0.0, f32::max);
             let lead = best_own - runner_up;
-            if self.is_semantic() && best_own + lead < AUTO_LEAD_TARGET {
+            if self.is_semantic() && !placed_first && best_own + lead < AUTO_LEAD_TARGET {
                 status = Status::Review;
                 reasons.push(format!(
                     "the runner-up is too close: a score of {best_own:.2} needs a lead of {:.2}, not {lead:.2}",

@@ -979,3 +979,71 @@ fn a_wording_decided_both_ways_is_answered_where_it_was_taken() {
         check.stderr()
     );
 }
+
+/// A wording reviewers took for one entry after one question and for
+/// another after another (CAIQ's "reviewed annually" under each domain's
+/// own policy entry): each comes back `auto` where it was taken; asked
+/// after any other question, the two are ambiguous.
+#[test]
+fn a_wording_taken_for_two_entries_is_answered_by_each_where_it_was_taken() {
+    let asked = "Is the plan reviewed and updated at least annually?";
+    let placed = |before: &str| {
+        format!(
+            "alternates = [\"{asked}\"]\nasked = [{{ question = \"{asked}\", after = \"{before}\", answers = true }}]\n\n"
+        )
+    };
+    let entry = |id: &str, question: &str, answer: &str| {
+        format!(
+            "{}\n{}",
+            crate::support::entry(id, question, answer).trim_end_matches('\n'),
+            placed(question)
+        )
+    };
+    let kb = entry("bcp", "Is there a business continuity plan?", "Yes")
+        + &entry("irp", "Is there an incident response plan?", "No");
+    let csv = format!(
+        "Question,Answer\n\
+         Is there a business continuity plan?,\n\
+         {asked},\n\
+         Is there an incident response plan?,\n\
+         {asked},\n\
+         Is there a vendor management program?,\n\
+         {asked},\n"
+    );
+    let t = Test::new().file("kb/k.toml", &kb).file("q.csv", &csv);
+    t.again([
+        "fill",
+        "q.csv",
+        "--kb",
+        "kb",
+        "--lexical",
+        "-o",
+        "d.xlsx",
+        "--report",
+        "r.json",
+    ])
+    .expect(0);
+    let r = report(&t.path("r.json"));
+    let row = |n: u64| {
+        r["questions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|q| q["row"] == n)
+            .unwrap_or_else(|| panic!("row {n}: {r:#}"))
+            .clone()
+    };
+    for (n, entry) in [(3, "bcp"), (5, "irp")] {
+        let q = row(n);
+        assert_eq!(q["entry"], entry, "{q:#}");
+        assert_eq!(q["status"], "auto", "{q:#}");
+    }
+    let elsewhere = row(7);
+    assert_eq!(elsewhere["status"], "review", "{elsewhere:#}");
+    assert!(
+        elsewhere["reasons"]
+            .to_string()
+            .contains("scores almost as high and answers differently"),
+        "{elsewhere:#}"
+    );
+}
