@@ -928,29 +928,7 @@ fn a_wording_decided_both_ways_is_answered_where_it_was_taken() {
          Are data retention policies established?,\n\
          {asked},\n"
     );
-    let t = Test::new().file("kb/k.toml", &kb).file("q.csv", &csv);
-    t.again([
-        "fill",
-        "q.csv",
-        "--kb",
-        "kb",
-        "--lexical",
-        "-o",
-        "d.xlsx",
-        "--report",
-        "r.json",
-    ])
-    .expect(0);
-    let r = report(&t.path("r.json"));
-    let q = |row: u64| {
-        r["questions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|q| q["row"] == row)
-            .unwrap_or_else(|| panic!("row {row}: {r:#}"))
-            .clone()
-    };
+    let (t, q) = fill_rows(&kb, &csv);
     let taken = q(3);
     assert_eq!(taken["entry"], "policy-review", "{taken:#}");
     assert_eq!(taken["status"], "auto", "{taken:#}");
@@ -1010,29 +988,7 @@ fn a_wording_taken_for_two_entries_is_answered_by_each_where_it_was_taken() {
          Is there a vendor management program?,\n\
          {asked},\n"
     );
-    let t = Test::new().file("kb/k.toml", &kb).file("q.csv", &csv);
-    t.again([
-        "fill",
-        "q.csv",
-        "--kb",
-        "kb",
-        "--lexical",
-        "-o",
-        "d.xlsx",
-        "--report",
-        "r.json",
-    ])
-    .expect(0);
-    let r = report(&t.path("r.json"));
-    let row = |n: u64| {
-        r["questions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|q| q["row"] == n)
-            .unwrap_or_else(|| panic!("row {n}: {r:#}"))
-            .clone()
-    };
+    let (_, row) = fill_rows(&kb, &csv);
     for (n, entry) in [(3, "bcp"), (5, "irp")] {
         let q = row(n);
         assert_eq!(q["entry"], entry, "{q:#}");
@@ -1046,4 +1002,33 @@ fn a_wording_taken_for_two_entries_is_answered_by_each_where_it_was_taken() {
             .contains("scores almost as high and answers differently"),
         "{elsewhere:#}"
     );
+}
+
+/// `kb` (one TOML file) and the questionnaire `csv` filled on words: the
+/// test folder, and the report's question on a (1-based) row.
+fn fill_rows(kb: &str, csv: &str) -> (Test, impl Fn(u64) -> serde_json::Value) {
+    let t = Test::new().file("kb/k.toml", kb).file("q.csv", csv);
+    t.again([
+        "fill",
+        "q.csv",
+        "--kb",
+        "kb",
+        "--lexical",
+        "-o",
+        "d.xlsx",
+        "--report",
+        "r.json",
+    ])
+    .expect(0);
+    let r = report(&t.path("r.json"));
+    let row = move |n: u64| {
+        r["questions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|q| q["row"] == n)
+            .unwrap_or_else(|| panic!("row {n}: {r:#}"))
+            .clone()
+    };
+    (t, row)
 }
