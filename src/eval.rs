@@ -622,13 +622,15 @@ pub fn shorten(s: &str, n: usize) -> String {
 /// learned as `vetted kb learn` learns (in memory): each answerable question
 /// approved with its drafted entry when that is right, else with its first
 /// labeled entry; each unanswerable question drafted from an entry
-/// rejected. How `vetted eval --warm` measures a warm start.
+/// rejected, and left alone when nothing was drafted. How `vetted eval
+/// --warm` measures a warm start.
 pub fn taught(
     kb: &crate::kb::KnowledgeBase,
     outcomes: &[Outcome],
 ) -> (crate::kb::KnowledgeBase, crate::kb::Learned) {
     let mut approved = Vec::new();
     let mut rejected = Vec::new();
+    let mut left = Vec::new();
     // Where each was asked, as the matcher placed it: `outcomes` is one
     // questionnaire's, in the order matched.
     let questions: Vec<&str> = outcomes.iter().map(|o| o.question.as_str()).collect();
@@ -662,9 +664,14 @@ pub fn taught(
                 entry,
                 after,
             });
+        } else {
+            left.push(crate::kb::Left {
+                source,
+                question: o.question.clone(),
+            });
         }
     }
-    crate::kb::learned_in_memory(kb, &approved, &rejected)
+    crate::kb::learned_in_memory(kb, &approved, &rejected, &left)
 }
 
 /// The figures of an evaluation.

@@ -6,7 +6,7 @@ use clap::{Args, Subcommand};
 
 use super::{Failure, KbArgs, ModelArgs, Printer, build_matcher, kb_failure, load_kb};
 use crate::kb::{
-    Approved, Date, Entry, KbError, KnowledgeBase, Rejected, Severity, learn, scan_with,
+    Approved, Date, Entry, KbError, KnowledgeBase, Left, Rejected, Severity, learn, scan_with,
 };
 use crate::sheet::{Reviewed, read_reviewed};
 
@@ -261,6 +261,19 @@ fn learn_from(args: &LearnArgs, printer: Printer) -> Result<(), Failure> {
     // only once.
     let questions: Vec<&str> = rows.iter().map(|r| r.question.as_str()).collect();
     let afters = crate::kb::placed_after_texts(&questions);
+    // Rows left without an entry: neither approved nor rejected from one.
+    let left: Vec<Left> = rows
+        .iter()
+        .filter(|r| {
+            !is_approved(&r.status)
+                && !(crate::sheet::original::is_rejected(&r.status)
+                    && rejected(r, &label, None).is_some())
+        })
+        .map(|r| Left {
+            source: format!("`{label}`, sheet `{}`, row {}", r.sheet, r.row),
+            question: r.question.clone(),
+        })
+        .collect();
     let approved: Vec<Approved> = rows
         .iter()
         .zip(&afters)
@@ -288,6 +301,7 @@ fn learn_from(args: &LearnArgs, printer: Printer) -> Result<(), Failure> {
         &kb,
         &approved,
         &rejected,
+        &left,
         &label,
         Date::today(),
         args.dry_run,

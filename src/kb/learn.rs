@@ -78,6 +78,15 @@ pub struct Rejected {
     pub after: Option<String>,
 }
 
+/// A question the reviewer left without an entry: not approved, and not
+/// rejected from one (no status, flagged, or rejected with nothing drafted).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Left {
+    /// Where it comes from, for messages.
+    pub source: String,
+    pub question: String,
+}
+
 /// What is added to an approved entry.
 #[derive(Debug, Clone, PartialEq)]
 enum Addition {
@@ -130,7 +139,12 @@ struct Plan<'a> {
     proposals: Vec<(&'a Approved, Option<&'a Entry>)>,
 }
 
-fn plan<'a>(kb: &'a KnowledgeBase, approved: &'a [Approved], rejected: &'a [Rejected]) -> Plan<'a> {
+fn plan<'a>(
+    kb: &'a KnowledgeBase,
+    approved: &'a [Approved],
+    rejected: &'a [Rejected],
+    left: &'a [Left],
+) -> Plan<'a> {
     // Proposed entries (when `kb` includes the inbox) are not approved: they
     // take no alternates, but a proposal they already make is not repeated.
     let by_id: HashMap<&str, &Entry> = kb
@@ -251,6 +265,18 @@ fn plan<'a>(kb: &'a KnowledgeBase, approved: &'a [Approved], rejected: &'a [Reje
         }
     }
     refusals.extend(also);
+    // A wording taken for an entry on one row and asked again on a row the
+    // reviewer left without it: the entry answers it where it was taken,
+    // and is held at review where it was not (nobody said it answers
+    // there; nobody said it does not).
+    let mut held: HashSet<(&str, String)> = HashSet::new();
+    for l in left {
+        for &(w, _, e) in &taken {
+            if near_duplicate(w, &l.question) && held.insert((e.id.as_str(), words(&l.question))) {
+                refusals.push((l.source.as_str(), l.question.as_str(), None, e));
+            }
+        }
+    }
     let mut refused: HashMap<String, Vec<String>> = HashMap::new();
     // Where contested wordings were decided, as recorded: (entry id, words
     // of the wording, words of the question before, taken).
@@ -277,10 +303,10 @@ fn plan<'a>(kb: &'a KnowledgeBase, approved: &'a [Approved], rejected: &'a [Reje
             None => entry.phrasings().find(|p| near_duplicate(p, wording)),
         }
         .map(str::to_owned);
-        if phrasing.is_some()
-            && let Some(after) = after
-        {
-            places.push((entry, wording, after, false));
+        if phrasing.is_some() {
+            if let Some(after) = after {
+                places.push((entry, wording, after, false));
+            }
             for &(w, a, e) in &taken {
                 if let Some(a) = a
                     && e.id == entry.id
@@ -362,10 +388,11 @@ pub fn learned_in_memory(
     kb: &KnowledgeBase,
     approved: &[Approved],
     rejected: &[Rejected],
+    left: &[Left],
 ) -> (KnowledgeBase, Learned) {
     let Plan {
         learned, additions, ..
-    } = plan(kb, approved, rejected);
+    } = plan(kb, approved, rejected, left);
     let mut out = kb.clone();
     for (id, addition) in additions.into_values().flatten() {
         let Some(e) = out.entries.iter_mut().find(|e| e.id == id && !e.proposed) else {
@@ -388,6 +415,7 @@ pub fn learn(
     kb: &KnowledgeBase,
     approved: &[Approved],
     rejected: &[Rejected],
+    left: &[Left],
     label: &str,
     today: Date,
     dry_run: bool,
@@ -396,7 +424,7 @@ pub fn learn(
         mut learned,
         additions,
         proposals,
-    } = plan(kb, approved, rejected);
+    } = plan(kb, approved, rejected, left);
     let mut files: Vec<&PathBuf> = additions.keys().collect();
     files.sort();
     for file in files {
@@ -724,6 +752,7 @@ mod tests {
             &kb,
             &[approve("Is a VPN required for remote staff?", "vpn")],
             &[reject(asked, "vpn"), reject(&format!("{asked} "), "vpn")],
+            &[],
         );
         assert_eq!(after.entries[0].does_not_answer, vec![asked.to_string()]);
         assert_eq!(after.entries[0].alternates.len(), 1);
@@ -746,6 +775,7 @@ mod tests {
             &kb,
             &[approve(asked, "policy-review")],
             &[reject(asked, "logging-review")],
+            &[],
         );
         let [policy, logging] = &after.entries[..] else {
             panic!()
@@ -762,8 +792,12 @@ mod tests {
             )]
         );
         // An entry rejected for its own question: recorded, and contested.
-        let (after, learned) =
-            learned_in_memory(&kb, &[], &[reject("Are logs reviewed?", "logging-review")]);
+        let (after, learned) = learned_in_memory(
+            &kb,
+            &[],
+            &[reject("Are logs reviewed?", "logging-review")],
+            &[],
+        );
         assert!(after.entries[1].does_not_answer("are logs reviewed"));
         assert_eq!(learned.contested.len(), 1);
     }
@@ -793,6 +827,7 @@ mod tests {
                 refused("Are change policies established?"),
                 refused("Are DSP policies established?"),
             ],
+            &[],
         );
         let e = &after.entries[0];
         assert_eq!(e.alternates, vec![asked.to_string()]);
@@ -817,12 +852,14 @@ mod tests {
             &after,
             &[taken("Are BCM policies established?")],
             &[refused("Are change policies established?")],
+            &[],
         );
         assert_eq!(again.entries[0].asked.len(), 4);
         assert!(learned.asked.is_empty());
         // A rejection that is not contested is not placed: it holds
         // wherever the wording is asked.
-        let (after, _) = learned_in_memory(&kb, &[], &[refused("Are logs reviewed quarterly?")]);
+        let (after, _) =
+            learned_in_memory(&kb, &[], &[refused("Are logs reviewed quarterly?")], &[]);
         assert!(after.entries[0].asked.is_empty());
     }
 
@@ -843,6 +880,7 @@ mod tests {
                 taken("bcp", "Is there a business continuity plan?"),
                 taken("irp", "Is there an incident response plan?"),
             ],
+            &[],
             &[],
         );
         for (e, before) in after.entries.iter().zip([
@@ -867,8 +905,52 @@ mod tests {
             &kb,
             &[taken("bcp", "Is there a business continuity plan?")],
             &[],
+            &[],
         );
         assert!(after.entries.iter().all(|e| e.asked.is_empty()));
+    }
+
+    #[test]
+    fn a_wording_taken_on_one_row_and_left_on_another_is_held_there() {
+        let kb = kb(&[("visitor-logs", "Do you keep data center visitor logs?")]);
+        let asked = "Are physical entry logs kept for at least six months?";
+        let (after, learned) = learned_in_memory(
+            &kb,
+            &[Approved {
+                after: Some("Is the data center staffed around the clock?".into()),
+                ..approve(asked, "visitor-logs")
+            }],
+            &[],
+            &[Left {
+                source: "office row".into(),
+                question: asked.into(),
+            }],
+        );
+        let e = &after.entries[0];
+        assert_eq!(e.alternates, vec![asked.to_string()]);
+        // Held at review where it was left, answered where it was taken.
+        assert!(e.does_not_answer(asked));
+        assert_eq!(
+            e.asked,
+            vec![crate::kb::Asked {
+                question: asked.into(),
+                after: "Is the data center staffed around the clock?".into(),
+                answers: true,
+            }]
+        );
+        assert_eq!(learned.contested.len(), 1);
+        assert_eq!(learned.contested[0].0, "office row");
+        // A left row of another wording changes nothing.
+        let (after, _) = learned_in_memory(
+            &kb,
+            &[approve(asked, "visitor-logs")],
+            &[],
+            &[Left {
+                source: "row".into(),
+                question: "Do you have a visitor badge policy?".into(),
+            }],
+        );
+        assert!(after.entries[0].does_not_answer.is_empty());
     }
 
     #[test]

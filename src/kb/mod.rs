@@ -19,8 +19,8 @@ pub use accept::{
 pub use asked::{Asked, Place, placed_after, placed_after_texts};
 pub use date::Date;
 pub use learn::{
-    Approved, LearnError, Learned, Proposal, Proposed, Rejected, learn, learned_in_memory, propose,
-    slug,
+    Approved, LearnError, Learned, Left, Proposal, Proposed, Rejected, learn, learned_in_memory,
+    propose, slug,
 };
 pub(crate) use load::parse_synonym_groups;
 pub use load::{

@@ -9,7 +9,7 @@
 //! - cleared: the drafted entry gains the wording in its `does_not_answer`;
 //! - flagged or undecided: nothing to learn.
 
-use crate::kb::{Approved, KnowledgeBase, Rejected};
+use crate::kb::{Approved, KnowledgeBase, Left, Rejected};
 
 use super::{Action, Questionnaire};
 
@@ -19,6 +19,9 @@ pub struct ToLearn {
     pub approved: Vec<Approved>,
     /// Cleared questions that had a drafted entry.
     pub rejected: Vec<Rejected>,
+    /// Questions left without an entry: undecided, flagged, cleared without
+    /// a drafted entry, accepted without one.
+    pub left: Vec<Left>,
     /// Cleared without a drafted entry, flagged, and accepted answers without an entry (an answer
     /// that was already in the file).
     pub skipped: usize,
@@ -36,15 +39,23 @@ pub fn to_learn(q: &Questionnaire, kb: &KnowledgeBase) -> ToLearn {
         .collect();
     let afters = crate::kb::placed_after_texts(&texts);
     for ((question, decision), after) in q.report.questions.iter().zip(&q.decisions).zip(afters) {
-        let Some(d) = decision else { continue };
         let source = format!(
             "`{}`, sheet `{}`, row {}",
             q.listing.file_name, question.sheet, question.row
         );
+        let left = || Left {
+            source: source.clone(),
+            question: question.question.clone(),
+        };
+        let Some(d) = decision else {
+            out.left.push(left());
+            continue;
+        };
         match d.action {
             Action::Accept | Action::Choose => {
                 let Some(id) = d.entry.clone() else {
                     out.skipped += 1;
+                    out.left.push(left());
                     continue;
                 };
                 let entry = kb.entries.iter().find(|e| e.id == id && !e.proposed);
@@ -97,9 +108,15 @@ pub fn to_learn(q: &Questionnaire, kb: &KnowledgeBase) -> ToLearn {
                     entry: id.clone(),
                     after,
                 }),
-                None => out.skipped += 1,
+                None => {
+                    out.skipped += 1;
+                    out.left.push(left());
+                }
             },
-            Action::Flag => out.skipped += 1,
+            Action::Flag => {
+                out.skipped += 1;
+                out.left.push(left());
+            }
         }
     }
     out

@@ -543,6 +543,7 @@ pub async fn learn(
             &kb,
             &rows.approved,
             &rows.rejected,
+            &rows.left,
             &q.listing.file_name,
             crate::kb::Date::today(),
             false,
