@@ -265,9 +265,9 @@ fn learn_from(args: &LearnArgs, printer: Printer) -> Result<(), Failure> {
     let left: Vec<Left> = rows
         .iter()
         .filter(|r| {
-            !is_approved(&r.status)
-                && !(crate::sheet::original::is_rejected(&r.status)
-                    && rejected(r, &label, None).is_some())
+            let rejected_from_entry = crate::sheet::original::is_rejected(&r.status)
+                && rejected(r, &label, None).is_some();
+            !(is_approved(&r.status) || rejected_from_entry)
         })
         .map(|r| Left {
             source: format!("`{label}`, sheet `{}`, row {}", r.sheet, r.row),
