@@ -612,6 +612,27 @@ mod tests {
     }
 
     #[test]
+    fn questions_left_without_an_entry_are_learned_as_left() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let id = store
+            .insert("x.csv", "Acme", "Ann", b"q,a\n", &report(4))
+            .unwrap();
+        store.decide(&id, 1, &decision(Action::Edit)).unwrap();
+        store.decide(&id, 2, &decision(Action::Flag)).unwrap();
+        store.decide(&id, 3, &decision(Action::Clear)).unwrap();
+        let rows = to_learn(
+            &store.get(&id).unwrap(),
+            &crate::kb::KnowledgeBase::default(),
+        );
+        // Undecided, flagged, and cleared without a drafted entry.
+        let left: Vec<&str> = rows.left.iter().map(|l| l.question.as_str()).collect();
+        assert_eq!(left, ["Question 0?", "Question 2?", "Question 3?"]);
+        assert_eq!(rows.approved.len(), 1);
+        assert!(rows.rejected.is_empty());
+    }
+
+    #[test]
     fn round_trip_decisions_and_counts() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(dir.path()).unwrap();
