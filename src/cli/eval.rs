@@ -8,7 +8,7 @@
 //! [`crate::eval::Metrics`]. With `--warm`, each questionnaire is then
 //! learned from its own labels as a reviewer would teach the KB
 //! ([`crate::eval::taught`]) and matched again: a second table (`"warm"` in
-//! JSON, with `"alternates"` and `"not_answered"` learned per file). With
+//! JSON, with `"alternates"`, `"not_answered"` and `"asked"` learned per file). With
 //! `--min-*` floors the exit status is 1 when a figure falls below its
 //! floor (the cold figures).
 
@@ -203,6 +203,7 @@ pub fn run(args: EvalArgs, printer: Printer) -> Result<(), Failure> {
                     "labels": l.display().to_string(),
                     "alternates": t.alternates.len(),
                     "not_answered": t.not_answered.len(),
+                    "asked": t.asked.len(),
                     "metrics": m,
                 })).collect::<Vec<_>>(),
                 "overall": Metrics::of(&warm_all),
@@ -233,7 +234,7 @@ pub fn run(args: EvalArgs, printer: Printer) -> Result<(), Failure> {
                 "\nwarm start: each questionnaire filled again after learning its reviewed answers"
             );
             println!(
-                "{:<34} {:>5} {:>5} {:>6} {:>6} {:>5} {:>6} {:>6} {:>5} {:>6} {:>6}",
+                "{:<34} {:>5} {:>5} {:>6} {:>6} {:>5} {:>6} {:>6} {:>5} {:>6} {:>6} {:>6}",
                 "labels",
                 "qs",
                 "ans",
@@ -244,15 +245,17 @@ pub fn run(args: EvalArgs, printer: Printer) -> Result<(), Failure> {
                 "cover",
                 "unans",
                 "+alt",
-                "+not"
+                "+not",
+                "+asked"
             );
             for (path, m, t) in &warm {
                 let name = path.file_name().unwrap_or_default().to_string_lossy();
                 println!(
-                    "{} {:>6} {:>6}",
+                    "{} {:>6} {:>6} {:>6}",
                     row(&name, m),
                     t.alternates.len(),
-                    t.not_answered.len()
+                    t.not_answered.len(),
+                    t.asked.len()
                 );
             }
             println!("{}", row("overall", &Metrics::of(&warm_all)));
