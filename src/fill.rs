@@ -239,7 +239,7 @@ fn fit_answers(
                 .to_string()
         };
         let details_free =
-            !layout.details_is_new && (existing_details.is_empty() || q.existing_answer.is_some());
+            !layout.details_is_new && layout.details_free(&workbook.sheets[layout.sheet], q.row);
         fit_allowed(report, details_free, choice.as_deref());
         // Someone already wrote beside the empty answer cell ("NA"): the
         // drafted answer may contradict it.

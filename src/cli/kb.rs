@@ -171,12 +171,17 @@ fn cell_entry(cell: &str) -> Option<String> {
     (!entry.is_empty()).then(|| entry.to_owned())
 }
 
+/// Where a row of the draft `label` is, for messages.
+fn source(row: &Reviewed, label: &str) -> String {
+    format!("`{label}`, sheet `{}`, row {}", row.sheet, row.row)
+}
+
 /// What the reviewer rejected on one row of the draft: the entry the row
 /// names, or else the one drafted.
 fn rejected(row: &Reviewed, label: &str, after: Option<String>) -> Option<Rejected> {
     let entry = cell_entry(&row.entry).or_else(|| cell_entry(&row.drafted_entry))?;
     Some(Rejected {
-        source: format!("`{label}`, sheet `{}`, row {}", row.sheet, row.row),
+        source: source(row, label),
         question: row.question.clone(),
         entry,
         after,
@@ -235,7 +240,7 @@ fn approved(row: &Reviewed, label: &str, kb: &KnowledgeBase, after: Option<Strin
             None => true,
         };
     Approved {
-        source: format!("`{label}`, sheet `{}`, row {}", row.sheet, row.row),
+        source: source(row, label),
         question: row.question.clone(),
         entry,
         answer,
@@ -261,31 +266,23 @@ fn learn_from(args: &LearnArgs, printer: Printer) -> Result<(), Failure> {
     // only once.
     let questions: Vec<&str> = rows.iter().map(|r| r.question.as_str()).collect();
     let afters = crate::kb::placed_after_texts(&questions);
-    // Rows left without an entry: neither approved nor rejected from one.
-    let left: Vec<Left> = rows
-        .iter()
-        .filter(|r| {
-            let rejected_from_entry = crate::sheet::original::is_rejected(&r.status)
-                && rejected(r, &label, None).is_some();
-            !(is_approved(&r.status) || rejected_from_entry)
-        })
-        .map(|r| Left {
-            source: format!("`{label}`, sheet `{}`, row {}", r.sheet, r.row),
-            question: r.question.clone(),
-        })
-        .collect();
-    let approved: Vec<Approved> = rows
-        .iter()
-        .zip(&afters)
-        .filter(|(r, _)| is_approved(&r.status))
-        .map(|(r, after)| approved(r, &label, &kb, after.clone()))
-        .collect();
-    let rejected: Vec<Rejected> = rows
-        .iter()
-        .zip(&afters)
-        .filter(|(r, _)| crate::sheet::original::is_rejected(&r.status))
-        .filter_map(|(r, after)| rejected(r, &label, after.clone()))
-        .collect();
+    // Each row approved, rejected from an entry, or left without one.
+    let (mut approved, mut rejected, mut left) = (Vec::new(), Vec::new(), Vec::new());
+    for (r, after) in rows.iter().zip(afters) {
+        if is_approved(&r.status) {
+            approved.push(self::approved(r, &label, &kb, after));
+        } else if let Some(rejection) = crate::sheet::original::is_rejected(&r.status)
+            .then(|| self::rejected(r, &label, after))
+            .flatten()
+        {
+            rejected.push(rejection);
+        } else {
+            left.push(Left {
+                source: source(r, &label),
+                question: r.question.clone(),
+            });
+        }
+    }
     if approved.is_empty() && rejected.is_empty() {
         printer.warning(format!(
             "`{}` has no approved or rejected rows: nothing to learn",

@@ -139,6 +139,15 @@ struct Plan<'a> {
     proposals: Vec<(&'a Approved, Option<&'a Entry>)>,
 }
 
+/// A wording a reviewer took for an entry as it is, and where.
+struct Taken<'a> {
+    wording: &'a str,
+    /// The wording as compared, made once.
+    compared: Wording,
+    after: Option<&'a str>,
+    entry: &'a Entry,
+}
+
 fn plan<'a>(
     kb: &'a KnowledgeBase,
     approved: &'a [Approved],
@@ -168,8 +177,7 @@ fn plan<'a>(
     // (source, wording, the question before, entry) of wordings the entry
     // does not answer.
     let mut refusals: Vec<(&str, &str, Option<&str>, &Entry)> = Vec::new();
-    // (wording, the question before, entry) taken as they are.
-    let mut taken: Vec<(&str, Option<&str>, &Entry)> = Vec::new();
+    let mut taken: Vec<Taken> = Vec::new();
     for r in rejected {
         match by_id.get(r.entry.as_str()) {
             Some(e) => refusals.push((
@@ -211,7 +219,12 @@ fn plan<'a>(
             }
             continue;
         };
-        taken.push((a.question.as_str(), a.after.as_deref(), entry));
+        taken.push(Taken {
+            wording: &a.question,
+            compared: Wording::new(&a.question),
+            after: a.after.as_deref(),
+            entry,
+        });
         if let Some(choice) = &a.choice
             && entry.choice_for(&a.question) != Some(choice.as_str())
             && chosen.insert((entry.id.clone(), words(&a.question)))
@@ -253,9 +266,11 @@ fn plan<'a>(
     // Every row counts, not only the first: each says where it was asked.
     let mut also: Vec<(&str, &str, Option<&str>, &Entry)> = Vec::new();
     for &(source, wording, after, rejected) in &refusals {
-        for &(w, _, e) in &taken {
+        let asked = Wording::new(wording);
+        for t in &taken {
+            let e = t.entry;
             if e.id != rejected.id
-                && near_duplicate(w, wording)
+                && t.compared.same(&asked)
                 && !also.iter().any(|(_, w2, a2, x)| {
                     x.id == e.id && *a2 == after && near_duplicate(w2, wording)
                 })
@@ -271,9 +286,10 @@ fn plan<'a>(
     // there; nobody said it does not).
     let mut held: HashSet<(&str, String)> = HashSet::new();
     for l in left {
-        for &(w, _, e) in &taken {
-            if near_duplicate(w, &l.question) && held.insert((e.id.as_str(), words(&l.question))) {
-                refusals.push((l.source.as_str(), l.question.as_str(), None, e));
+        let asked = Wording::new(&l.question);
+        for t in &taken {
+            if t.compared.same(&asked) && held.insert((t.entry.id.as_str(), words(&l.question))) {
+                refusals.push((l.source.as_str(), l.question.as_str(), None, t.entry));
             }
         }
     }
@@ -307,12 +323,13 @@ fn plan<'a>(
             if let Some(after) = after {
                 places.push((entry, wording, after, false));
             }
-            for &(w, a, e) in &taken {
-                if let Some(a) = a
-                    && e.id == entry.id
-                    && near_duplicate(w, wording)
+            let asked = Wording::new(wording);
+            for t in &taken {
+                if let Some(a) = t.after
+                    && t.entry.id == entry.id
+                    && t.compared.same(&asked)
                 {
-                    places.push((entry, w, a, true));
+                    places.push((entry, t.wording, a, true));
                 }
             }
         }
@@ -340,25 +357,23 @@ fn plan<'a>(
     // A wording taken for one entry here and for another elsewhere (in this
     // review, or a phrasing of it already): each is placed where it was
     // taken, so that neither is ambiguous with the other there.
+    // (The KB's phrasings are compared only when a taken row has a place.)
+    let placeable = taken.iter().any(|t| t.after.is_some());
     let phrased: Vec<(&str, Wording)> = kb
         .entries
         .iter()
-        .filter(|e| !e.proposed)
+        .filter(|e| placeable && !e.proposed)
         .flat_map(|e| e.phrasings().map(move |p| (e.id.as_str(), Wording::new(p))))
-        .chain(
-            taken
-                .iter()
-                .map(|&(w, _, e)| (e.id.as_str(), Wording::new(w))),
-        )
         .collect();
-    for &(w, after, e) in &taken {
-        let Some(after) = after else { continue };
-        let wording = Wording::new(w);
-        if phrased
+    for t in &taken {
+        let Some(after) = t.after else { continue };
+        let elsewhere = phrased
             .iter()
-            .any(|(id, p)| *id != e.id && p.same(&wording))
-        {
-            places.push((e, w, after, true));
+            .map(|(id, p)| (*id, p))
+            .chain(taken.iter().map(|o| (o.entry.id.as_str(), &o.compared)))
+            .any(|(id, p)| id != t.entry.id && p.same(&t.compared));
+        if elsewhere {
+            places.push((t.entry, t.wording, after, true));
         }
     }
     for (entry, wording, after, answers) in places {
