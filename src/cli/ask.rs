@@ -5,7 +5,7 @@
 //!   "candidates": [{"entry", "score", "parts", "answer", "question", "details", "evidence", "stale"}]}`.
 //! `parts` are the score's parts as `vetted eval --dump` records them
 //! (`lexical`, `coverage`, `retrieval`, `semantic`, `context`, `bridge`,
-//! `verbatim`; see `docs/matching.md`).
+//! `topic`, `verbatim`; see `docs/matching.md`).
 
 use clap::Args;
 

@@ -76,8 +76,8 @@ fn install_model(args: InstallArgs, printer: Printer) -> Result<(), Failure> {
                 "installed the model in `{}`",
                 model.dir().display()
             ));
-            // The question bank is the same for every KB: embed it now, not
-            // in the first fill.
+            // The question bank is the same for every KB: embed it and fit
+            // its topics now, not in the first fill.
             if let Some(cache) = embed::Cache::in_home(&model) {
                 match crate::matcher::prepare_bank(&model, &cache) {
                     Ok(outcome) => match outcome.write_error {
@@ -85,7 +85,7 @@ fn install_model(args: InstallArgs, printer: Printer) -> Result<(), Failure> {
                             "{e}; the question bank will be embedded at the first match"
                         )),
                         None => printer.info(format!(
-                            "embedded the question bank ({} wordings) into `{}`",
+                            "embedded the question bank ({} wordings) and fitted its topics in `{}`",
                             outcome.hits + outcome.misses,
                             cache.path().display()
                         )),

@@ -7,6 +7,10 @@
 //!
 //! Layout: `VTEMB001`, dimension (u32 LE), count (u32 LE), then per vector
 //! the 32-byte key and `dimension` f32 LE values.
+//!
+//! Beside it, values made from the vectors ([`Cache::derived`]: the question
+//! bank's topic classifier) live in files with the same name and another
+//! extension, each under the hash of what they were made from.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -17,6 +21,7 @@ use sha2::{Digest, Sha256};
 use super::{EmbedError, Model, Vector};
 
 const MAGIC: &[u8; 8] = b"VTEMB001";
+const DERIVED_MAGIC: &[u8; 8] = b"VTDER001";
 /// Vectors kept from texts no longer asked for (other KBs, older versions).
 const KEEP_STALE: usize = 50_000;
 
@@ -86,6 +91,41 @@ impl Cache {
         Ok((vectors, outcome))
     }
 
+    /// Values made from the model's vectors of `made_from` (a classifier
+    /// fitted on them; the first text may name the recipe), kept beside the
+    /// vectors in a file with the extension `kind`: read back when they were
+    /// made from the same texts, else made with `make` and written. A write
+    /// that fails is reported in the second value; the values are still
+    /// returned.
+    pub fn derived(
+        &self,
+        kind: &str,
+        made_from: &[&str],
+        make: impl FnOnce() -> Result<Vec<f32>, EmbedError>,
+    ) -> Result<(Vec<f32>, Option<EmbedError>), EmbedError> {
+        let path = self.path.with_extension(kind);
+        let mut hash = Sha256::new();
+        for text in made_from {
+            hash.update(text.as_bytes());
+            hash.update([0]);
+        }
+        let key: Key = hash.finalize().into();
+        let key = &key;
+        if let Some(values) = read_derived(&path, key) {
+            return Ok((values, None));
+        }
+        let values = make()?;
+        let mut out = Vec::with_capacity(8 + 32 + 4 + 4 * values.len());
+        out.extend_from_slice(DERIVED_MAGIC);
+        out.extend_from_slice(key);
+        out.extend_from_slice(&(values.len() as u32).to_le_bytes());
+        for x in &values {
+            out.extend_from_slice(&x.to_le_bytes());
+        }
+        let written = write_atomically(&path, &out).err();
+        Ok((values, written))
+    }
+
     fn read(&self) -> Option<(usize, HashMap<Key, Vector>)> {
         let bytes = std::fs::read(&self.path).ok()?;
         let rest = bytes.strip_prefix(MAGIC)?;
@@ -119,12 +159,6 @@ impl Cache {
         stored: &HashMap<Key, Vector>,
         wanted: &[Key],
     ) -> Result<(), EmbedError> {
-        let error = |source| EmbedError::WriteCache {
-            path: self.path.clone(),
-            source,
-        };
-        let dir = self.path.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(error)?;
         let wanted_set: std::collections::HashSet<&Key> = wanted.iter().collect();
         let mut keys: Vec<&Key> = wanted_set.iter().copied().collect();
         keys.extend(
@@ -143,13 +177,82 @@ impl Cache {
                 out.extend_from_slice(&x.to_le_bytes());
             }
         }
-        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(error)?;
-        tmp.write_all(&out).map_err(error)?;
-        tmp.persist(&self.path).map_err(|e| error(e.error))?;
-        Ok(())
+        write_atomically(&self.path, &out)
     }
+}
+
+/// `VTDER001`, the key, the count (u32 LE), then the f32 LE values.
+fn read_derived(path: &Path, key: &[u8; 32]) -> Option<Vec<f32>> {
+    let bytes = std::fs::read(path).ok()?;
+    let rest = bytes.strip_prefix(DERIVED_MAGIC)?.strip_prefix(key)?;
+    let count = u32::from_le_bytes(rest.get(..4)?.try_into().ok()?) as usize;
+    let body = rest.get(4..)?;
+    if body.len() != count.checked_mul(4)? {
+        return None;
+    }
+    Some(
+        body.chunks_exact(4)
+            .map(|b| f32::from_le_bytes(b.try_into().expect("4 bytes")))
+            .collect(),
+    )
+}
+
+/// Writes `bytes` to `path` through a temporary file beside it, so a reader
+/// never sees half a file.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), EmbedError> {
+    let error = |source| EmbedError::WriteCache {
+        path: path.to_owned(),
+        source,
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(error)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(error)?;
+    tmp.write_all(bytes).map_err(error)?;
+    tmp.persist(path).map_err(|e| error(e.error))?;
+    Ok(())
 }
 
 fn key(text: &str) -> Key {
     Sha256::digest(text.as_bytes()).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derived_values_are_made_once_for_the_same_texts() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache {
+            path: dir.path().join("model.emb"),
+        };
+        let made = std::cell::Cell::new(0);
+        let get = |texts: &[&str], value: f32| {
+            let (values, written) = cache
+                .derived("topics", texts, || {
+                    made.set(made.get() + 1);
+                    Ok(vec![value, 2.0])
+                })
+                .unwrap();
+            assert!(written.is_none());
+            values
+        };
+        assert_eq!(get(&["recipe", "a", "b"], 1.0), [1.0, 2.0]);
+        // Read back, not made again.
+        assert_eq!(get(&["recipe", "a", "b"], 3.0), [1.0, 2.0]);
+        // Other texts (texts are kept apart: "a", "b" is not "ab") make them
+        // again, and replace them.
+        assert_eq!(get(&["recipe", "ab"], 3.0), [3.0, 2.0]);
+        assert_eq!(get(&["recipe", "a", "b"], 4.0), [4.0, 2.0]);
+        assert_eq!(made.get(), 3);
+        let path = dir.path().join("model.topics");
+        assert!(path.is_file());
+        // A damaged file is made again.
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &bytes[..bytes.len() - 1]).unwrap();
+        let (values, _) = cache
+            .derived("topics", &["recipe", "a", "b"], || Ok(vec![5.0]))
+            .unwrap();
+        assert_eq!(values, [5.0]);
+    }
 }

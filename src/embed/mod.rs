@@ -87,6 +87,59 @@ impl Matrix {
         })
     }
 
+    /// A matrix of `rows` rows of `dim` values, given row after row.
+    pub fn from_flat(values: Vec<f32>, rows: usize, dim: usize) -> Result<Matrix, EmbedError> {
+        if values.len() != rows * dim {
+            return Err(run_error("a matrix with the wrong number of values"));
+        }
+        Ok(Matrix {
+            rows: candle_core::Tensor::from_vec(values, (rows, dim), &candle_core::Device::Cpu)
+                .map_err(run_error)?,
+            len: rows,
+        })
+    }
+
+    /// The transpose: row `j` holds value `j` of every row.
+    pub fn transposed(&self) -> Result<Matrix, EmbedError> {
+        let rows = self
+            .rows
+            .t()
+            .and_then(|t| t.contiguous())
+            .map_err(run_error)?;
+        let len = rows.dims().first().copied().unwrap_or(0);
+        Ok(Matrix { rows, len })
+    }
+
+    /// The matrix product of `self` and the matrix of `cols` columns whose
+    /// `values` are given row after row (as many rows as `self` has
+    /// columns), row after row.
+    pub fn times(&self, values: Vec<f32>, cols: usize) -> Result<Vec<f32>, EmbedError> {
+        let inner = self.rows.dims().get(1).copied().unwrap_or(0);
+        if self.len == 0 || values.len() != inner * cols {
+            return Err(run_error("matrices that do not multiply"));
+        }
+        let other = candle_core::Tensor::from_vec(values, (inner, cols), &candle_core::Device::Cpu)
+            .map_err(run_error)?;
+        self.rows
+            .matmul(&other)
+            .and_then(|m| m.flatten_all())
+            .and_then(|m| m.to_vec1::<f32>())
+            .map_err(run_error)
+    }
+
+    /// The dot product of each row of `self` with each row of `other`:
+    /// one run of `other`'s row count per row of `self`.
+    pub fn products(&self, other: &Matrix) -> Result<Vec<f32>, EmbedError> {
+        if self.len == 0 || other.len == 0 {
+            return Ok(Vec::new());
+        }
+        self.rows
+            .matmul(&other.rows.t().map_err(run_error)?)
+            .and_then(|m| m.flatten_all())
+            .and_then(|m| m.to_vec1::<f32>())
+            .map_err(run_error)
+    }
+
     /// The dot product (for unit vectors: the cosine) of each of `vectors`
     /// with each row: `vectors.len()` runs of one value per row.
     pub fn similarities(&self, vectors: &[&[f32]]) -> Result<Vec<f32>, EmbedError> {

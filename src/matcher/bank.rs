@@ -76,6 +76,15 @@ pub fn wordings() -> &'static [Vec<String>] {
     })
 }
 
+/// The vectors of [`wordings`], given in their order, as one list per topic.
+pub fn grouped(mut vectors: Vec<Vector>) -> Vec<Vec<Vector>> {
+    vectors.reverse();
+    wordings()
+        .iter()
+        .map(|ws| (0..ws.len()).map_while(|_| vectors.pop()).collect())
+        .collect()
+}
+
 /// The bank linked to one knowledge base, for one model.
 pub struct Bridge {
     /// Per wording: its topic.

@@ -21,6 +21,7 @@ mod bank;
 mod fx;
 pub mod normalize;
 mod score;
+mod topics;
 mod vocabulary;
 
 use std::collections::HashMap;
@@ -150,11 +151,13 @@ pub const LEXICAL_THRESHOLDS: Thresholds = Thresholds {
 /// auto threshold is a floor, above which the lead over the runner-up
 /// decides (`AUTO_LEAD_TARGET`). The review threshold moved from 0.45 to
 /// 0.48 with the fusion weights (2026-12-07): on the three labeled sets it
-/// drafts 43 more right first answers than before, 14 fewer wrong ones and
-/// 12 more for questions the KB cannot answer.
+/// drafted 43 more right first answers than before, 14 fewer wrong ones and
+/// 12 more for questions the KB cannot answer; then to 0.50 with the topic
+/// profiles (2026-12-07): 22 more right, 33 fewer wrong and 12 fewer for
+/// questions the KB cannot answer than 0.48 without them.
 pub const SEMANTIC_THRESHOLDS: Thresholds = Thresholds {
     auto: 0.62,
-    review: 0.48,
+    review: 0.50,
 };
 
 /// The score bands.
@@ -196,6 +199,9 @@ pub struct Parts {
     /// question bank linked to the entry, when a model is loaded and a
     /// topic is linked.
     pub bridge: Option<f32>,
+    /// How alike the question's and the closest phrasing's profiles over
+    /// the bank's topics are ([`topics`]), when a model is loaded.
+    pub topic: Option<f32>,
     /// The question is worded (nearly) exactly like one of the phrasings,
     /// e.g. one learned from a reviewed questionnaire.
     pub verbatim: bool,
@@ -238,6 +244,10 @@ struct Semantic {
     contexts: Vec<Vector>,
     /// The question bank, linked to the entries.
     bridge: bank::Bridge,
+    /// The bank's topics as a classifier, and per entry the profiles of its
+    /// phrasings over them.
+    topics: Option<topics::Topics>,
+    profiles: Vec<Vec<Vec<f32>>>,
 }
 
 /// The KB, indexed and ready to match questions.
@@ -389,20 +399,35 @@ impl Matcher {
             .enumerate()
             .flat_map(|(i, ps)| std::iter::repeat_n(i, ps.len()));
         let mut vectors = vectors;
-        let mut bank_vectors =
+        let bank_vectors =
             vectors.split_off(vectors.len() - bank.iter().map(Vec::len).sum::<usize>());
         let contexts = vectors.split_off(vectors.len() - contexts.len());
         let vectors: Vec<(usize, Vector)> = owners.zip(vectors).collect();
-        let wordings: Vec<Vec<Vector>> = bank
-            .iter()
-            .map(|ws| bank_vectors.drain(..ws.len()).collect())
-            .collect();
+        let wordings = bank::grouped(bank_vectors);
         let bridge = bank::Bridge::new(&wordings, &vectors, self.kb.entries.len())?;
+        let (topics, written) = topics::fitted(&wordings, bank, cache)?;
+        let mut outcome = outcome;
+        outcome.write_error = outcome.write_error.or(written);
+        let mut profiles = vec![Vec::new(); self.kb.entries.len()];
+        if let Some(t) = &topics {
+            let all = t.profiles(
+                &vectors
+                    .iter()
+                    .map(|(_, v)| v.as_slice())
+                    .collect::<Vec<_>>(),
+            )?;
+            for ((entry, _), p) in vectors.iter().zip(all) {
+                profiles[*entry].push(p);
+            }
+        }
+
         self.semantic = Some(Semantic {
             model,
             vectors,
             contexts,
             bridge,
+            topics,
+            profiles,
         });
         self.thresholds = thresholds(&self.options, SEMANTIC_THRESHOLDS);
         self.placement = std::sync::OnceLock::new();
@@ -492,18 +517,18 @@ impl Matcher {
             }
             None => vec![None; cores.len()],
         };
+        let embedded: Vec<&[f32]> = vectors.iter().flatten().map(Vec::as_slice).collect();
         // Each question's similarity with every wording of the bank.
         let bank_sims: Vec<f32> = match &self.semantic {
-            Some(s) => s.bridge.similarities(
-                &vectors
-                    .iter()
-                    .flatten()
-                    .map(Vec::as_slice)
-                    .collect::<Vec<_>>(),
-            )?,
+            Some(s) => s.bridge.similarities(&embedded)?,
             None => Vec::new(),
         };
         let wordings = self.semantic.as_ref().map_or(0, |s| s.bridge.wordings());
+        // Each question's profile over the bank's topics.
+        let profiles: Vec<Vec<f32>> = match self.semantic.as_ref().and_then(|s| s.topics.as_ref()) {
+            Some(t) => t.profiles(&embedded)?,
+            None => Vec::new(),
+        };
         let found_areas: Vec<Option<area::Area>> = if !areas {
             Vec::new()
         } else if self.semantic.is_some() {
@@ -519,7 +544,12 @@ impl Matcher {
         };
         let one = |i: usize| -> Result<Match, MatchError> {
             let bank = bank_sims.get(i * wordings..(i + 1) * wordings);
-            let candidates = self.score_all(&cores[i], vectors[i].as_deref(), bank)?;
+            let candidates = self.score_all(
+                &cores[i],
+                vectors[i].as_deref(),
+                bank,
+                profiles.get(i).map(Vec::as_slice),
+            )?;
             let mut found =
                 self.decide_reviewed(questions[i], afters[i].as_deref(), &cores[i], candidates);
             found.candidates.truncate(self.options.candidates);
@@ -557,6 +587,7 @@ impl Matcher {
         core: &str,
         vector: Option<&[f32]>,
         bank: Option<&[f32]>,
+        profile: Option<&[f32]>,
     ) -> Result<Vec<Candidate>, MatchError> {
         let terms = self.index.analyze(core);
         // Entry → BM25 score relative to the best hit.
@@ -643,6 +674,13 @@ impl Matcher {
                     semantic: cosines.get(entry).map(|c| c.0),
                     context: cosines.get(entry).map(|c| c.1),
                     bridge: bridged.get(entry).copied().flatten(),
+                    // The best affinity of profiles over its phrasings.
+                    topic: self.semantic.as_ref().zip(profile).map(|(s, q)| {
+                        s.profiles[entry]
+                            .iter()
+                            .map(|p| topics::affinity(q, p))
+                            .fold(0.0, f32::max)
+                    }),
                 };
                 Candidate {
                     entry,
@@ -759,6 +797,7 @@ impl Matcher {
         let own = |c: &Candidate| {
             score::fuse(&Parts {
                 bridge: None,
+                topic: None,
                 ..c.parts
             })
         };
@@ -933,15 +972,16 @@ impl Matcher {
     }
 }
 
-/// Embeds the question bank into `cache` ahead of the first match (`vetted
-/// model install` does), so that the first run only embeds the KB.
+/// Embeds the question bank into `cache` and fits its topics ahead of the
+/// first match (`vetted model install` does), so that the first run only
+/// embeds the KB.
 pub fn prepare_bank(model: &Model, cache: &Cache) -> Result<CacheOutcome, MatchError> {
-    let texts: Vec<&str> = bank::wordings()
-        .iter()
-        .flatten()
-        .map(String::as_str)
-        .collect();
-    Ok(cache.embed(model, &texts)?.1)
+    let bank = bank::wordings();
+    let texts: Vec<&str> = bank.iter().flatten().map(String::as_str).collect();
+    let (vectors, mut outcome) = cache.embed(model, &texts)?;
+    let (_, written) = topics::fitted(&bank::grouped(vectors), bank, Some(cache))?;
+    outcome.write_error = outcome.write_error.or(written);
+    Ok(outcome)
 }
 
 /// The text that stands for a whole entry: its question, answer and details.

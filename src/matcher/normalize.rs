@@ -211,6 +211,7 @@ const CONTRASTS: &[&[&[&str]]] = &[
         &["annual", "yearly"],
     ],
     &[&["physical"], &["logical"]],
+    &[&["hardware"], &["software"]],
     &[&["certif"], &["self-assess", "self-attest"]],
     &[
         &["failed", "attempts"],

@@ -29,6 +29,23 @@ fn model_install_from_a_local_copy_then_status_uses_it() {
     for f in ["config.json", "tokenizer.json", "model.safetensors"] {
         assert!(installed.join(f).is_file(), "{f}");
     }
+    // The question bank is embedded and its topics fitted ahead of the
+    // first fill.
+    assert!(
+        run.stderr().contains("and fitted its topics in"),
+        "{}",
+        run.stderr()
+    );
+    let cached: Vec<_> = std::fs::read_dir(t.path(".vetted-home/cache"))
+        .expect("cache folder")
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert!(
+        cached
+            .iter()
+            .any(|f| f.extension().is_some_and(|x| x == "topics")),
+        "{cached:?}"
+    );
     // The default lookup finds the installed model; `--lexical` turns it off.
     let status = Test::new()
         .env("VETTED_HOME", t.path(".vetted-home").to_str().unwrap())
@@ -229,19 +246,25 @@ fn kb_embeddings_are_cached_and_reused() {
         ]);
     t.run().expect(0);
     let cache_dir = t.path(".vetted-home/cache");
-    let files: Vec<_> = std::fs::read_dir(&cache_dir)
+    let mut files: Vec<_> = std::fs::read_dir(&cache_dir)
         .expect("cache folder")
         .map(|e| e.unwrap().path())
         .collect();
-    assert_eq!(files.len(), 1, "{files:?}");
-    let before = std::fs::metadata(&files[0]).unwrap().modified().unwrap();
+    files.sort();
+    // The vectors, and the question bank's topic classifier fitted on them.
+    let extensions: Vec<_> = files
+        .iter()
+        .map(|f| f.extension().unwrap().to_str().unwrap())
+        .collect();
+    assert_eq!(extensions, ["emb", "topics"], "{files:?}");
+    let modified = |f: &std::path::Path| std::fs::metadata(f).unwrap().modified().unwrap();
+    let before = modified(&files[0]);
+    let fitted = modified(&files[1]);
     let first = std::fs::read(&files[0]).unwrap();
-    // The same KB again: nothing to embed, the cache is not rewritten.
+    // The same KB again: nothing to embed or fit, the cache is not rewritten.
     t.run().expect(0);
-    assert_eq!(
-        std::fs::metadata(&files[0]).unwrap().modified().unwrap(),
-        before
-    );
+    assert_eq!(modified(&files[0]), before);
+    assert_eq!(modified(&files[1]), fitted);
     // A changed KB adds to the cache.
     std::fs::write(
         t.path("kb/a.toml"),
@@ -251,6 +274,8 @@ fn kb_embeddings_are_cached_and_reused() {
     .unwrap();
     t.run().expect(0);
     assert!(std::fs::read(&files[0]).unwrap().len() > first.len());
+    // The bank did not change: its topics are not fitted again.
+    assert_eq!(modified(&files[1]), fitted);
 }
 
 #[test]
