@@ -834,9 +834,17 @@ impl Matcher {
             }
             // A wording the KB holds verbatim for this entry (one a reviewer
             // approved for it) is not ambiguous with an entry merely close.
+            // Compared without the topic profiles, which rank neighbours
+            // closer together (`docs/matching.md`).
+            let untopical = |c: &Candidate| {
+                score::fuse(&Parts {
+                    topic: None,
+                    ..c.parts
+                })
+            };
             if let Some(second) = candidates.get(1)
                 && !placed_first
-                && best.score - second.score < self.ambiguity_margin()
+                && untopical(&best) - untopical(second) < self.ambiguity_margin()
                 && (!best.parts.verbatim || second.parts.verbatim)
                 && !same_answer(&entry.answer, &self.entry(second).answer)
             {
