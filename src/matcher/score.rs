@@ -182,6 +182,41 @@ mod tests {
     }
 
     #[test]
+    fn the_topic_profile_takes_its_share_of_a_semantic_score_only() {
+        let semantic = super::super::Parts {
+            lexical: 0.4,
+            coverage: 0.5,
+            retrieval: 1.0,
+            semantic: Some(0.7),
+            context: Some(0.6),
+            ..Default::default()
+        };
+        let own = fuse(&semantic);
+        let with = |topic| {
+            fuse(&super::super::Parts {
+                topic: Some(topic),
+                ..semantic
+            })
+        };
+        assert!((with(1.0) - (own + TOPIC_WEIGHT * (1.0 - own))).abs() < 1e-6);
+        assert!((with(own) - own).abs() < 1e-6);
+        assert!(with(0.9) > with(0.5));
+        // Without a model there is no profile to weigh.
+        let lexical = super::super::Parts {
+            semantic: None,
+            context: None,
+            ..semantic
+        };
+        assert_eq!(
+            fuse(&lexical),
+            fuse(&super::super::Parts {
+                topic: Some(1.0),
+                ..lexical
+            })
+        );
+    }
+
+    #[test]
     fn verbatim_phrasings_score_near_one() {
         let s = combine(
             0.7,

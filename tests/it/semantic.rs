@@ -190,6 +190,54 @@ fn the_model_finds_paraphrases_that_share_no_words() {
 }
 
 #[test]
+fn topic_profiles_tell_apart_neighbours_the_cosine_confuses() {
+    let Some(model) = model() else { return };
+    let kb = Test::new().file(
+        "kb/a.toml",
+        entry(
+            "server-anti-malware",
+            "Is anti-malware software installed on your production servers?",
+            "Yes",
+        ) + &entry(
+            "endpoint-edr",
+            "Do employee laptops and workstations run endpoint detection and response (EDR)?",
+            "Yes",
+        ),
+    );
+    let kb_dir = kb.path("kb").display().to_string();
+    for q in [
+        "Is malware protection configured on managed endpoints?",
+        "Are staff devices protected against viruses and malware?",
+    ] {
+        let found = ask_json(
+            Test::new()
+                .model(&model)
+                .args(["ask", "--json", "--kb", &kb_dir, q]),
+        );
+        let part = |id: &str, name: &str| {
+            let c = found["candidates"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["entry"] == id)
+                .unwrap_or_else(|| panic!("{id} is a candidate: {found}"));
+            c["parts"][name].as_f64().unwrap()
+        };
+        // The model finds the question closer to the server entry, which
+        // shares "anti-malware"; the bank's topics know endpoints from
+        // servers.
+        assert!(
+            part("server-anti-malware", "semantic") > part("endpoint-edr", "semantic"),
+            "{found}"
+        );
+        assert!(
+            part("endpoint-edr", "topic") > part("server-anti-malware", "topic") + 0.3,
+            "{found}"
+        );
+    }
+}
+
+#[test]
 fn the_question_bank_ranks_a_paraphrase_but_auto_rests_on_the_kb_own_phrasings() {
     let Some(model) = model() else { return };
     // The second labeled KB words its clean desk entry "Is there a clean desk
