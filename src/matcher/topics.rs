@@ -64,7 +64,7 @@ pub fn fitted(
     }
     match Topics::from_values(values, topics, dim) {
         Ok(t) => Ok((Some(t), written)),
-        // Values of another shape under the same key: fit again.
+        // Values of another shape under the same key, or damaged: fit again.
         Err(_) => Ok((Topics::fit(wordings)?, written)),
     }
 }
@@ -105,7 +105,8 @@ impl Topics {
             penalty: 1.0 / (INVERSE_PENALTY * rows.len() as f64),
         };
         let values = lbfgs(&problem, vec![0.0; topics * dim + topics])?;
-        Topics::from_values(values, topics, dim).map(Some)
+        // A fit that went astray (not a number) ranks nothing: left out.
+        Ok(Topics::from_values(values, topics, dim).ok())
     }
 
     /// The classifier from [`Topics::values`] (as cached), for `topics`
@@ -114,6 +115,11 @@ impl Topics {
         if values.len() != Topics::size(topics, dim) {
             return Err(EmbedError::Run(
                 "topic profiles of another size than the bank".into(),
+            ));
+        }
+        if values.iter().any(|v| !v.is_finite()) {
+            return Err(EmbedError::Run(
+                "topic profiles that are not numbers".into(),
             ));
         }
         let weights = Matrix::from_flat(values[..topics * dim].to_vec(), topics, dim)?;
@@ -354,5 +360,10 @@ mod tests {
             again.profiles(&[&v]).unwrap()
         );
         assert!(Topics::fit(&[wordings[0].clone()]).unwrap().is_none());
+        // Values that are not numbers (a damaged cache) are refused.
+        let mut damaged = topics.values.clone();
+        damaged[1] = f32::NAN;
+        assert!(Topics::from_values(damaged, 2, 2).is_err());
+        assert!(Topics::from_values(vec![0.0; 3], 2, 2).is_err());
     }
 }
