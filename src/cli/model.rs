@@ -87,7 +87,7 @@ fn install_model(args: InstallArgs, printer: Printer) -> Result<(), Failure> {
                         None => printer.info(format!(
                             "embedded the question bank ({} wordings) and fitted its topics in `{}`",
                             outcome.hits + outcome.misses,
-                            cache.path().display()
+                            cache.path().parent().unwrap_or(cache.path()).display()
                         )),
                     },
                     Err(e) => {
