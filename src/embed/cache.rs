@@ -94,13 +94,14 @@ impl Cache {
     /// Values made from the model's vectors of `made_from` (a classifier
     /// fitted on them; the first text may name the recipe), kept beside the
     /// vectors in a file with the extension `kind`: read back when they were
-    /// made from the same texts, else made with `make` and written. A write
-    /// that fails is reported in the second value; the values are still
-    /// returned.
+    /// made from the same texts and `usable` takes them, else made with
+    /// `make` and written. A write that fails is reported in the second
+    /// value; the values are still returned.
     pub fn derived(
         &self,
         kind: &str,
         made_from: &[&str],
+        usable: impl Fn(&[f32]) -> bool,
         make: impl FnOnce() -> Result<Vec<f32>, EmbedError>,
     ) -> Result<(Vec<f32>, Option<EmbedError>), EmbedError> {
         let path = self.path.with_extension(kind);
@@ -111,7 +112,7 @@ impl Cache {
         }
         let key: Key = hash.finalize().into();
         let key = &key;
-        if let Some(values) = read_derived(&path, key) {
+        if let Some(values) = read_derived(&path, key).filter(|v| usable(v)) {
             return Ok((values, None));
         }
         let values = make()?;
@@ -229,10 +230,15 @@ mod tests {
         let made = std::cell::Cell::new(0);
         let get = |texts: &[&str], value: f32| {
             let (values, written) = cache
-                .derived("topics", texts, || {
-                    made.set(made.get() + 1);
-                    Ok(vec![value, 2.0])
-                })
+                .derived(
+                    "topics",
+                    texts,
+                    |_| true,
+                    || {
+                        made.set(made.get() + 1);
+                        Ok(vec![value, 2.0])
+                    },
+                )
                 .unwrap();
             assert!(written.is_none());
             values
@@ -251,8 +257,28 @@ mod tests {
         let bytes = std::fs::read(&path).unwrap();
         std::fs::write(&path, &bytes[..bytes.len() - 1]).unwrap();
         let (values, _) = cache
-            .derived("topics", &["recipe", "a", "b"], || Ok(vec![5.0]))
+            .derived("topics", &["recipe", "a", "b"], |_| true, || Ok(vec![5.0]))
             .unwrap();
         assert_eq!(values, [5.0]);
+        // Values read back that the caller cannot use are made again, and
+        // replace the file.
+        let (values, _) = cache
+            .derived(
+                "topics",
+                &["recipe", "a", "b"],
+                |v| v[0] > 5.0,
+                || Ok(vec![6.0]),
+            )
+            .unwrap();
+        assert_eq!(values, [6.0]);
+        let (values, _) = cache
+            .derived(
+                "topics",
+                &["recipe", "a", "b"],
+                |v| v[0] > 5.0,
+                || Ok(vec![7.0]),
+            )
+            .unwrap();
+        assert_eq!(values, [6.0]);
     }
 }

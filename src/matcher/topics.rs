@@ -54,19 +54,18 @@ pub fn fitted(
                 .flat_map(|ts| ts.iter().map(String::as_str).chain(["\u{1}"])),
         )
         .collect();
-    let (values, written) = cache.derived("topics", &made_from, || {
-        Ok(Topics::fit(wordings)?.map(|t| t.values).unwrap_or_default())
-    })?;
     let topics = wordings.len();
     let dim = wordings.iter().flatten().next().map_or(0, Vec::len);
+    // Values of another shape, or damaged (not numbers), are fitted again.
+    // An empty run says there was nothing to fit.
+    let usable = |v: &[f32]| v.is_empty() || Topics::check(v, topics, dim).is_ok();
+    let (values, written) = cache.derived("topics", &made_from, usable, || {
+        Ok(Topics::fit(wordings)?.map(|t| t.values).unwrap_or_default())
+    })?;
     if values.is_empty() {
         return Ok((None, written));
     }
-    match Topics::from_values(values, topics, dim) {
-        Ok(t) => Ok((Some(t), written)),
-        // Values of another shape under the same key, or damaged: fit again.
-        Err(_) => Ok((Topics::fit(wordings)?, written)),
-    }
+    Ok((Topics::from_values(values, topics, dim).ok(), written))
 }
 
 /// The fitted classifier.
@@ -109,9 +108,9 @@ impl Topics {
         Ok(Topics::from_values(values, topics, dim).ok())
     }
 
-    /// The classifier from [`Topics::values`] (as cached), for `topics`
-    /// topics over vectors of `dim` values.
-    pub fn from_values(values: Vec<f32>, topics: usize, dim: usize) -> Result<Topics, EmbedError> {
+    /// Whether `values` can be a classifier for `topics` topics over
+    /// vectors of `dim` values: as many values, all numbers.
+    fn check(values: &[f32], topics: usize, dim: usize) -> Result<(), EmbedError> {
         if values.len() != Topics::size(topics, dim) {
             return Err(EmbedError::Run(
                 "topic profiles of another size than the bank".into(),
@@ -122,6 +121,13 @@ impl Topics {
                 "topic profiles that are not numbers".into(),
             ));
         }
+        Ok(())
+    }
+
+    /// The classifier from the values it keeps (weights row after row, then
+    /// biases, as cached), for `topics` topics over vectors of `dim` values.
+    pub fn from_values(values: Vec<f32>, topics: usize, dim: usize) -> Result<Topics, EmbedError> {
+        Topics::check(&values, topics, dim)?;
         let weights = Matrix::from_flat(values[..topics * dim].to_vec(), topics, dim)?;
         Ok(Topics {
             weights,
@@ -131,8 +137,8 @@ impl Topics {
         })
     }
 
-    /// How many values [`Topics::values`] holds for `topics` topics over
-    /// vectors of `dim` values.
+    /// How many values a classifier keeps for `topics` topics over vectors
+    /// of `dim` values.
     pub fn size(topics: usize, dim: usize) -> usize {
         topics * dim + topics
     }
