@@ -120,9 +120,7 @@ impl Cache {
         out.extend_from_slice(DERIVED_MAGIC);
         out.extend_from_slice(key);
         out.extend_from_slice(&(values.len() as u32).to_le_bytes());
-        for x in &values {
-            out.extend_from_slice(&x.to_le_bytes());
-        }
+        push_floats(&mut out, &values);
         let written = write_atomically(&path, &out).err();
         Ok((values, written))
     }
@@ -143,11 +141,7 @@ impl Cache {
             .chunks_exact(record)
             .map(|r| {
                 let key: Key = r[..32].try_into().expect("32-byte key");
-                let v = r[32..]
-                    .chunks_exact(4)
-                    .map(|b| f32::from_le_bytes(b.try_into().expect("4 bytes")))
-                    .collect();
-                (key, v)
+                (key, floats(&r[32..]))
             })
             .collect();
         Some((dim, map))
@@ -174,9 +168,7 @@ impl Cache {
         out.extend_from_slice(&(keys.len() as u32).to_le_bytes());
         for k in keys {
             out.extend_from_slice(k);
-            for x in &stored[k] {
-                out.extend_from_slice(&x.to_le_bytes());
-            }
+            push_floats(&mut out, &stored[k]);
         }
         write_atomically(&self.path, &out)
     }
@@ -191,11 +183,21 @@ fn read_derived(path: &Path, key: &[u8; 32]) -> Option<Vec<f32>> {
     if body.len() != count.checked_mul(4)? {
         return None;
     }
-    Some(
-        body.chunks_exact(4)
-            .map(|b| f32::from_le_bytes(b.try_into().expect("4 bytes")))
-            .collect(),
-    )
+    Some(floats(body))
+}
+
+/// f32 LE values, as written by [`push_floats`].
+fn floats(bytes: &[u8]) -> Vec<f32> {
+    bytes
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes(b.try_into().expect("4 bytes")))
+        .collect()
+}
+
+fn push_floats(out: &mut Vec<u8>, values: &[f32]) {
+    for x in values {
+        out.extend_from_slice(&x.to_le_bytes());
+    }
 }
 
 /// Writes `bytes` to `path` through a temporary file beside it, so a reader

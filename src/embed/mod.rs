@@ -69,22 +69,14 @@ pub struct Matrix {
     len: usize,
 }
 
-fn stacked(vectors: &[&[f32]]) -> Result<candle_core::Tensor, EmbedError> {
-    let dim = vectors.first().map_or(0, |v| v.len());
-    if vectors.iter().any(|v| v.len() != dim) {
-        return Err(run_error("vectors of different dimensions"));
-    }
-    let flat: Vec<f32> = vectors.iter().flat_map(|v| v.iter().copied()).collect();
-    candle_core::Tensor::from_vec(flat, (vectors.len(), dim), &candle_core::Device::Cpu)
-        .map_err(run_error)
-}
-
 impl Matrix {
     pub fn new(rows: &[&[f32]]) -> Result<Matrix, EmbedError> {
-        Ok(Matrix {
-            rows: stacked(rows)?,
-            len: rows.len(),
-        })
+        let dim = rows.first().map_or(0, |v| v.len());
+        if rows.iter().any(|v| v.len() != dim) {
+            return Err(run_error("vectors of different dimensions"));
+        }
+        let flat: Vec<f32> = rows.iter().flat_map(|v| v.iter().copied()).collect();
+        Matrix::from_flat(flat, rows.len(), dim)
     }
 
     /// A matrix of `rows` rows of `dim` values, given row after row.
@@ -118,13 +110,8 @@ impl Matrix {
         if self.len == 0 || values.len() != inner * cols {
             return Err(run_error("matrices that do not multiply"));
         }
-        let other = candle_core::Tensor::from_vec(values, (inner, cols), &candle_core::Device::Cpu)
-            .map_err(run_error)?;
-        self.rows
-            .matmul(&other)
-            .and_then(|m| m.flatten_all())
-            .and_then(|m| m.to_vec1::<f32>())
-            .map_err(run_error)
+        let other = Matrix::from_flat(values, inner, cols)?;
+        flattened(self.rows.matmul(&other.rows))
     }
 
     /// The dot product of each row of `self` with each row of `other`:
@@ -133,11 +120,7 @@ impl Matrix {
         if self.len == 0 || other.len == 0 {
             return Ok(Vec::new());
         }
-        self.rows
-            .matmul(&other.rows.t().map_err(run_error)?)
-            .and_then(|m| m.flatten_all())
-            .and_then(|m| m.to_vec1::<f32>())
-            .map_err(run_error)
+        flattened(other.rows.t().and_then(|t| self.rows.matmul(&t)))
     }
 
     /// The dot product (for unit vectors: the cosine) of each of `vectors`
@@ -146,12 +129,16 @@ impl Matrix {
         if vectors.is_empty() || self.len == 0 {
             return Ok(Vec::new());
         }
-        stacked(vectors)?
-            .matmul(&self.rows.t().map_err(run_error)?)
-            .and_then(|m| m.flatten_all())
-            .and_then(|m| m.to_vec1::<f32>())
-            .map_err(run_error)
+        Matrix::new(vectors)?.products(self)
     }
+}
+
+/// A product's values, row after row.
+fn flattened(product: candle_core::Result<candle_core::Tensor>) -> Result<Vec<f32>, EmbedError> {
+    product
+        .and_then(|m| m.flatten_all())
+        .and_then(|m| m.to_vec1::<f32>())
+        .map_err(run_error)
 }
 
 /// A loaded sentence-embedding model.

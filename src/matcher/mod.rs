@@ -420,7 +420,6 @@ impl Matcher {
                 profiles[*entry].push(p);
             }
         }
-
         self.semantic = Some(Semantic {
             model,
             vectors,
@@ -801,6 +800,14 @@ impl Matcher {
                 ..c.parts
             })
         };
+        // The ambiguity check leaves out only the topic profiles, which rank
+        // neighbours closer together (`docs/matching.md`).
+        let untopical = |c: &Candidate| {
+            score::fuse(&Parts {
+                topic: None,
+                ..c.parts
+            })
+        };
         let best_own = own(&best);
         let mut status = if best.score >= t.auto {
             Status::Auto
@@ -834,14 +841,6 @@ impl Matcher {
             }
             // A wording the KB holds verbatim for this entry (one a reviewer
             // approved for it) is not ambiguous with an entry merely close.
-            // Compared without the topic profiles, which rank neighbours
-            // closer together (`docs/matching.md`).
-            let untopical = |c: &Candidate| {
-                score::fuse(&Parts {
-                    topic: None,
-                    ..c.parts
-                })
-            };
             if let Some(second) = candidates.get(1)
                 && !placed_first
                 && untopical(&best) - untopical(second) < self.ambiguity_margin()

@@ -60,7 +60,7 @@ pub fn fitted(
     // An empty run says there was nothing to fit.
     let usable = |v: &[f32]| v.is_empty() || Topics::check(v, topics, dim).is_ok();
     let (values, written) = cache.derived("topics", &made_from, usable, || {
-        Ok(Topics::fit(wordings)?.map(|t| t.values).unwrap_or_default())
+        Ok(fit_values(wordings)?.unwrap_or_default())
     })?;
     if values.is_empty() {
         return Ok((None, written));
@@ -72,10 +72,8 @@ pub fn fitted(
 pub struct Topics {
     /// Per topic: its weights over the vector's dimensions.
     weights: Matrix,
-    /// The same, row after row, then one bias per topic: what the cache
-    /// keeps.
-    values: Vec<f32>,
-    topics: usize,
+    /// Per topic: its bias.
+    bias: Vec<f32>,
     dim: usize,
 }
 
@@ -83,29 +81,8 @@ impl Topics {
     /// Fits the classifier on the bank's `wordings` (per topic, the vectors
     /// of its wordings). `None` when there is nothing to fit.
     pub fn fit(wordings: &[Vec<Vec<f32>>]) -> Result<Option<Topics>, EmbedError> {
-        let topics = wordings.len();
         let dim = wordings.iter().flatten().next().map_or(0, Vec::len);
-        let rows: Vec<&[f32]> = wordings.iter().flatten().map(Vec::as_slice).collect();
-        if topics < 2 || dim == 0 || rows.iter().any(|r| r.len() != dim) {
-            return Ok(None);
-        }
-        let labels: Vec<usize> = wordings
-            .iter()
-            .enumerate()
-            .flat_map(|(t, ws)| std::iter::repeat_n(t, ws.len()))
-            .collect();
-        let x = Matrix::new(&rows)?;
-        let problem = Problem {
-            xt: x.transposed()?,
-            x,
-            labels,
-            topics,
-            dim,
-            penalty: 1.0 / (INVERSE_PENALTY * rows.len() as f64),
-        };
-        let values = lbfgs(&problem, vec![0.0; topics * dim + topics])?;
-        // A fit that went astray (not a number) ranks nothing: left out.
-        Ok(Topics::from_values(values, topics, dim).ok())
+        Ok(fit_values(wordings)?.and_then(|v| Topics::from_values(v, wordings.len(), dim).ok()))
     }
 
     /// Whether `values` can be a classifier for `topics` topics over
@@ -128,11 +105,11 @@ impl Topics {
     /// biases, as cached), for `topics` topics over vectors of `dim` values.
     pub fn from_values(values: Vec<f32>, topics: usize, dim: usize) -> Result<Topics, EmbedError> {
         Topics::check(&values, topics, dim)?;
-        let weights = Matrix::from_flat(values[..topics * dim].to_vec(), topics, dim)?;
+        let mut weights = values;
+        let bias = weights.split_off(topics * dim);
         Ok(Topics {
-            weights,
-            values,
-            topics,
+            weights: Matrix::from_flat(weights, topics, dim)?,
+            bias,
             dim,
         })
     }
@@ -152,17 +129,44 @@ impl Topics {
             ));
         }
         let logits = self.weights.similarities(vectors)?;
-        let bias = &self.values[self.topics * self.dim..];
         Ok(logits
-            .chunks_exact(self.topics)
+            .chunks_exact(self.bias.len())
             .map(|row| {
-                let mut p: Vec<f32> = row.iter().zip(bias).map(|(z, b)| z + b).collect();
+                let mut p: Vec<f32> = row.iter().zip(&self.bias).map(|(z, b)| z + b).collect();
                 softmax(&mut p);
                 p.iter_mut().for_each(|x| *x = x.sqrt());
                 p
             })
             .collect())
     }
+}
+
+/// The fitted values (weights row after row, then biases; what the cache
+/// keeps) for the bank's `wordings`. `None` when there is nothing to fit,
+/// or the fit went astray (values that are not numbers rank nothing).
+fn fit_values(wordings: &[Vec<Vec<f32>>]) -> Result<Option<Vec<f32>>, EmbedError> {
+    let topics = wordings.len();
+    let dim = wordings.iter().flatten().next().map_or(0, Vec::len);
+    let rows: Vec<&[f32]> = wordings.iter().flatten().map(Vec::as_slice).collect();
+    if topics < 2 || dim == 0 || rows.iter().any(|r| r.len() != dim) {
+        return Ok(None);
+    }
+    let labels: Vec<usize> = wordings
+        .iter()
+        .enumerate()
+        .flat_map(|(t, ws)| std::iter::repeat_n(t, ws.len()))
+        .collect();
+    let x = Matrix::new(&rows)?;
+    let problem = Problem {
+        xt: x.transposed()?,
+        x,
+        labels,
+        topics,
+        dim,
+        penalty: 1.0 / (INVERSE_PENALTY * rows.len() as f64),
+    };
+    let values = lbfgs(&problem, vec![0.0; Topics::size(topics, dim)])?;
+    Ok(Some(values).filter(|v| Topics::check(v, topics, dim).is_ok()))
 }
 
 /// How alike two profiles are: the Bhattacharyya coefficient of the two
@@ -357,9 +361,10 @@ mod tests {
             vec![unit(&[1.0, 0.0]), unit(&[1.0, 0.1])],
             vec![unit(&[0.0, 1.0]), unit(&[0.1, 1.0])],
         ];
+        let values = fit_values(&wordings).unwrap().expect("fitted");
+        assert_eq!(values.len(), Topics::size(2, 2));
         let topics = Topics::fit(&wordings).unwrap().expect("fitted");
-        assert_eq!(topics.values.len(), Topics::size(2, 2));
-        let again = Topics::from_values(topics.values.clone(), 2, 2).unwrap();
+        let again = Topics::from_values(values.clone(), 2, 2).unwrap();
         let v = unit(&[1.0, 0.2]);
         assert_eq!(
             topics.profiles(&[&v]).unwrap(),
@@ -367,7 +372,7 @@ mod tests {
         );
         assert!(Topics::fit(&[wordings[0].clone()]).unwrap().is_none());
         // Values that are not numbers (a damaged cache) are refused.
-        let mut damaged = topics.values.clone();
+        let mut damaged = values;
         damaged[1] = f32::NAN;
         assert!(Topics::from_values(damaged, 2, 2).is_err());
         assert!(Topics::from_values(vec![0.0; 3], 2, 2).is_err());
