@@ -24,7 +24,7 @@ mod score;
 mod topics;
 mod vocabulary;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::embed::{self, Cache, CacheOutcome, EmbedError, Model, Vector};
 use crate::index::{self, Clause, Index};
@@ -505,8 +505,9 @@ impl Matcher {
         let cores: Vec<String> = questions.iter().map(|q| normalize::core(q)).collect();
         // Where each question is asked: the words of the question before it
         // that the list asks only once.
-        let afters: Vec<Option<String>> = crate::kb::placed_after(&questions)
-            .into_iter()
+        let placed = crate::kb::placed_after(&questions);
+        let afters: Vec<Option<String>> = placed
+            .iter()
             .map(|j| j.map(|j| crate::kb::words(questions[j])))
             .collect();
         let vectors: Vec<Option<Vector>> = match &self.semantic {
@@ -557,13 +558,25 @@ impl Matcher {
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(8);
-        if threads <= 1 || questions.len() < 32 {
-            let found = (0..questions.len()).map(one).collect::<Result<_, _>>()?;
-            return Ok((found, found_areas));
-        }
-        let chunk = questions.len().div_ceil(threads);
-        let indices: Vec<usize> = (0..questions.len()).collect();
-        let found = std::thread::scope(|scope| {
+        let mut found = if threads <= 1 || questions.len() < 32 {
+            (0..questions.len()).map(one).collect::<Result<_, _>>()?
+        } else {
+            self.in_parallel(questions.len(), threads, one)?
+        };
+        self.hold_out_of_place(&questions, &placed, &mut found);
+        Ok((found, found_areas))
+    }
+
+    /// `one` for each of `0..count`, in order, on `threads` threads.
+    fn in_parallel(
+        &self,
+        count: usize,
+        threads: usize,
+        one: impl Fn(usize) -> Result<Match, MatchError> + Sync,
+    ) -> Result<Vec<Match>, MatchError> {
+        let chunk = count.div_ceil(threads);
+        let indices: Vec<usize> = (0..count).collect();
+        std::thread::scope(|scope| {
             let handles: Vec<_> = indices
                 .chunks(chunk)
                 .map(|part| {
@@ -571,13 +584,52 @@ impl Matcher {
                     scope.spawn(move || part.iter().map(|&i| one(i)).collect::<Result<Vec<_>, _>>())
                 })
                 .collect();
-            let mut out = Vec::with_capacity(questions.len());
+            let mut out = Vec::with_capacity(count);
             for h in handles {
                 out.extend(h.join().expect("matching thread panicked")?);
             }
-            Ok::<_, MatchError>(out)
-        })?;
-        Ok((found, found_areas))
+            Ok(out)
+        })
+    }
+
+    /// Holds at review an `auto` answer to a wording the questionnaire asks
+    /// more than once, after different questions: what it asks depends on
+    /// where. CAIQ asks "Are the policies and procedures reviewed and updated
+    /// at least annually?" in every domain; the wording says nothing of which
+    /// policies, the question before it does. Every copy gets the same
+    /// entry, matched on the wording alone: an entry on all policies answers
+    /// each, one on a domain's (business continuity plan reviews) answers
+    /// one and is wrong in the others. A phrasing the KB holds verbatim (one
+    /// reviewers approved, with where they did: `asked`) is exempt.
+    fn hold_out_of_place(&self, questions: &[&str], placed: &[Option<usize>], found: &mut [Match]) {
+        let mut copies: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, q) in questions.iter().enumerate() {
+            let key = crate::kb::words(q);
+            if !key.is_empty() {
+                copies.entry(key).or_default().push(i);
+            }
+        }
+        for group in copies.values().filter(|g| g.len() > 1) {
+            let places: HashSet<Option<String>> = group
+                .iter()
+                .map(|&i| placed[i].map(|j| crate::kb::words(questions[j])))
+                .collect();
+            if places.len() < 2 {
+                continue;
+            }
+            for &i in group {
+                let m = &mut found[i];
+                if m.status != Status::Auto || m.candidates.first().is_none_or(|c| c.parts.verbatim) {
+                    continue;
+                }
+                m.status = Status::Review;
+                m.reasons.push(format!(
+                    "the questionnaire asks this wording {} times, after different questions: what it asks may depend on where, and no phrasing of entry `{}` is worded like it",
+                    group.len(),
+                    self.kb.entries[m.candidates[0].entry].id
+                ));
+            }
+        }
     }
 
     /// The candidates, scored, best first.

@@ -240,6 +240,57 @@ fn stale_entries_are_never_auto() {
 }
 
 #[test]
+fn a_wording_asked_in_several_places_is_not_auto() {
+    // CAIQ asks its review question after each domain's policy question: the
+    // wording alone does not say which policies, and the KB's answer is on
+    // one domain's.
+    let review = "Are the policies and procedures reviewed and updated at least annually?";
+    let fill_with = |rows: &[&str]| {
+        let mut csv = String::from("ID,Question,Answer\n");
+        for (i, q) in rows.iter().enumerate() {
+            csv.push_str(&format!("{},{q},\n", i + 1));
+        }
+        let t = Test::new()
+            .file(
+                "kb/k.toml",
+                &entry(
+                    "bcp-review",
+                    "Are the business continuity policies and procedures reviewed and updated at least annually?",
+                    "Yes",
+                ),
+            )
+            .file(
+                "kb/other.toml",
+                &entry("mfa", "Do you require MFA for staff?", "Yes"),
+            )
+            .file("q.csv", &csv)
+            .args(["fill", "q.csv", "--kb", "kb", "--lexical"]);
+        t.run().expect(0);
+        report(&t.path("q.report.json"))["questions"].clone()
+    };
+    let continuity = "Are business continuity policies established and documented?";
+    let change = "Are change management policies established and documented?";
+    // Asked once, the entry answers it.
+    let once = fill_with(&[continuity, review]);
+    assert_eq!(once[1]["entry"], "bcp-review", "{once}");
+    assert_eq!(once[1]["status"], "auto", "{once}");
+    // Asked after two questions, neither copy is auto, and the report says why.
+    let twice = fill_with(&[continuity, review, change, review]);
+    for q in [&twice[1], &twice[3]] {
+        assert_eq!(q["entry"], "bcp-review", "{q}");
+        assert_eq!(q["status"], "review", "{q}");
+        let reasons = q["reasons"].to_string();
+        assert!(
+            reasons.contains("asks this wording 2 times, after different questions"),
+            "{reasons}"
+        );
+    }
+    // Asked twice in one place (a repeated row), it is one question.
+    let repeated = fill_with(&[continuity, review, review]);
+    assert_eq!(repeated[2]["status"], "auto", "{repeated}");
+}
+
+#[test]
 fn kb_text_is_written_as_text_never_as_a_formula() {
     let kb = "[[entry]]\nid = \"f\"\nquestion = \"Do you support data export?\"\nanswer = \"=HYPERLINK(\\\"http://evil.example\\\")\"\n\
               details = \"+cmd|' /C calc'!A0\"\n";
