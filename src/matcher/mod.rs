@@ -619,7 +619,8 @@ impl Matcher {
             }
             for &i in group {
                 let m = &mut found[i];
-                if m.status != Status::Auto || m.candidates.first().is_none_or(|c| c.parts.verbatim) {
+                if m.status != Status::Auto || m.candidates.first().is_none_or(|c| c.parts.verbatim)
+                {
                     continue;
                 }
                 m.status = Status::Review;

@@ -38,6 +38,38 @@ const UNSEEN: Set = Set {
     questions: 170,
 };
 
+/// A real vendor's answers as the KB: Instructure's to HECVAT Full 3 for
+/// Canvas LMS, made by `kb import` and `kb accept` in the test (the
+/// questionnaire's license keeps its text out of the repository), with the
+/// Google VSAQ labeled against it (`eval/vendor/`).
+const VENDOR: Set = Set {
+    kb: "kb",
+    labels: "eval/vendor/labels",
+    questions: 240,
+};
+
+/// `VENDOR`'s KB, imported into `t`'s folder as a user would: every
+/// answered question proposed, every proposal approved.
+fn vendor_kb(t: &Test) -> std::path::PathBuf {
+    let dir = shared().expect("checked by the caller");
+    let answered = dir.join("instructure-filled/Canvas LMS HECVAT Full.xlsx");
+    let answered = answered.to_str().unwrap();
+    t.again(["kb", "import", answered, "--kb", "kb", "--lexical", "-q"])
+        .expect(0);
+    let inbox = crate::support::inbox_file(&t.path("kb"));
+    t.again([
+        "kb",
+        "accept",
+        inbox.to_str().unwrap(),
+        "--kb",
+        "kb",
+        "--lexical",
+        "-q",
+    ])
+    .expect(0);
+    t.path(VENDOR.kb)
+}
+
 fn labels(set: Set) -> Vec<String> {
     let mut files: Vec<String> = std::fs::read_dir(repo().join(set.labels))
         .unwrap()
@@ -50,12 +82,17 @@ fn labels(set: Set) -> Vec<String> {
 }
 
 fn eval(t: Test, set: Set, extra: &[&str]) -> Value {
+    let kb = repo().join(set.kb);
+    eval_with(t, &kb, set, extra)
+}
+
+/// `vetted eval --json` of `set`'s labels against the KB at `kb`.
+fn eval_with(t: Test, kb: &std::path::Path, set: Set, extra: &[&str]) -> Value {
     let dir = shared().expect("checked by the caller");
     let run = t
         .args(["eval", "--json"])
         .args(extra)
-        .args(["--kb"])
-        .args([repo().join(set.kb).to_str().unwrap()])
+        .args(["--kb", kb.to_str().unwrap()])
         .args(["--questionnaires", dir.to_str().unwrap()])
         .args(labels(set))
         .run()
@@ -135,6 +172,42 @@ fn lexical_quality_floors_and_label_counts() {
         assert_eq!(r["files"].as_array().unwrap().len(), labels(set).len());
         holds(&r, "lexical", &floors);
     }
+}
+
+#[test]
+fn a_vendors_own_answers_as_the_kb() {
+    if shared().is_none() {
+        return;
+    }
+    let t = Test::new();
+    let kb = vendor_kb(&t);
+    let lexical = eval_with(Test::new(), &kb, VENDOR, &["--lexical"]);
+    let m = &lexical["overall"];
+    assert!(m["questions"].as_u64().unwrap() >= VENDOR.questions, "{m}");
+    assert!(m["answerable"].as_u64().unwrap() >= 100, "{m}");
+    assert_eq!(lexical["files"].as_array().unwrap().len(), 4);
+    holds(
+        &lexical,
+        "lexical",
+        &Floors {
+            top1: 0.42,
+            top3: 0.66,
+            auto_precision: 0.98,
+            auto_coverage: 0.0,
+        },
+    );
+    let Some(model) = model() else { return };
+    let semantic = eval_with(Test::new().model(&model), &kb, VENDOR, &[]);
+    holds(
+        &semantic,
+        "semantic",
+        &Floors {
+            top1: 0.52,
+            top3: 0.76,
+            auto_precision: 0.98,
+            auto_coverage: 0.0,
+        },
+    );
 }
 
 #[test]

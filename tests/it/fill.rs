@@ -253,7 +253,7 @@ fn a_wording_asked_in_several_places_is_not_auto() {
         let t = Test::new()
             .file(
                 "kb/k.toml",
-                &entry(
+                entry(
                     "bcp-review",
                     "Are the business continuity policies and procedures reviewed and updated at least annually?",
                     "Yes",
@@ -261,7 +261,7 @@ fn a_wording_asked_in_several_places_is_not_auto() {
             )
             .file(
                 "kb/other.toml",
-                &entry("mfa", "Do you require MFA for staff?", "Yes"),
+                entry("mfa", "Do you require MFA for staff?", "Yes"),
             )
             .file("q.csv", &csv)
             .args(["fill", "q.csv", "--kb", "kb", "--lexical"]);
