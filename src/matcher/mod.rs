@@ -80,6 +80,14 @@ const AUTO_WORDING: f32 = 0.65;
 /// 0.70 adds 9, 4 and 5 `auto` answers on the three labeled sets (8, 4
 /// and 5 on their copies without alternates), all right (`eval/README.md`).
 const AUTO_MEANING_YES_NO: f32 = 0.70;
+/// A wording asked in several places still names its own subject when it
+/// holds this share of an entry phrasing's (IDF-weighted) words
+/// ([`Matcher::hold_out_of_place`]): "Do you have a formal incident
+/// response plan?" holds all of "Do you have a documented incident response
+/// plan?"; "Are the policies and procedures reviewed and updated at least
+/// annually?" holds 37% of "Are all components of the BCP reviewed at least
+/// annually ...?" and 50% of "Are policies reviewed at least annually?".
+const PLACE_FREE: f32 = 0.9;
 /// Without a model, `auto` also needs this share of the question's
 /// (IDF-weighted) words in the entry: a word matcher cannot tell what a
 /// qualifier it does not find ("accessibility contact email") changes.
@@ -592,6 +600,17 @@ impl Matcher {
         })
     }
 
+    /// Whether `question` says all that some phrasing of `entry` says
+    /// (its IDF-weighted words, [`PLACE_FREE`]): then it names its subject
+    /// and does not leave it to the row before.
+    fn names_all_of(&self, question: &str, entry: usize) -> bool {
+        let terms = self.index.analyze(&normalize::core(question));
+        let asked: TokenSet = self.vocabulary.tokens(&terms).into_iter().collect();
+        self.phrasings[entry]
+            .iter()
+            .any(|p| score::coverage(&p.tokens, &asked, &self.weights) >= PLACE_FREE)
+    }
+
     /// Holds at review an `auto` answer to a wording the questionnaire asks
     /// more than once, after different questions: what it asks depends on
     /// where. CAIQ asks "Are the policies and procedures reviewed and updated
@@ -600,7 +619,10 @@ impl Matcher {
     /// entry, matched on the wording alone: an entry on all policies answers
     /// each, one on a domain's (business continuity plan reviews) answers
     /// one and is wrong in the others. A phrasing the KB holds verbatim (one
-    /// reviewers approved, with where they did: `asked`) is exempt.
+    /// reviewers approved, with where they did: `asked`) is exempt, and so is
+    /// a wording that says all a phrasing of the entry says ("Do you have a
+    /// formal incident response plan?", asked twice in HECVAT Full 3): it
+    /// names its subject.
     fn hold_out_of_place(&self, questions: &[&str], placed: &[Option<usize>], found: &mut [Match]) {
         let mut copies: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, q) in questions.iter().enumerate() {
@@ -621,6 +643,9 @@ impl Matcher {
                 let m = &mut found[i];
                 if m.status != Status::Auto || m.candidates.first().is_none_or(|c| c.parts.verbatim)
                 {
+                    continue;
+                }
+                if self.names_all_of(questions[i], m.candidates[0].entry) {
                     continue;
                 }
                 m.status = Status::Review;

@@ -288,6 +288,14 @@ fn a_wording_asked_in_several_places_is_not_auto() {
     // Asked twice in one place (a repeated row), it is one question.
     let repeated = fill_with(&[continuity, review, review]);
     assert_eq!(repeated[2]["status"], "auto", "{repeated}");
+    // A wording that says all the entry says names its subject: asked in two
+    // places, it is the same question twice.
+    let whole = "Are the business continuity policies and procedures all reviewed and updated at least annually?";
+    let named = fill_with(&[continuity, whole, change, whole]);
+    for q in [&named[1], &named[3]] {
+        assert_eq!(q["entry"], "bcp-review", "{q}");
+        assert_eq!(q["status"], "auto", "{q}");
+    }
 }
 
 #[test]
