@@ -258,6 +258,30 @@ struct Semantic {
     profiles: Vec<Vec<Vec<f32>>>,
 }
 
+/// `one` for each of `0..count`, in order, on `threads` threads.
+fn in_parallel(
+    count: usize,
+    threads: usize,
+    one: impl Fn(usize) -> Result<Match, MatchError> + Sync,
+) -> Result<Vec<Match>, MatchError> {
+    let chunk = count.div_ceil(threads);
+    let indices: Vec<usize> = (0..count).collect();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = indices
+            .chunks(chunk)
+            .map(|part| {
+                let one = &one;
+                scope.spawn(move || part.iter().map(|&i| one(i)).collect::<Result<Vec<_>, _>>())
+            })
+            .collect();
+        let mut out = Vec::with_capacity(count);
+        for h in handles {
+            out.extend(h.join().expect("matching thread panicked")?);
+        }
+        Ok(out)
+    })
+}
+
 /// The KB, indexed and ready to match questions.
 pub struct Matcher {
     kb: KnowledgeBase,
@@ -569,35 +593,10 @@ impl Matcher {
         let mut found = if threads <= 1 || questions.len() < 32 {
             (0..questions.len()).map(one).collect::<Result<_, _>>()?
         } else {
-            self.in_parallel(questions.len(), threads, one)?
+            in_parallel(questions.len(), threads, one)?
         };
         self.hold_out_of_place(&questions, &placed, &mut found);
         Ok((found, found_areas))
-    }
-
-    /// `one` for each of `0..count`, in order, on `threads` threads.
-    fn in_parallel(
-        &self,
-        count: usize,
-        threads: usize,
-        one: impl Fn(usize) -> Result<Match, MatchError> + Sync,
-    ) -> Result<Vec<Match>, MatchError> {
-        let chunk = count.div_ceil(threads);
-        let indices: Vec<usize> = (0..count).collect();
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = indices
-                .chunks(chunk)
-                .map(|part| {
-                    let one = &one;
-                    scope.spawn(move || part.iter().map(|&i| one(i)).collect::<Result<Vec<_>, _>>())
-                })
-                .collect();
-            let mut out = Vec::with_capacity(count);
-            for h in handles {
-                out.extend(h.join().expect("matching thread panicked")?);
-            }
-            Ok(out)
-        })
     }
 
     /// Whether `question` says all that some phrasing of `entry` says
@@ -650,7 +649,7 @@ impl Matcher {
                 }
                 m.status = Status::Review;
                 m.reasons.push(format!(
-                    "the questionnaire asks this wording {} times, after different questions: what it asks may depend on where, and no phrasing of entry `{}` is worded like it",
+                    "the questionnaire asks this wording {} times, after different questions: what it asks may depend on where, and it does not name all that entry `{}` is about",
                     group.len(),
                     self.kb.entries[m.candidates[0].entry].id
                 ));
