@@ -264,23 +264,18 @@ mod tests {
         assert_eq!(values, [5.0]);
         // Values read back that the caller cannot use are made again, and
         // replace the file.
-        let (values, _) = cache
-            .derived(
-                "topics",
-                &["recipe", "a", "b"],
-                |v| v[0] > 5.0,
-                || Ok(vec![6.0]),
-            )
-            .unwrap();
-        assert_eq!(values, [6.0]);
-        let (values, _) = cache
-            .derived(
-                "topics",
-                &["recipe", "a", "b"],
-                |v| v[0] > 5.0,
-                || Ok(vec![7.0]),
-            )
-            .unwrap();
-        assert_eq!(values, [6.0]);
+        let above_five = |value: f32| {
+            let (values, _) = cache
+                .derived(
+                    "topics",
+                    &["recipe", "a", "b"],
+                    |v| v[0] > 5.0,
+                    || Ok(vec![value]),
+                )
+                .unwrap();
+            values
+        };
+        assert_eq!(above_five(6.0), [6.0]);
+        assert_eq!(above_five(7.0), [6.0]);
     }
 }

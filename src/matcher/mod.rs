@@ -537,9 +537,8 @@ impl Matcher {
         let cores: Vec<String> = questions.iter().map(|q| normalize::core(q)).collect();
         // Where each question is asked: the words of the question before it
         // that the list asks only once.
-        let placed = crate::kb::placed_after(&questions);
-        let afters: Vec<Option<String>> = placed
-            .iter()
+        let afters: Vec<Option<String>> = crate::kb::placed_after(&questions)
+            .into_iter()
             .map(|j| j.map(|j| crate::kb::words(questions[j])))
             .collect();
         let vectors: Vec<Option<Vector>> = match &self.semantic {
@@ -595,15 +594,15 @@ impl Matcher {
         } else {
             in_parallel(questions.len(), threads, one)?
         };
-        self.hold_out_of_place(&questions, &placed, &mut found);
+        self.hold_out_of_place(&questions, &cores, &afters, &mut found);
         Ok((found, found_areas))
     }
 
-    /// Whether `question` says all that some phrasing of `entry` says
-    /// (its IDF-weighted words, [`PLACE_FREE`]): then it names its subject
-    /// and does not leave it to the row before.
-    fn names_all_of(&self, question: &str, entry: usize) -> bool {
-        let terms = self.index.analyze(&normalize::core(question));
+    /// Whether a question (its [`normalize::core`]) says all that some
+    /// phrasing of `entry` says (its IDF-weighted words, [`PLACE_FREE`]):
+    /// then it names its subject and does not leave it to the row before.
+    fn names_all_of(&self, core: &str, entry: usize) -> bool {
+        let terms = self.index.analyze(core);
         let asked: TokenSet = self.vocabulary.tokens(&terms).into_iter().collect();
         self.phrasings[entry]
             .iter()
@@ -622,7 +621,15 @@ impl Matcher {
     /// a wording that says all a phrasing of the entry says ("Do you have a
     /// formal incident response plan?", asked twice in HECVAT Full 3): it
     /// names its subject.
-    fn hold_out_of_place(&self, questions: &[&str], placed: &[Option<usize>], found: &mut [Match]) {
+    /// `afters` are the words of the question that places each
+    /// ([`crate::kb::placed_after`]), `cores` the questions as matched.
+    fn hold_out_of_place(
+        &self,
+        questions: &[&str],
+        cores: &[String],
+        afters: &[Option<String>],
+        found: &mut [Match],
+    ) {
         let mut copies: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, q) in questions.iter().enumerate() {
             let key = crate::kb::words(q);
@@ -631,10 +638,8 @@ impl Matcher {
             }
         }
         for group in copies.values().filter(|g| g.len() > 1) {
-            let places: HashSet<Option<String>> = group
-                .iter()
-                .map(|&i| placed[i].map(|j| crate::kb::words(questions[j])))
-                .collect();
+            let places: HashSet<Option<&str>> =
+                group.iter().map(|&i| afters[i].as_deref()).collect();
             if places.len() < 2 {
                 continue;
             }
@@ -644,7 +649,7 @@ impl Matcher {
                 {
                     continue;
                 }
-                if self.names_all_of(questions[i], m.candidates[0].entry) {
+                if self.names_all_of(&cores[i], m.candidates[0].entry) {
                     continue;
                 }
                 m.status = Status::Review;
