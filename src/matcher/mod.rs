@@ -319,6 +319,57 @@ fn thresholds(options: &Options, defaults: Thresholds) -> Thresholds {
     }
 }
 
+/// The phrasings of every entry, every entry's tokens (phrasings, tags,
+/// answer, details) and the words' weights. `loose`: a vocabulary term also
+/// counts where a short text holds its words apart
+/// ([`Vocabulary::token_set`]), which only word matching wants.
+fn word_tables(
+    kb: &KnowledgeBase,
+    index: &Index,
+    vocabulary: &Vocabulary,
+    loose: bool,
+) -> (Vec<Vec<Phrasing>>, Vec<TokenSet>, score::Weights) {
+    let tokens = |text: &str| -> TokenSet { vocabulary.token_set(&index.analyze(text), loose) };
+    let phrasings: Vec<Vec<Phrasing>> = kb
+        .entries
+        .iter()
+        .map(|e| {
+            e.phrasings()
+                .map(|p| {
+                    let core = normalize::core(p);
+                    Phrasing {
+                        tokens: tokens(&core),
+                        bigrams: Bigrams::new(&core),
+                        core,
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let docs: Vec<TokenSet> = kb
+        .entries
+        .iter()
+        .zip(&phrasings)
+        .map(|(e, ps)| {
+            let mut all: TokenSet = ps.iter().flat_map(|p| p.tokens.iter().cloned()).collect();
+            all.extend(e.tags.iter().flat_map(|t| tokens(t)));
+            all
+        })
+        .collect();
+    let weights = score::Weights::new(docs.iter());
+    let documents: Vec<TokenSet> = kb
+        .entries
+        .iter()
+        .zip(docs)
+        .map(|(e, mut all)| {
+            all.extend(tokens(&e.answer));
+            all.extend(tokens(e.details.as_deref().unwrap_or("")));
+            all
+        })
+        .collect();
+    (phrasings, documents, weights)
+}
+
 impl Matcher {
     /// A lexical matcher; see [`Matcher::with_model`] for semantic matching.
     pub fn new(kb: KnowledgeBase, options: Options) -> Result<Matcher, MatchError> {
@@ -328,49 +379,7 @@ impl Matcher {
             tags: e.tags.iter().map(String::as_str).collect(),
         }))?;
         let vocabulary = Vocabulary::new(&kb.synonyms, |t| index.analyze(t));
-        let tokens = |text: &str| -> TokenSet {
-            vocabulary
-                .tokens(&index.analyze(text))
-                .into_iter()
-                .collect()
-        };
-        let phrasings: Vec<Vec<Phrasing>> = kb
-            .entries
-            .iter()
-            .map(|e| {
-                e.phrasings()
-                    .map(|p| {
-                        let core = normalize::core(p);
-                        Phrasing {
-                            tokens: tokens(&core),
-                            bigrams: Bigrams::new(&core),
-                            core,
-                        }
-                    })
-                    .collect()
-            })
-            .collect();
-        let docs: Vec<TokenSet> = kb
-            .entries
-            .iter()
-            .zip(&phrasings)
-            .map(|(e, ps)| {
-                let mut all: TokenSet = ps.iter().flat_map(|p| p.tokens.iter().cloned()).collect();
-                all.extend(e.tags.iter().flat_map(|t| tokens(t)));
-                all
-            })
-            .collect();
-        let weights = score::Weights::new(docs.iter());
-        let documents: Vec<TokenSet> = kb
-            .entries
-            .iter()
-            .zip(docs)
-            .map(|(e, mut all)| {
-                all.extend(tokens(&e.answer));
-                all.extend(tokens(e.details.as_deref().unwrap_or("")));
-                all
-            })
-            .collect();
+        let (phrasings, documents, weights) = word_tables(&kb, &index, &vocabulary, true);
         let refusals = kb
             .entries
             .iter()
@@ -460,6 +469,10 @@ impl Matcher {
             topics,
             profiles,
         });
+        // With a model, words are evidence that a phrasing says what the
+        // question asks (`AUTO_WORDING`): only terms as written count.
+        (self.phrasings, self.documents, self.weights) =
+            word_tables(&self.kb, &self.index, &self.vocabulary, false);
         self.thresholds = thresholds(&self.options, SEMANTIC_THRESHOLDS);
         self.placement = std::sync::OnceLock::new();
         Ok((self, outcome))
@@ -603,7 +616,7 @@ impl Matcher {
     /// then it names its subject and does not leave it to the row before.
     fn names_all_of(&self, core: &str, entry: usize) -> bool {
         let terms = self.index.analyze(core);
-        let asked: TokenSet = self.vocabulary.tokens(&terms).into_iter().collect();
+        let asked: TokenSet = self.vocabulary.token_set(&terms, !self.is_semantic());
         self.phrasings[entry]
             .iter()
             .any(|p| score::coverage(&p.tokens, &asked, &self.weights) >= PLACE_FREE)
@@ -731,7 +744,7 @@ impl Matcher {
         if pool.is_empty() {
             return Ok(Vec::new());
         }
-        let q_tokens: TokenSet = self.vocabulary.tokens(&terms).into_iter().collect();
+        let q_tokens: TokenSet = self.vocabulary.token_set(&terms, !self.is_semantic());
         let q_bigrams = Bigrams::new(core);
         let mut scored: Vec<Candidate> = pool
             .into_iter()

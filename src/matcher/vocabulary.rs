@@ -10,6 +10,12 @@ use std::collections::HashMap;
 /// The built-in groups, in the same format as a KB's `synonyms.toml`.
 const BUILT_IN: &str = include_str!("vocabulary.toml");
 
+/// Terms of at most this many words are also found with their words apart
+/// ([`Vocabulary::token_set`]) ...
+const LOOSE_WORDS: usize = 3;
+/// ... in texts of at most this many (analyzed) words.
+const LOOSE_TEXT: usize = 20;
+
 /// A token of a question after vocabulary matching: a plain analyzed term or
 /// the id of a concept (vocabulary group).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -136,6 +142,31 @@ impl Vocabulary {
         out
     }
 
+    /// The distinct tokens of `terms` ([`Vocabulary::tokens`]); `loose`,
+    /// also the concepts whose every word the text holds apart: "policies
+    /// and procedures reviewed" holds "policy review" although its words
+    /// are not side by side. Only short texts (questions, phrasings) get
+    /// those: in a paragraph, two words far apart are rarely one term.
+    pub fn token_set(&self, terms: &[String], loose: bool) -> super::TokenSet {
+        let mut set: super::TokenSet = self.tokens(terms).into_iter().collect();
+        if loose && terms.len() <= LOOSE_TEXT {
+            // Every term is listed under its first word, which the text
+            // must hold anyway.
+            for w in terms {
+                for &(g, t) in self.by_first.get(w).into_iter().flatten() {
+                    let term = &self.groups[g as usize].terms[t];
+                    if (2..=LOOSE_WORDS).contains(&term.len())
+                        && !set.contains(&Token::Concept(g))
+                        && term[1..].iter().all(|x| terms.contains(x))
+                    {
+                        set.insert(Token::Concept(g));
+                    }
+                }
+            }
+        }
+        set
+    }
+
     /// The other terms of every group found in `terms`, as analyzed word
     /// sequences, for query expansion.
     pub fn expansions(&self, terms: &[String]) -> Vec<&[String]> {
@@ -201,5 +232,34 @@ mod tests {
         let exp = v.expansions(&words("is sso supported"));
         assert!(exp.iter().any(|t| t.join(" ") == "okta login"));
         assert!(!exp.iter().any(|t| t.join(" ") == "sso"));
+    }
+
+    #[test]
+    fn loose_token_sets_find_terms_whose_words_stand_apart() {
+        let extra = vec![vec![
+            "policy review".to_string(),
+            "review of policy".to_string(),
+        ]];
+        let v = Vocabulary::new(&extra, words);
+        let concept = v.tokens(&words("policy review"))[0].clone();
+        assert!(matches!(concept, Token::Concept(_)));
+        let apart = words("are the policy and procedure review and update done");
+        assert!(!v.token_set(&apart, false).contains(&concept));
+        let loose = v.token_set(&apart, true);
+        assert!(loose.contains(&concept));
+        // The words stay: the text still holds them.
+        assert!(v.token_set(&apart, false).is_subset(&loose));
+        // One of the words is not enough.
+        assert!(
+            !v.token_set(&words("is the policy approved"), true)
+                .contains(&concept)
+        );
+        // Nor are words far apart in a paragraph.
+        let mut long = words("our policy is approved by the board");
+        long.extend(words(
+            "and each year we review access to production systems and logs of admin work too",
+        ));
+        assert!(long.len() > LOOSE_TEXT);
+        assert!(!v.token_set(&long, true).contains(&concept));
     }
 }
