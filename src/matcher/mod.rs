@@ -86,7 +86,8 @@ const AUTO_MEANING_YES_NO: f32 = 0.70;
 /// response plan?" holds all of "Do you have a documented incident response
 /// plan?"; "Are the policies and procedures reviewed and updated at least
 /// annually?" holds 37% of "Are all components of the BCP reviewed at least
-/// annually ...?" and 50% of "Are policies reviewed at least annually?".
+/// annually ...?" and all of "Are policies reviewed at least annually?"
+/// (read loosely: "policies ... reviewed" holds "policy review").
 const PLACE_FREE: f32 = 0.9;
 /// Without a model, `auto` also needs this share of the question's
 /// (IDF-weighted) words in the entry: a word matcher cannot tell what a
@@ -614,12 +615,14 @@ impl Matcher {
     /// Whether a question (its [`normalize::core`]) says all that some
     /// phrasing of `entry` says (its IDF-weighted words, [`PLACE_FREE`]):
     /// then it names its subject and does not leave it to the row before.
+    /// Both are read loosely ([`Vocabulary::token_set`]): this asks whether
+    /// the phrasing's words are all there, not how they are put.
     fn names_all_of(&self, core: &str, entry: usize) -> bool {
-        let terms = self.index.analyze(core);
-        let asked: TokenSet = self.vocabulary.token_set(&terms, !self.is_semantic());
+        let loose = |text: &str| self.vocabulary.token_set(&self.index.analyze(text), true);
+        let asked = loose(core);
         self.phrasings[entry]
             .iter()
-            .any(|p| score::coverage(&p.tokens, &asked, &self.weights) >= PLACE_FREE)
+            .any(|p| score::coverage(&loose(&p.core), &asked, &self.weights) >= PLACE_FREE)
     }
 
     /// Holds at review an `auto` answer to a wording the questionnaire asks

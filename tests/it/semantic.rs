@@ -498,3 +498,35 @@ fn a_catch_all_question_is_never_auto() {
         "{catch_all}"
     );
 }
+
+#[test]
+fn a_repeated_wording_that_holds_all_an_entry_says_stays_auto_with_the_model() {
+    let Some(model) = model() else { return };
+    // CAIQ's review question, asked after two domains' policy questions,
+    // against an entry on all policies: "policies ... reviewed" holds the
+    // entry's "policies reviewed" although the words are apart, so the
+    // wording names all the entry is about, and both copies are `auto`.
+    let review = "Are the policies and procedures reviewed and updated at least annually?";
+    let csv = format!(
+        "ID,Question,Answer\n1,Are business continuity policies established and documented?,\n2,{review},\n\
+         3,Are change management policies established and documented?,\n4,{review},\n"
+    );
+    let t = Test::new()
+        .model(&model)
+        .file(
+            "kb/k.toml",
+            entry(
+                "policy-review",
+                "Are policies reviewed at least annually?",
+                "Yes",
+            ) + &entry("mfa", "Do you require MFA for staff?", "Yes"),
+        )
+        .file("q.csv", &csv)
+        .args(["fill", "q.csv", "--kb", "kb"]);
+    t.run().expect(0);
+    let questions = crate::support::report(&t.path("q.report.json"))["questions"].clone();
+    for q in [&questions[1], &questions[3]] {
+        assert_eq!(q["entry"], "policy-review", "{q}");
+        assert_eq!(q["status"], "auto", "{q}");
+    }
+}
