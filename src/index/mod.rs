@@ -14,6 +14,8 @@ use tantivy::tokenizer::{
 };
 use tantivy::{DocAddress, IndexReader, ReloadPolicy, TantivyDocument, Term};
 
+mod spelling;
+
 /// Words that carry no meaning in questionnaire questions, on top of the
 /// standard English stop words.
 const DOMAIN_STOP_WORDS: &[&str] = &[
@@ -79,6 +81,7 @@ fn analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
+        .filter(spelling::American)
         .filter(StopWordFilter::new(Language::English).expect("English stop words are built in"))
         .filter(StopWordFilter::remove(
             DOMAIN_STOP_WORDS.iter().map(|w| w.to_string()),
