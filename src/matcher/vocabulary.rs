@@ -7,6 +7,8 @@
 
 use std::collections::HashMap;
 
+use super::fx::FxHashMap;
+
 /// The built-in groups, in the same format as a KB's `synonyms.toml`.
 const BUILT_IN: &str = include_str!("vocabulary.toml");
 
@@ -34,7 +36,9 @@ struct Group {
 pub struct Vocabulary {
     groups: Vec<Group>,
     /// First analyzed word of a term → (group, term) pairs, longest term first.
-    by_first: HashMap<String, Vec<(u32, usize)>>,
+    by_first: FxHashMap<String, Vec<(u32, usize)>>,
+    /// The same for terms of two to [`LOOSE_WORDS`] words only.
+    loose_first: FxHashMap<String, Vec<(u32, usize)>>,
 }
 
 impl Vocabulary {
@@ -104,6 +108,13 @@ impl Vocabulary {
                     .entry(t[0].clone())
                     .or_default()
                     .push((id, i));
+                if (2..=LOOSE_WORDS).contains(&t.len()) {
+                    vocab
+                        .loose_first
+                        .entry(t[0].clone())
+                        .or_default()
+                        .push((id, i));
+                }
             }
             vocab.groups.push(Group { terms });
         }
@@ -153,10 +164,9 @@ impl Vocabulary {
             // Every term is listed under its first word, which the text
             // must hold anyway.
             for w in terms {
-                for &(g, t) in self.by_first.get(w).into_iter().flatten() {
+                for &(g, t) in self.loose_first.get(w).into_iter().flatten() {
                     let term = &self.groups[g as usize].terms[t];
-                    if (2..=LOOSE_WORDS).contains(&term.len())
-                        && !set.contains(&Token::Concept(g))
+                    if !set.contains(&Token::Concept(g))
                         && term[1..].iter().all(|x| terms.contains(x))
                     {
                         set.insert(Token::Concept(g));
