@@ -320,37 +320,45 @@ fn thresholds(options: &Options, defaults: Thresholds) -> Thresholds {
     }
 }
 
-/// The phrasings of every entry, every entry's tokens (phrasings, tags,
-/// answer, details) and the words' weights. `loose`: a vocabulary term also
-/// counts where a short text holds its words apart
-/// ([`Vocabulary::token_set`]), which only word matching wants.
-fn word_tables(
-    kb: &KnowledgeBase,
-    index: &Index,
-    vocabulary: &Vocabulary,
-    loose: bool,
-) -> (Vec<Vec<Phrasing>>, Vec<TokenSet>, score::Weights) {
-    let tokens = |text: &str| -> TokenSet { vocabulary.token_set(&index.analyze(text), loose) };
-    let phrasings: Vec<Vec<Phrasing>> = kb
-        .entries
+/// Every entry's phrasings as matched, their tokens still to be made
+/// ([`word_tables`]).
+fn phrasings(kb: &KnowledgeBase) -> Vec<Vec<Phrasing>> {
+    kb.entries
         .iter()
         .map(|e| {
             e.phrasings()
                 .map(|p| {
                     let core = normalize::core(p);
                     Phrasing {
-                        tokens: tokens(&core),
+                        tokens: TokenSet::default(),
                         bigrams: Bigrams::new(&core),
                         core,
                     }
                 })
                 .collect()
         })
-        .collect();
+        .collect()
+}
+
+/// Gives every phrasing its tokens, and returns every entry's tokens
+/// (phrasings, tags, answer, details) and the words' weights. `loose`: a
+/// vocabulary term also counts where a short text holds its words apart
+/// ([`Vocabulary::token_set`]), which only word matching wants.
+fn word_tables(
+    kb: &KnowledgeBase,
+    index: &Index,
+    vocabulary: &Vocabulary,
+    phrasings: &mut [Vec<Phrasing>],
+    loose: bool,
+) -> (Vec<TokenSet>, score::Weights) {
+    let tokens = |text: &str| -> TokenSet { vocabulary.token_set(&index.analyze(text), loose) };
+    for p in phrasings.iter_mut().flatten() {
+        p.tokens = tokens(&p.core);
+    }
     let docs: Vec<TokenSet> = kb
         .entries
         .iter()
-        .zip(&phrasings)
+        .zip(phrasings.iter())
         .map(|(e, ps)| {
             let mut all: TokenSet = ps.iter().flat_map(|p| p.tokens.iter().cloned()).collect();
             all.extend(e.tags.iter().flat_map(|t| tokens(t)));
@@ -368,7 +376,7 @@ fn word_tables(
             all
         })
         .collect();
-    (phrasings, documents, weights)
+    (documents, weights)
 }
 
 impl Matcher {
@@ -380,7 +388,8 @@ impl Matcher {
             tags: e.tags.iter().map(String::as_str).collect(),
         }))?;
         let vocabulary = Vocabulary::new(&kb.synonyms, |t| index.analyze(t));
-        let (phrasings, documents, weights) = word_tables(&kb, &index, &vocabulary, true);
+        let mut phrasings = phrasings(&kb);
+        let (documents, weights) = word_tables(&kb, &index, &vocabulary, &mut phrasings, true);
         let refusals = kb
             .entries
             .iter()
@@ -472,8 +481,13 @@ impl Matcher {
         });
         // With a model, words are evidence that a phrasing says what the
         // question asks (`AUTO_WORDING`): only terms as written count.
-        (self.phrasings, self.documents, self.weights) =
-            word_tables(&self.kb, &self.index, &self.vocabulary, false);
+        (self.documents, self.weights) = word_tables(
+            &self.kb,
+            &self.index,
+            &self.vocabulary,
+            &mut self.phrasings,
+            false,
+        );
         self.thresholds = thresholds(&self.options, SEMANTIC_THRESHOLDS);
         self.placement = std::sync::OnceLock::new();
         Ok((self, outcome))
