@@ -623,7 +623,62 @@ impl Matcher {
             in_parallel(questions.len(), threads, one)?
         };
         self.hold_out_of_place(&questions, &cores, &afters, &mut found);
+        self.hold_siblings(&questions, &cores, &mut found);
         Ok((found, found_areas))
+    }
+
+    /// Holds at review an `auto` answer whose entry holds, word for word,
+    /// another question of the same questionnaire: the questionnaire asks
+    /// both, so this one asks something else, however close in meaning.
+    /// CAIQ asks of each domain's policies whether they are "established,
+    /// documented, approved, communicated, ..." and whether they are
+    /// "reviewed and updated at least annually"; once the KB has learned the
+    /// second for its policy-review entry, the first is nearest to it. A
+    /// question worded like a phrasing of the entry (a near duplicate, which
+    /// `kb learn` does not add again) is that phrasing asked again, and is
+    /// exempt.
+    fn hold_siblings(&self, questions: &[&str], cores: &[String], found: &mut [Match]) {
+        // Entry → the questions that it holds word for word.
+        let mut held: HashMap<usize, Vec<usize>> = HashMap::new();
+        for (j, m) in found.iter().enumerate() {
+            if let Some(c) = m.candidates.first()
+                && c.parts.verbatim
+                && m.status != Status::Unmatched
+            {
+                held.entry(c.entry).or_default().push(j);
+            }
+        }
+        if held.is_empty() {
+            return;
+        }
+        for i in 0..found.len() {
+            let Some(best) = found[i].candidates.first().copied() else {
+                continue;
+            };
+            if found[i].status != Status::Auto || best.parts.verbatim {
+                continue;
+            }
+            let words = crate::kb::words(questions[i]);
+            let sibling = held
+                .get(&best.entry)
+                .is_some_and(|js| js.iter().any(|&j| crate::kb::words(questions[j]) != words));
+            if !sibling {
+                continue;
+            }
+            let asked = Bigrams::new(&cores[i]);
+            if self.phrasings[best.entry]
+                .iter()
+                .any(|p| asked.at_least(&p.bigrams, crate::kb::NEAR_DUPLICATE))
+            {
+                continue;
+            }
+            let m = &mut found[i];
+            m.status = Status::Review;
+            m.reasons.push(format!(
+                "entry `{}` holds another question of this questionnaire word for word, and this one is worded otherwise: it may ask something else",
+                self.kb.entries[best.entry].id
+            ));
+        }
     }
 
     /// Whether a question (its [`normalize::core`]) says all that some

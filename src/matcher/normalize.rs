@@ -85,6 +85,7 @@ pub fn core(text: &str) -> String {
     let text = strip_numbering(text);
     let text = strip_examples(text);
     let text = strip_follow_ups(&text);
+    let text = strip_frame(&text);
     let mut text = text.trim().to_string();
     for lead in LEAD_INS {
         if let Some(rest) = text.strip_prefix(lead)
@@ -479,6 +480,106 @@ fn strip_examples(text: &str) -> String {
     out
 }
 
+/// Verbs of a control's life cycle, which control frameworks list by the
+/// handful ("established, documented, approved, communicated, applied,
+/// evaluated, and maintained").
+const LIFE_CYCLE: &[&str] = &[
+    "defined",
+    "implemented",
+    "evaluated",
+    "established",
+    "documented",
+    "approved",
+    "communicated",
+    "applied",
+    "enforced",
+    "maintained",
+    "reviewed",
+    "updated",
+    "tested",
+    "monitored",
+    "managed",
+    "followed",
+    "developed",
+    "deployed",
+    "performed",
+    "exercised",
+];
+/// Generic nouns such a list follows ("processes, procedures, and technical
+/// measures").
+const FRAME_NOUNS: &[&str] = &[
+    "processes",
+    "procedures",
+    "technical",
+    "contractual",
+    "measures",
+    "and",
+    "or",
+    "and/or",
+];
+/// How many life-cycle verbs in a row make a frame: "reviewed and updated"
+/// is what a question asks, "defined, implemented, and evaluated" is
+/// boilerplate.
+const FRAME_VERBS: usize = 3;
+
+/// Drops a control framework's frame: a list of [`FRAME_VERBS`] or more
+/// life-cycle verbs, the generic nouns before it and a "to (ensure)" after
+/// it. "Are processes, procedures, and technical measures defined,
+/// implemented, and evaluated to ensure audit log security and retention?"
+/// asks about audit log security and retention; read whole, it is as close
+/// to every other question framed so. Kept where the list ends the
+/// question, or where less than three words would remain.
+fn strip_frame(text: &str) -> String {
+    let words: Vec<&str> = text.split(' ').collect();
+    let bare = |w: &str| w.trim_end_matches([',', ';', '?', '.', ':']).to_string();
+    let mut i = 0;
+    while i < words.len() {
+        let mut j = i;
+        let mut verbs = 0;
+        while let Some(w) = words.get(j).map(|w| bare(w)) {
+            if LIFE_CYCLE.contains(&w.as_str()) {
+                verbs += 1;
+            } else if verbs == 0 || !["and", "or", "and/or"].contains(&w.as_str()) {
+                break;
+            }
+            j += 1;
+        }
+        if verbs >= FRAME_VERBS {
+            let mut start = i;
+            while start > 1 && FRAME_NOUNS.contains(&bare(words[start - 1]).as_str()) {
+                start -= 1;
+            }
+            let mut end = j;
+            if words.get(end) == Some(&"to") {
+                end += 1;
+                if words.get(end) == Some(&"ensure") {
+                    end += 1;
+                }
+            }
+            let kept: Vec<&str> = words[..start]
+                .iter()
+                .chain(&words[end..])
+                .copied()
+                .filter(|w| !w.is_empty())
+                .collect();
+            // A list that ends the question is what it asks ("Are ...
+            // policies established, documented, ... and maintained?" is
+            // not "Are ... policies reviewed and updated?").
+            let after = words[end..]
+                .iter()
+                .filter(|w| !w.is_empty())
+                .skip_while(|w| ["for", "to", "that"].contains(w))
+                .count();
+            if after < 2 || kept.len() < 3 {
+                return text.to_string();
+            }
+            return kept.join(" ");
+        }
+        i = j.max(i + 1);
+    }
+    text.to_string()
+}
+
 /// Cuts a trailing "If yes, ..." style clause when a question precedes it.
 fn strip_follow_ups(text: &str) -> String {
     let mut cut = text.len();
@@ -744,6 +845,43 @@ mod tests {
         assert_eq!(
             core("A&A-01.1 Are audits performed?"),
             "are audits performed"
+        );
+    }
+
+    #[test]
+    fn drops_a_control_frameworks_frame() {
+        assert_eq!(
+            core(
+                "Are processes, procedures, and technical measures defined, implemented, and evaluated to ensure audit log security and retention?"
+            ),
+            "are audit log security and retention"
+        );
+        assert_eq!(
+            core(
+                "Are policies and procedures established, documented, approved, communicated, applied, evaluated, and maintained for all endpoints?"
+            ),
+            "are policies for all endpoints"
+        );
+        // A list that ends the question is what it asks.
+        assert_eq!(
+            core(
+                "Are logging policies and procedures established, documented, approved, communicated, applied, evaluated, and maintained?"
+            ),
+            "are logging policies and procedures established, documented, approved, communicated, applied, evaluated, and maintained"
+        );
+        // Two verbs are what the question asks.
+        assert_eq!(
+            core("Are logging policies and procedures reviewed and updated at least annually?"),
+            "are logging policies and procedures reviewed and updated at least annually"
+        );
+        // Too little would be left to ask about.
+        assert_eq!(
+            core("Are processes defined, implemented, and evaluated for backups?"),
+            "are processes defined, implemented, and evaluated for backups"
+        );
+        assert_eq!(
+            core("Is a process defined, implemented and evaluated for vulnerability detection?"),
+            "is a process for vulnerability detection"
         );
     }
 

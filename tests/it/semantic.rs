@@ -530,3 +530,48 @@ fn a_repeated_wording_that_holds_all_an_entry_says_stays_auto_with_the_model() {
         assert_eq!(q["status"], "auto", "{q}");
     }
 }
+
+#[test]
+fn a_sibling_of_a_wording_the_kb_holds_is_not_auto() {
+    let Some(model) = model() else { return };
+    // The KB learned CAIQ's "... reviewed and updated at least annually?"
+    // for its policy-review entry. The same questionnaire's "...
+    // established, documented, approved ...?" on the same policies is close
+    // to that wording in meaning, but the questionnaire asks both: it is
+    // another question, and the entry's answer is not vouched for.
+    let reviewed = "Are policies and procedures requiring unattended workspaces to conceal confidential data reviewed and updated at least annually?";
+    let established = "Are policies and procedures requiring unattended workspaces to conceal confidential data established, documented, approved, communicated, applied, evaluated, and maintained?";
+    let kb = format!(
+        "[[entry]]\nid = \"policy-review\"\nquestion = \"Are policies reviewed at least annually?\"\n\
+         alternates = [\"{reviewed}\"]\nanswer = \"Yes\"\n\n"
+    ) + &entry("mfa", "Do you require MFA for staff?", "Yes")
+        + &entry("clean-desk", "Do you have a clean desk policy?", "Yes");
+    let fill = |rows: &[&str]| {
+        let mut csv = String::from("ID,Question,Answer\n");
+        for (i, q) in rows.iter().enumerate() {
+            csv.push_str(&format!("{},\"{q}\",\n", i + 1));
+        }
+        let t = Test::new()
+            .model(&model)
+            .file("kb/k.toml", &kb)
+            .file("q.csv", &csv)
+            .args(["fill", "q.csv", "--kb", "kb"]);
+        t.run().expect(0);
+        crate::support::report(&t.path("q.report.json"))["questions"].clone()
+    };
+    let both = fill(&[established, reviewed]);
+    assert_eq!(both[1]["status"], "auto", "{both}");
+    assert_eq!(both[0]["entry"], "policy-review", "{both}");
+    assert_eq!(both[0]["status"], "review", "{both}");
+    assert!(
+        both[0]["reasons"].to_string().contains("word for word"),
+        "{both}"
+    );
+    // Asked alone, nothing in the questionnaire tells it from the wording
+    // the KB holds: the usual rules decide.
+    let alone = fill(&[established]);
+    assert!(
+        !alone[0]["reasons"].to_string().contains("word for word"),
+        "{alone}"
+    );
+}
