@@ -143,14 +143,16 @@ fn semantic(kb: &vetted::kb::KnowledgeBase, inputs: &[PathBuf], out: &Path) {
         "semantic: matcher with the KB embedded (no cache)",
         3,
         || {
-            let m = Matcher::new(kb.clone(), Options::default()).unwrap();
-            m.with_model(Model::load(&dir).unwrap(), None).unwrap()
+            Matcher::semantic(
+                kb.clone(),
+                Options::default(),
+                Model::load(&dir).unwrap(),
+                None,
+            )
+            .unwrap()
         },
     );
-    let (matcher, _) = Matcher::new(kb.clone(), Options::default())
-        .unwrap()
-        .with_model(model, None)
-        .unwrap();
+    let (matcher, _) = Matcher::semantic(kb.clone(), Options::default(), model, None).unwrap();
     time("semantic: match one question", 20, || {
         matcher
             .match_question("Is multi-factor authentication enforced for all remote access?")

@@ -183,18 +183,16 @@ fn build_matcher(
     options: matcher::Options,
     printer: Printer,
 ) -> Result<Matcher, Failure> {
-    let lexical = Matcher::new(knowledge, options).map_err(|e| {
+    let report = |e: matcher::MatchError| {
         printer.error(e);
         Failure::Reported
-    })?;
+    };
     let Some(loaded) = model::load_for_matching(model, printer)? else {
-        return Ok(lexical);
+        return Matcher::new(knowledge, options).map_err(report);
     };
     let cache = Cache::in_home(&loaded);
-    let (matcher, outcome) = lexical.with_model(loaded, cache.as_ref()).map_err(|e| {
-        printer.error(e);
-        Failure::Reported
-    })?;
+    let (matcher, outcome) =
+        Matcher::semantic(knowledge, options, loaded, cache.as_ref()).map_err(report)?;
     if let Some(e) = outcome.write_error {
         printer.warning(format!(
             "{e}; the knowledge base will be embedded again next time"

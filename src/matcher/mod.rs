@@ -380,8 +380,26 @@ fn word_tables(
 }
 
 impl Matcher {
-    /// A lexical matcher; see [`Matcher::with_model`] for semantic matching.
+    /// A lexical matcher; see [`Matcher::semantic`] for semantic matching.
     pub fn new(kb: KnowledgeBase, options: Options) -> Result<Matcher, MatchError> {
+        Matcher::build(kb, options, true)
+    }
+
+    /// A semantic matcher: the model re-ranks what the words find. The KB's
+    /// phrasings are embedded once and kept in `cache` (when given), so later
+    /// runs only embed the questions.
+    pub fn semantic(
+        kb: KnowledgeBase,
+        options: Options,
+        model: Model,
+        cache: Option<&Cache>,
+    ) -> Result<(Matcher, CacheOutcome), MatchError> {
+        Matcher::build(kb, options, false)?.attach(model, cache)
+    }
+
+    /// The word matcher. `loose`: vocabulary terms also count with their
+    /// words apart ([`word_tables`]), as only matching without a model wants.
+    fn build(kb: KnowledgeBase, options: Options, loose: bool) -> Result<Matcher, MatchError> {
         let index = Index::build(kb.entries.iter().map(|e| index::Document {
             phrasings: e.phrasings().collect(),
             details: e.details.as_deref().unwrap_or(""),
@@ -389,7 +407,7 @@ impl Matcher {
         }))?;
         let vocabulary = Vocabulary::new(&kb.synonyms, |t| index.analyze(t));
         let mut phrasings = phrasings(&kb);
-        let (documents, weights) = word_tables(&kb, &index, &vocabulary, &mut phrasings, true);
+        let (documents, weights) = word_tables(&kb, &index, &vocabulary, &mut phrasings, loose);
         let refusals = kb
             .entries
             .iter()
@@ -416,10 +434,29 @@ impl Matcher {
         })
     }
 
-    /// Adds semantic re-ranking with `model`. The KB's phrasings are embedded
-    /// once and kept in `cache` (when given), so later runs only embed the
-    /// questions.
+    /// Adds semantic re-ranking with `model` to a lexical matcher (its words
+    /// are tokenized again, strictly); [`Matcher::semantic`] builds one
+    /// directly.
     pub fn with_model(
+        mut self,
+        model: Model,
+        cache: Option<&Cache>,
+    ) -> Result<(Matcher, CacheOutcome), MatchError> {
+        // With a model, words are evidence that a phrasing says what the
+        // question asks (`AUTO_WORDING`): only terms as written count.
+        (self.documents, self.weights) = word_tables(
+            &self.kb,
+            &self.index,
+            &self.vocabulary,
+            &mut self.phrasings,
+            false,
+        );
+        self.attach(model, cache)
+    }
+
+    /// Embeds the KB (or takes it from `cache`) and fits what the model
+    /// needs; the word tables must already be strict.
+    fn attach(
         mut self,
         model: Model,
         cache: Option<&Cache>,
@@ -479,15 +516,6 @@ impl Matcher {
             topics,
             profiles,
         });
-        // With a model, words are evidence that a phrasing says what the
-        // question asks (`AUTO_WORDING`): only terms as written count.
-        (self.documents, self.weights) = word_tables(
-            &self.kb,
-            &self.index,
-            &self.vocabulary,
-            &mut self.phrasings,
-            false,
-        );
         self.thresholds = thresholds(&self.options, SEMANTIC_THRESHOLDS);
         self.placement = std::sync::OnceLock::new();
         Ok((self, outcome))
