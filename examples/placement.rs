@@ -39,14 +39,13 @@ fn main() -> anyhow::Result<()> {
     let kb = vetted::kb::load(Path::new(kb_dir))?;
     let cache_dir = std::env::temp_dir().join("vetted-placement-cache");
     let build = |kb: KnowledgeBase| -> anyhow::Result<Matcher> {
-        let lexical = Matcher::new(kb, Options::default())?;
         Ok(match model_dir {
             Some(dir) => {
                 let model = Model::load(Path::new(dir))?;
                 let cache = Cache::new(&cache_dir, &model);
-                lexical.with_model(model, Some(&cache))?.0
+                Matcher::semantic(kb, Options::default(), model, Some(&cache))?.0
             }
-            None => lexical,
+            None => Matcher::new(kb, Options::default())?,
         })
     };
     let stem = |p: &Path| p.file_stem().map(|s| s.to_string_lossy().into_owned());

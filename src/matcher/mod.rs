@@ -434,28 +434,10 @@ impl Matcher {
         })
     }
 
-    /// Adds semantic re-ranking with `model` to a lexical matcher (its words
-    /// are tokenized again, strictly); [`Matcher::semantic`] builds one
-    /// directly.
-    pub fn with_model(
-        mut self,
-        model: Model,
-        cache: Option<&Cache>,
-    ) -> Result<(Matcher, CacheOutcome), MatchError> {
-        // With a model, words are evidence that a phrasing says what the
-        // question asks (`AUTO_WORDING`): only terms as written count.
-        (self.documents, self.weights) = word_tables(
-            &self.kb,
-            &self.index,
-            &self.vocabulary,
-            &mut self.phrasings,
-            false,
-        );
-        self.attach(model, cache)
-    }
-
     /// Embeds the KB (or takes it from `cache`) and fits what the model
-    /// needs; the word tables must already be strict.
+    /// needs. The word tables must be strict: with a model, words are
+    /// evidence that a phrasing says what the question asks
+    /// (`AUTO_WORDING`), and only terms as written count.
     fn attach(
         mut self,
         model: Model,
