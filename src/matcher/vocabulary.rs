@@ -229,6 +229,23 @@ mod tests {
     }
 
     #[test]
+    fn no_built_in_term_is_in_two_groups() {
+        // Groups sharing a term would be merged silently: the file's rule is
+        // that each term has one place, where its neighbours can be read.
+        let groups = crate::kb::parse_synonym_groups(BUILT_IN).unwrap();
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for (g, terms) in groups.iter().enumerate() {
+            for t in terms {
+                if let Some(other) = seen.insert(t.to_lowercase(), g)
+                    && other != g
+                {
+                    panic!("`{t}` is in groups {other} and {g}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn longest_term_wins_and_groups_merge() {
         let extra = vec![
             vec!["single sign on".to_string(), "sso".to_string()],
