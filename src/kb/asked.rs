@@ -30,12 +30,17 @@ pub struct Asked {
 /// question itself.
 pub fn placed_after(questions: &[&str]) -> Vec<Option<usize>> {
     let keys: Vec<String> = questions.iter().map(|q| words(q)).collect();
+    placed_after_words(&keys)
+}
+
+/// [`placed_after`] of questions already reduced to their [`words`].
+pub fn placed_after_words(keys: &[String]) -> Vec<Option<usize>> {
     let mut count: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-    for k in &keys {
+    for k in keys {
         *count.entry(k.as_str()).or_default() += 1;
     }
     let mut last_unique: Option<usize> = None;
-    let mut out = Vec::with_capacity(questions.len());
+    let mut out = Vec::with_capacity(keys.len());
     for (i, k) in keys.iter().enumerate() {
         out.push(last_unique.filter(|&j| keys[j] != *k));
         if !k.is_empty() && count[k.as_str()] == 1 {

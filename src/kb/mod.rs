@@ -16,7 +16,7 @@ pub use accept::{
     AcceptError, Accepted, Approval, Outcome, Pending, accept, find_proposal, pending,
     proposals_in, reject,
 };
-pub use asked::{Asked, Place, placed_after, placed_after_texts};
+pub use asked::{Asked, Place, placed_after, placed_after_texts, placed_after_words};
 pub use date::Date;
 pub use learn::{
     Approved, LearnError, Learned, Left, Proposal, Proposed, Rejected, learn, learned_in_memory,

@@ -320,45 +320,37 @@ fn thresholds(options: &Options, defaults: Thresholds) -> Thresholds {
     }
 }
 
-/// Every entry's phrasings as matched, their tokens still to be made
-/// ([`word_tables`]).
-fn phrasings(kb: &KnowledgeBase) -> Vec<Vec<Phrasing>> {
-    kb.entries
+/// Every entry's phrasings as matched, every entry's tokens (phrasings,
+/// tags, answer, details) and the words' weights. `loose`: a vocabulary
+/// term also counts where a short text holds its words apart
+/// ([`Vocabulary::token_set`]), which only word matching wants.
+fn word_tables(
+    kb: &KnowledgeBase,
+    index: &Index,
+    vocabulary: &Vocabulary,
+    loose: bool,
+) -> (Vec<Vec<Phrasing>>, Vec<TokenSet>, score::Weights) {
+    let tokens = |text: &str| -> TokenSet { vocabulary.token_set(&index.analyze(text), loose) };
+    let phrasings: Vec<Vec<Phrasing>> = kb
+        .entries
         .iter()
         .map(|e| {
             e.phrasings()
                 .map(|p| {
                     let core = normalize::core(p);
                     Phrasing {
-                        tokens: TokenSet::default(),
+                        tokens: tokens(&core),
                         bigrams: Bigrams::new(&core),
                         core,
                     }
                 })
                 .collect()
         })
-        .collect()
-}
-
-/// Gives every phrasing its tokens, and returns every entry's tokens
-/// (phrasings, tags, answer, details) and the words' weights. `loose`: a
-/// vocabulary term also counts where a short text holds its words apart
-/// ([`Vocabulary::token_set`]), which only word matching wants.
-fn word_tables(
-    kb: &KnowledgeBase,
-    index: &Index,
-    vocabulary: &Vocabulary,
-    phrasings: &mut [Vec<Phrasing>],
-    loose: bool,
-) -> (Vec<TokenSet>, score::Weights) {
-    let tokens = |text: &str| -> TokenSet { vocabulary.token_set(&index.analyze(text), loose) };
-    for p in phrasings.iter_mut().flatten() {
-        p.tokens = tokens(&p.core);
-    }
+        .collect();
     let docs: Vec<TokenSet> = kb
         .entries
         .iter()
-        .zip(phrasings.iter())
+        .zip(&phrasings)
         .map(|(e, ps)| {
             let mut all: TokenSet = ps.iter().flat_map(|p| p.tokens.iter().cloned()).collect();
             all.extend(e.tags.iter().flat_map(|t| tokens(t)));
@@ -376,7 +368,7 @@ fn word_tables(
             all
         })
         .collect();
-    (documents, weights)
+    (phrasings, documents, weights)
 }
 
 impl Matcher {
@@ -406,8 +398,7 @@ impl Matcher {
             tags: e.tags.iter().map(String::as_str).collect(),
         }))?;
         let vocabulary = Vocabulary::new(&kb.synonyms, |t| index.analyze(t));
-        let mut phrasings = phrasings(&kb);
-        let (documents, weights) = word_tables(&kb, &index, &vocabulary, &mut phrasings, loose);
+        let (phrasings, documents, weights) = word_tables(&kb, &index, &vocabulary, loose);
         let refusals = kb
             .entries
             .iter()
@@ -575,9 +566,11 @@ impl Matcher {
         let cores: Vec<String> = questions.iter().map(|q| normalize::core(q)).collect();
         // Where each question is asked: the words of the question before it
         // that the list asks only once.
-        let afters: Vec<Option<String>> = crate::kb::placed_after(&questions)
+        // Each question's words, as wordings are compared.
+        let worded: Vec<String> = questions.iter().map(|q| crate::kb::words(q)).collect();
+        let afters: Vec<Option<String>> = crate::kb::placed_after_words(&worded)
             .into_iter()
-            .map(|j| j.map(|j| crate::kb::words(questions[j])))
+            .map(|j| j.map(|j| worded[j].clone()))
             .collect();
         let vectors: Vec<Option<Vector>> = match &self.semantic {
             Some(s) => {
@@ -632,8 +625,8 @@ impl Matcher {
         } else {
             in_parallel(questions.len(), threads, one)?
         };
-        self.hold_out_of_place(&questions, &cores, &afters, &mut found);
-        self.hold_siblings(&questions, &cores, &mut found);
+        self.hold_out_of_place(&worded, &cores, &afters, &mut found);
+        self.hold_siblings(&worded, &cores, &mut found);
         Ok((found, found_areas))
     }
 
@@ -647,7 +640,9 @@ impl Matcher {
     /// question worded like a phrasing of the entry (a near duplicate, which
     /// `kb learn` does not add again) is that phrasing asked again, and is
     /// exempt.
-    fn hold_siblings(&self, questions: &[&str], cores: &[String], found: &mut [Match]) {
+    /// `worded` are the questions' [`crate::kb::words`], `cores` the
+    /// questions as matched.
+    fn hold_siblings(&self, worded: &[String], cores: &[String], found: &mut [Match]) {
         // Entry → the questions that it holds word for word.
         let mut held: HashMap<usize, Vec<usize>> = HashMap::new();
         for (j, m) in found.iter().enumerate() {
@@ -668,10 +663,9 @@ impl Matcher {
             if found[i].status != Status::Auto || best.parts.verbatim {
                 continue;
             }
-            let words = crate::kb::words(questions[i]);
             let sibling = held
                 .get(&best.entry)
-                .is_some_and(|js| js.iter().any(|&j| crate::kb::words(questions[j]) != words));
+                .is_some_and(|js| js.iter().any(|&j| worded[j] != worded[i]));
             if !sibling {
                 continue;
             }
@@ -716,18 +710,18 @@ impl Matcher {
     /// a wording that says all a phrasing of the entry says ("Do you have a
     /// formal incident response plan?", asked twice in HECVAT Full 3): it
     /// names its subject.
-    /// `afters` are the words of the question that places each
-    /// ([`crate::kb::placed_after`]), `cores` the questions as matched.
+    /// `worded` are the questions' [`crate::kb::words`], `afters` the words
+    /// of the question that places each ([`crate::kb::placed_after`]),
+    /// `cores` the questions as matched.
     fn hold_out_of_place(
         &self,
-        questions: &[&str],
+        worded: &[String],
         cores: &[String],
         afters: &[Option<String>],
         found: &mut [Match],
     ) {
-        let mut copies: HashMap<String, Vec<usize>> = HashMap::new();
-        for (i, q) in questions.iter().enumerate() {
-            let key = crate::kb::words(q);
+        let mut copies: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, key) in worded.iter().enumerate() {
             if !key.is_empty() {
                 copies.entry(key).or_default().push(i);
             }

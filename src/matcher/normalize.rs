@@ -531,22 +531,24 @@ const FRAME_VERBS: usize = 3;
 /// question, or where less than three words would remain.
 fn strip_frame(text: &str) -> String {
     let words: Vec<&str> = text.split(' ').collect();
-    let bare = |w: &str| w.trim_end_matches([',', ';', '?', '.', ':']).to_string();
+    fn bare(w: &str) -> &str {
+        w.trim_end_matches([',', ';', '?', '.', ':'])
+    }
     let mut i = 0;
     while i < words.len() {
         let mut j = i;
         let mut verbs = 0;
         while let Some(w) = words.get(j).map(|w| bare(w)) {
-            if LIFE_CYCLE.contains(&w.as_str()) {
+            if LIFE_CYCLE.contains(&w) {
                 verbs += 1;
-            } else if verbs == 0 || !["and", "or", "and/or"].contains(&w.as_str()) {
+            } else if verbs == 0 || !["and", "or", "and/or"].contains(&w) {
                 break;
             }
             j += 1;
         }
         if verbs >= FRAME_VERBS {
             let mut start = i;
-            while start > 1 && FRAME_NOUNS.contains(&bare(words[start - 1]).as_str()) {
+            while start > 1 && FRAME_NOUNS.contains(&bare(words[start - 1])) {
                 start -= 1;
             }
             let mut end = j;
