@@ -572,12 +572,21 @@ impl Matcher {
             .into_iter()
             .map(|j| j.map(|j| worded[j].clone()))
             .collect();
-        let vectors: Vec<Option<Vector>> = match &self.semantic {
-            Some(s) => {
-                let texts: Vec<&str> = cores.iter().map(String::as_str).collect();
-                s.model.embed(&texts)?.into_iter().map(Some).collect()
+        // A review of policies on a subject is also matched as one of
+        // policies in general; its form comes after all cores below.
+        let generals: Vec<Option<String>> =
+            cores.iter().map(|c| normalize::policy_review(c)).collect();
+        let mut general_at: Vec<Option<usize>> = vec![None; cores.len()];
+        let mut texts: Vec<&str> = cores.iter().map(String::as_str).collect();
+        for (i, g) in generals.iter().enumerate() {
+            if let Some(g) = g {
+                general_at[i] = Some(texts.len());
+                texts.push(g);
             }
-            None => vec![None; cores.len()],
+        }
+        let vectors: Vec<Option<Vector>> = match &self.semantic {
+            Some(s) => s.model.embed(&texts)?.into_iter().map(Some).collect(),
+            None => vec![None; texts.len()],
         };
         let embedded: Vec<&[f32]> = vectors.iter().flatten().map(Vec::as_slice).collect();
         // Each question's similarity with every wording of the bank.
@@ -604,16 +613,43 @@ impl Matcher {
         } else {
             cores.iter().map(|c| self.area_by_text(c)).collect()
         };
+        let scored = |at: usize, core: &str| {
+            self.score_all(
+                core,
+                vectors[at].as_deref(),
+                bank_sims.get(at * wordings..(at + 1) * wordings),
+                profiles.get(at).map(Vec::as_slice),
+            )
+        };
         let one = |i: usize| -> Result<Match, MatchError> {
-            let bank = bank_sims.get(i * wordings..(i + 1) * wordings);
-            let candidates = self.score_all(
-                &cores[i],
-                vectors[i].as_deref(),
-                bank,
-                profiles.get(i).map(Vec::as_slice),
-            )?;
+            let mut candidates = scored(i, &cores[i])?;
+            // Each entry keeps the better of its scores as asked and in general.
+            let mut general_first = false;
+            if let (Some(at), Some(general)) = (general_at[i], &generals[i]) {
+                let mut best: HashMap<usize, (Candidate, bool)> = candidates
+                    .drain(..)
+                    .map(|c| (c.entry, (c, false)))
+                    .collect();
+                for c in scored(at, general)? {
+                    let slot = best.entry(c.entry).or_insert((c, true));
+                    if c.score > slot.0.score {
+                        *slot = (c, true);
+                    }
+                }
+                let mut merged: Vec<(Candidate, bool)> = best.into_values().collect();
+                merged.sort_by(|a, b| {
+                    b.0.score
+                        .total_cmp(&a.0.score)
+                        .then(a.0.entry.cmp(&b.0.entry))
+                });
+                general_first = merged.first().is_some_and(|c| c.1);
+                candidates = merged.into_iter().map(|c| c.0).collect();
+            }
             let mut found =
                 self.decide_reviewed(questions[i], afters[i].as_deref(), &cores[i], candidates);
+            if general_first {
+                self.hold_general_policies(questions[i], &mut found);
+            }
             found.candidates.truncate(self.options.candidates);
             Ok(found)
         };
@@ -628,6 +664,33 @@ impl Matcher {
         self.hold_out_of_place(&worded, &cores, &afters, &mut found);
         self.hold_siblings(&worded, &cores, &mut found);
         Ok((found, found_areas))
+    }
+
+    /// Holds at review an `auto` answer to a review of policies on some
+    /// subject that was found as a review of policies in general
+    /// ([`normalize::policy_review`]): "our policies are reviewed annually"
+    /// says nothing of whether the company has policies on that subject. A
+    /// wording the entry holds (one reviewers approved for it) is exempt.
+    fn hold_general_policies(&self, question: &str, found: &mut Match) {
+        let Some(best) = found.candidates.first() else {
+            return;
+        };
+        if found.status != Status::Auto {
+            return;
+        }
+        let entry = &self.kb.entries[best.entry];
+        let asked = crate::kb::Wording::new(question);
+        if entry
+            .phrasings()
+            .any(|p| asked.same(&crate::kb::Wording::new(p)))
+        {
+            return;
+        }
+        found.status = Status::Review;
+        found.reasons.push(format!(
+            "the question asks whether policies on a subject are reviewed, and entry `{}` answers it for policies in general: whether there are policies on that subject is for a person to say",
+            entry.id
+        ));
     }
 
     /// Holds at review an `auto` answer whose entry holds, word for word,

@@ -582,6 +582,107 @@ fn strip_frame(text: &str) -> String {
     text.to_string()
 }
 
+/// Nouns that may follow "policies" in the subject of a policy review
+/// ("policies, procedures, and standards").
+const POLICY_NOUNS: &[&str] = &["and", "or", "procedures", "standards", "and/or"];
+
+/// Parties other than the company whose policies a question may ask about.
+const PARTIES: &[&str] = &[
+    "partner",
+    "partners",
+    "partner's",
+    "vendor",
+    "vendors",
+    "vendor's",
+    "supplier",
+    "suppliers",
+    "supplier's",
+    "third-party",
+    "third",
+    "subprocessor",
+    "subprocessors",
+    "sub-processor",
+    "sub-processors",
+    "provider",
+    "providers",
+    "provider's",
+    "customer",
+    "customers",
+    "customer's",
+    "client",
+    "clients",
+    "client's",
+    "contractor",
+    "contractors",
+    "contractor's",
+    "tenant",
+    "tenants",
+    "tenant's",
+];
+
+/// A question's [`core`] that asks of policies on some subject whether they
+/// are reviewed, asked without the subject: "Are cryptography, encryption, and key management policies and
+/// procedures reviewed and updated at least annually?" asks what the
+/// review of policies does ("are policies and procedures reviewed and
+/// updated at least annually"), which a KB answers once for all its
+/// policies; read whole, it is nearer the entry on the subject (which
+/// algorithms are used) than the one on policy reviews. Only a question
+/// opening with "are"/"is" whose policies are followed, after at most a
+/// clause on their subject, by "reviewed"; `None` for any other, and where
+/// no subject is named ("Are the policies reviewed ...?").
+pub fn policy_review(text: &str) -> Option<String> {
+    let words: Vec<&str> = text.split(' ').filter(|w| !w.is_empty()).collect();
+    let bare = |w: &str| w.trim_end_matches([',', ';', '?', '.', ':']).to_string();
+    if !matches!(words.first().copied(), Some("are" | "is")) {
+        return None;
+    }
+    let p = words
+        .iter()
+        .take(12)
+        .position(|w| matches!(bare(w).as_str(), "policies" | "policy"))?;
+    let mut end = p + 1;
+    while words
+        .get(end)
+        .is_some_and(|w| POLICY_NOUNS.contains(&bare(w).as_str()))
+    {
+        end += 1;
+    }
+    let r = end
+        + words
+            .iter()
+            .skip(end)
+            .take(25)
+            .position(|w| bare(w) == "reviewed")?;
+    // Another party's policies ("supply chain partner policies") are not
+    // the company's.
+    if words[1..p]
+        .iter()
+        .chain(&words[end..r])
+        .any(|w| PARTIES.contains(&bare(w).as_str()))
+    {
+        return None;
+    }
+    // Only a subject is dropped, not "the" of "Are the policies ...".
+    if r == end
+        && words[1..p]
+            .iter()
+            .all(|w| ["the", "your", "all", "our", "these", "those", "such"].contains(w))
+    {
+        return None;
+    }
+    // A clause between the policies and "reviewed" says what they govern.
+    if r > end
+        && !["for", "to", "that", "on", "governing", "regarding", "which"].contains(&words[end])
+    {
+        return None;
+    }
+    let mut subject = vec![words[0]];
+    subject.extend(&words[p..end]);
+    let nouns = subject.join(" ");
+    let nouns = nouns.trim_end_matches(',');
+    Some(format!("{nouns} {}", words[r..].join(" ")))
+}
+
 /// Cuts a trailing "If yes, ..." style clause when a question precedes it.
 fn strip_follow_ups(text: &str) -> String {
     let mut cut = text.len();
@@ -885,6 +986,45 @@ mod tests {
             core("Is a process defined, implemented and evaluated for vulnerability detection?"),
             "is a process for vulnerability detection"
         );
+    }
+
+    #[test]
+    fn asks_a_policy_review_without_its_subject() {
+        let general = |q: &str| policy_review(&core(q));
+        assert_eq!(
+            general(
+                "Are cryptography, encryption, and key management policies and procedures reviewed and updated at least annually?"
+            )
+            .as_deref(),
+            Some("are policies and procedures reviewed and updated at least annually")
+        );
+        assert_eq!(
+            general(
+                "Are policies and procedures for the secure disposal of equipment used outside the organization's premises reviewed and updated at least annually?"
+            )
+            .as_deref(),
+            Some("are policies and procedures reviewed and updated at least annually")
+        );
+        assert_eq!(
+            general("Is the information security policy reviewed annually?").as_deref(),
+            Some("is policy reviewed annually")
+        );
+        // No subject to drop.
+        for q in [
+            "Are policies and procedures reviewed and updated at least annually?",
+            "Are the policies and procedures reviewed and updated at least annually?",
+        ] {
+            assert_eq!(general(q), None, "{q}");
+        }
+        // Not a review of the company's policies.
+        for q in [
+            "Are access rights reviewed at least quarterly?",
+            "Are security policies enforced and reviewed?",
+            "Do you have a password policy reviewed by legal?",
+            "Are supply chain partner IT governance policies and procedures reviewed periodically?",
+        ] {
+            assert_eq!(general(q), None, "{q}");
+        }
     }
 
     #[test]

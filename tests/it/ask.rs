@@ -346,3 +346,40 @@ fn does_not_answer_drops_an_entry_or_holds_a_contested_one() {
         check.stderr()
     );
 }
+
+#[test]
+fn a_review_of_one_subjects_policies_finds_the_policy_review_but_is_not_auto() {
+    let asked = "Are cryptography, encryption, and key management policies and procedures reviewed and updated at least annually?";
+    let kb = |alternates: &str| {
+        format!(
+            "[[entry]]\nid = \"policy-review\"\nquestion = \"Are policies and procedures reviewed and updated at least annually?\"\n\
+             alternates = [{alternates}]\nanswer = \"Yes\"\n\n"
+        ) + &crate::support::entry(
+            "crypto-algorithms",
+            "Which cryptography and encryption algorithms and key management do you use?",
+            "AES-256 and TLS 1.2+, keys in a KMS.",
+        )
+    };
+    let ask = |kb: String| -> serde_json::Value {
+        let run = Test::new()
+            .file("kb/k.toml", &kb)
+            .args(["ask", asked, "--kb", "kb", "--json", "--lexical"])
+            .run()
+            .expect(0);
+        serde_json::from_str(&run.stdout()).expect("JSON on stdout")
+    };
+    // Matched as a review of policies in general: the entry on policy
+    // reviews comes first, but whether there are cryptography policies is
+    // not something it says.
+    let json = ask(kb(""));
+    assert_eq!(json["candidates"][0]["entry"], "policy-review", "{json:#}");
+    assert_eq!(json["status"], "review", "{json:#}");
+    assert!(
+        json["reasons"].to_string().contains("policies in general"),
+        "{json:#}"
+    );
+    // Once reviewers approved the wording for the entry, it is vouched for.
+    let json = ask(kb(&format!("\"{asked}\"")));
+    assert_eq!(json["candidates"][0]["entry"], "policy-review", "{json:#}");
+    assert_eq!(json["status"], "auto", "{json:#}");
+}
