@@ -12,7 +12,7 @@ use tantivy::schema::{FAST, Field, IndexRecordOption, Schema, TextFieldIndexing,
 use tantivy::tokenizer::{
     Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
 };
-use tantivy::{DocAddress, IndexReader, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{IndexReader, ReloadPolicy, TantivyDocument, Term};
 
 mod spelling;
 
@@ -65,6 +65,9 @@ pub struct Hit {
 
 pub struct Index {
     reader: IndexReader,
+    /// Per segment, each document's ordinal (read once from the fast field:
+    /// the index never changes after it is built).
+    ordinals: Vec<Vec<usize>>,
     analyzer: TextAnalyzer,
     phrasings: Field,
     details: Field,
@@ -124,8 +127,20 @@ impl Index {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
+        let ordinals = reader
+            .searcher()
+            .segment_readers()
+            .iter()
+            .map(|segment| {
+                let column = segment.fast_fields().u64(ORD_FIELD)?;
+                Ok((0..segment.max_doc())
+                    .map(|d| column.first(d).unwrap_or_default() as usize)
+                    .collect())
+            })
+            .collect::<Result<Vec<Vec<usize>>, IndexError>>()?;
         Ok(Index {
             reader,
+            ordinals,
             analyzer: analyzer(),
             phrasings,
             details,
@@ -164,15 +179,13 @@ impl Index {
             &BooleanQuery::new(clauses),
             &TopDocs::with_limit(limit).order_by_score(),
         )?;
-        found
+        Ok(found
             .into_iter()
-            .map(|(score, address)| {
-                Ok(Hit {
-                    doc: self.ordinal(&searcher, address)?,
-                    score,
-                })
+            .map(|(score, address)| Hit {
+                doc: self.ordinals[address.segment_ord as usize][address.doc_id as usize],
+                score,
             })
-            .collect()
+            .collect())
     }
 
     fn clause_queries(
@@ -206,17 +219,5 @@ impl Index {
             ));
         }
         out
-    }
-
-    fn ordinal(
-        &self,
-        searcher: &tantivy::Searcher,
-        address: DocAddress,
-    ) -> Result<usize, IndexError> {
-        let column = searcher
-            .segment_reader(address.segment_ord)
-            .fast_fields()
-            .u64(ORD_FIELD)?;
-        Ok(column.first(address.doc_id).unwrap_or_default() as usize)
     }
 }
