@@ -623,9 +623,12 @@ impl Matcher {
         };
         let one = |i: usize| -> Result<Match, MatchError> {
             let mut candidates = scored(i, &cores[i])?;
-            // Each entry keeps the better of its scores as asked and in general.
+            // Each entry keeps the better of its scores as asked and in
+            // general, unless the KB holds the question as asked.
             let mut general_first = false;
-            if let (Some(at), Some(general)) = (general_at[i], &generals[i]) {
+            if let (Some(at), Some(general)) = (general_at[i], &generals[i])
+                && !candidates.iter().any(|c| c.parts.verbatim)
+            {
                 let mut best: HashMap<usize, (Candidate, bool)> = candidates
                     .drain(..)
                     .map(|c| (c.entry, (c, false)))

@@ -382,4 +382,12 @@ fn a_review_of_one_subjects_policies_finds_the_policy_review_but_is_not_auto() {
     let json = ask(kb(&format!("\"{asked}\"")));
     assert_eq!(json["candidates"][0]["entry"], "policy-review", "{json:#}");
     assert_eq!(json["status"], "auto", "{json:#}");
+    // An entry that holds the question as asked (a KB imported from this
+    // questionnaire) is not passed over for the general one.
+    let json = ask(kb("") + &crate::support::entry("crypto-policy-review", asked, "Yes"));
+    assert_eq!(
+        json["candidates"][0]["entry"], "crypto-policy-review",
+        "{json:#}"
+    );
+    assert_eq!(json["status"], "auto", "{json:#}");
 }
