@@ -625,32 +625,19 @@ impl Matcher {
             let mut candidates = scored(i, &cores[i])?;
             // Each entry keeps the better of its scores as asked and in
             // general, unless the KB holds the question as asked.
-            let mut general_first = false;
-            if let (Some(at), Some(general)) = (general_at[i], &generals[i])
+            let mut general = HashSet::new();
+            if let (Some(at), Some(text)) = (general_at[i], &generals[i])
                 && !candidates.iter().any(|c| c.parts.verbatim)
             {
-                let mut best: HashMap<usize, (Candidate, bool)> = candidates
-                    .drain(..)
-                    .map(|c| (c.entry, (c, false)))
-                    .collect();
-                for c in scored(at, general)? {
-                    let slot = best.entry(c.entry).or_insert((c, true));
-                    if c.score > slot.0.score {
-                        *slot = (c, true);
-                    }
-                }
-                let mut merged: Vec<(Candidate, bool)> = best.into_values().collect();
-                merged.sort_by(|a, b| {
-                    b.0.score
-                        .total_cmp(&a.0.score)
-                        .then(a.0.entry.cmp(&b.0.entry))
-                });
-                general_first = merged.first().is_some_and(|c| c.1);
-                candidates = merged.into_iter().map(|c| c.0).collect();
+                (candidates, general) = merge_better(candidates, scored(at, text)?);
             }
             let mut found =
                 self.decide_reviewed(questions[i], afters[i].as_deref(), &cores[i], candidates);
-            if general_first {
+            if found
+                .candidates
+                .first()
+                .is_some_and(|c| general.contains(&c.entry))
+            {
                 self.hold_general_policies(questions[i], &mut found);
             }
             found.candidates.truncate(self.options.candidates);
@@ -1229,6 +1216,28 @@ pub fn prepare_bank(model: &Model, cache: &Cache) -> Result<CacheOutcome, MatchE
 }
 
 /// The text that stands for a whole entry: its question, answer and details.
+/// `asked` and `other` (the same question read another way) as one list,
+/// best first: each entry with the better of its two scores. Also the
+/// entries whose score came from `other`.
+fn merge_better(asked: Vec<Candidate>, other: Vec<Candidate>) -> (Vec<Candidate>, HashSet<usize>) {
+    let mut best: HashMap<usize, (Candidate, bool)> =
+        asked.into_iter().map(|c| (c.entry, (c, false))).collect();
+    for c in other {
+        let slot = best.entry(c.entry).or_insert((c, true));
+        if c.score > slot.0.score {
+            *slot = (c, true);
+        }
+    }
+    let mut merged: Vec<(Candidate, bool)> = best.into_values().collect();
+    merged.sort_by(|a, b| {
+        b.0.score
+            .total_cmp(&a.0.score)
+            .then(a.0.entry.cmp(&b.0.entry))
+    });
+    let from_other = merged.iter().filter(|c| c.1).map(|c| c.0.entry).collect();
+    (merged.into_iter().map(|c| c.0).collect(), from_other)
+}
+
 fn context_text(e: &Entry) -> String {
     let mut text = format!("{} {}", e.question, e.answer);
     if let Some(d) = &e.details {
