@@ -303,10 +303,9 @@ impl SegmentCollector for TopScoresSegment {
         }
     }
 
+    /// In no order: [`TopScores::merge_fruits`] sorts.
     fn harvest(self) -> Self::Fruit {
-        let mut best = self.best.into_vec();
-        best.sort();
-        best.into_iter().map(|r| (r.0, r.1)).collect()
+        self.best.into_iter().map(|r| (r.0, r.1)).collect()
     }
 }
 

@@ -576,14 +576,16 @@ impl Matcher {
         // policies in general; its form comes after all cores below.
         let generals: Vec<Option<String>> =
             cores.iter().map(|c| normalize::policy_review(c)).collect();
-        let mut general_at: Vec<Option<usize>> = vec![None; cores.len()];
         let mut texts: Vec<&str> = cores.iter().map(String::as_str).collect();
-        for (i, g) in generals.iter().enumerate() {
-            if let Some(g) = g {
-                general_at[i] = Some(texts.len());
-                texts.push(g);
-            }
-        }
+        let general_at: Vec<Option<usize>> = generals
+            .iter()
+            .map(|g| {
+                g.as_deref().map(|g| {
+                    texts.push(g);
+                    texts.len() - 1
+                })
+            })
+            .collect();
         let vectors: Vec<Option<Vector>> = match &self.semantic {
             Some(s) => s.model.embed(&texts)?.into_iter().map(Some).collect(),
             None => vec![None; texts.len()],
@@ -912,7 +914,7 @@ impl Matcher {
                 }
             })
             .collect();
-        scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
+        scored.sort_by(best_first);
         Ok(scored)
     }
 
@@ -1215,7 +1217,11 @@ pub fn prepare_bank(model: &Model, cache: &Cache) -> Result<CacheOutcome, MatchE
     Ok(outcome)
 }
 
-/// The text that stands for a whole entry: its question, answer and details.
+/// Candidates in order: higher score first, ties by entry.
+fn best_first(a: &Candidate, b: &Candidate) -> std::cmp::Ordering {
+    b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry))
+}
+
 /// `asked` and `other` (the same question read another way) as one list,
 /// best first: each entry with the better of its two scores. Also the
 /// entries whose score came from `other`.
@@ -1229,15 +1235,12 @@ fn merge_better(asked: Vec<Candidate>, other: Vec<Candidate>) -> (Vec<Candidate>
         }
     }
     let mut merged: Vec<(Candidate, bool)> = best.into_values().collect();
-    merged.sort_by(|a, b| {
-        b.0.score
-            .total_cmp(&a.0.score)
-            .then(a.0.entry.cmp(&b.0.entry))
-    });
+    merged.sort_by(|a, b| best_first(&a.0, &b.0));
     let from_other = merged.iter().filter(|c| c.1).map(|c| c.0.entry).collect();
     (merged.into_iter().map(|c| c.0).collect(), from_other)
 }
 
+/// The text that stands for a whole entry: its question, answer and details.
 fn context_text(e: &Entry) -> String {
     let mut text = format!("{} {}", e.question, e.answer);
     if let Some(d) = &e.details {

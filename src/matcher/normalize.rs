@@ -522,6 +522,11 @@ const FRAME_NOUNS: &[&str] = &[
 /// boilerplate.
 const FRAME_VERBS: usize = 3;
 
+/// A word without the punctuation that may end it.
+fn bare(w: &str) -> &str {
+    w.trim_end_matches([',', ';', '?', '.', ':'])
+}
+
 /// Drops a control framework's frame: a list of [`FRAME_VERBS`] or more
 /// life-cycle verbs, the generic nouns before it and a "to (ensure)" after
 /// it. "Are processes, procedures, and technical measures defined,
@@ -531,9 +536,6 @@ const FRAME_VERBS: usize = 3;
 /// question, or where less than three words would remain.
 fn strip_frame(text: &str) -> String {
     let words: Vec<&str> = text.split(' ').collect();
-    fn bare(w: &str) -> &str {
-        w.trim_end_matches([',', ';', '?', '.', ':'])
-    }
     let mut i = 0;
     while i < words.len() {
         let mut j = i;
@@ -631,19 +633,21 @@ const PARTIES: &[&str] = &[
 /// clause on their subject, by "reviewed"; `None` for any other, and where
 /// no subject is named ("Are the policies reviewed ...?").
 pub fn policy_review(text: &str) -> Option<String> {
+    if !text.contains("reviewed") {
+        return None;
+    }
     let words: Vec<&str> = text.split(' ').filter(|w| !w.is_empty()).collect();
-    let bare = |w: &str| w.trim_end_matches([',', ';', '?', '.', ':']).to_string();
     if !matches!(words.first().copied(), Some("are" | "is")) {
         return None;
     }
     let p = words
         .iter()
         .take(12)
-        .position(|w| matches!(bare(w).as_str(), "policies" | "policy"))?;
+        .position(|w| matches!(bare(w), "policies" | "policy"))?;
     let mut end = p + 1;
     while words
         .get(end)
-        .is_some_and(|w| POLICY_NOUNS.contains(&bare(w).as_str()))
+        .is_some_and(|w| POLICY_NOUNS.contains(&bare(w)))
     {
         end += 1;
     }
@@ -658,7 +662,7 @@ pub fn policy_review(text: &str) -> Option<String> {
     if words[1..p]
         .iter()
         .chain(&words[end..r])
-        .any(|w| PARTIES.contains(&bare(w).as_str()))
+        .any(|w| PARTIES.contains(&bare(w)))
     {
         return None;
     }
