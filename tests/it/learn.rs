@@ -679,7 +679,7 @@ fn warm_start(dir: &Path, set: &Warm, model: Option<std::path::PathBuf>) {
     let run = |args: &[&str]| {
         let mut test = Test::new().env("VETTED_HOME", t.path(".vetted-home").to_str().unwrap());
         if let Some(m) = &model {
-            test = test.env("VETTED_MODEL", m.to_str().unwrap());
+            test = test.model(m);
         }
         let mut all: Vec<String> = args
             .iter()

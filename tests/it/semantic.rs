@@ -280,50 +280,70 @@ fn the_question_bank_ranks_a_paraphrase_but_auto_rests_on_the_kb_own_phrasings()
 #[test]
 fn kb_embeddings_are_cached_and_reused() {
     let Some(model) = model() else { return };
-    let t = Test::new()
-        .file(
-            "kb/a.toml",
-            entry("mfa", "Is MFA enforced for administrators?", "Yes"),
-        )
-        .env("VETTED_MODEL", model.to_str().unwrap())
+    // Texts no other test embeds: this test's own cache starts as a copy of
+    // the shared one, which holds the question bank and whatever other
+    // tests asked.
+    let t = Test::new();
+    let tag = t
+        .dir
+        .path()
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let mfa = format!("Is MFA enforced for the {tag} administrators?");
+    let sso = format!("Do you support SAML single sign-on for {tag}?");
+    let t = t
+        .file("kb/a.toml", entry("mfa", &mfa, "Yes"))
+        .model_with_own_cache(&model)
         .args([
             "ask",
             "--kb",
             "kb",
             "Do admins need two-factor authentication?",
         ]);
-    t.run().expect(0);
     let cache_dir = t.path(".vetted-home/cache");
-    let mut files: Vec<_> = std::fs::read_dir(&cache_dir)
-        .expect("cache folder")
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
+    let size = |f: &std::path::Path| std::fs::metadata(f).unwrap().len();
+    let modified = |f: &std::path::Path| std::fs::metadata(f).unwrap().modified().unwrap();
+    let files = || {
+        let mut files: Vec<_> = std::fs::read_dir(&cache_dir)
+            .expect("cache folder")
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        files
+    };
     // The vectors, and the question bank's topic classifier fitted on them.
-    let extensions: Vec<_> = files
+    let seeded = files();
+    let extensions: Vec<_> = seeded
         .iter()
         .map(|f| f.extension().unwrap().to_str().unwrap())
         .collect();
-    assert_eq!(extensions, ["emb", "topics"], "{files:?}");
-    let modified = |f: &std::path::Path| std::fs::metadata(f).unwrap().modified().unwrap();
-    let before = modified(&files[0]);
-    let fitted = modified(&files[1]);
-    let first = std::fs::read(&files[0]).unwrap();
+    assert_eq!(extensions, ["emb", "topics"], "{seeded:?}");
+    let (vectors, topics) = (&seeded[0], &seeded[1]);
+    let (seeded_size, fitted) = (size(vectors), modified(topics));
+    // A new KB entry is embedded and added to the cache; the bank is
+    // already there and its topics are not fitted again.
+    t.run().expect(0);
+    assert_eq!(files(), seeded);
+    assert!(size(vectors) > seeded_size);
+    assert_eq!(modified(topics), fitted);
+    let before = modified(vectors);
+    let first = size(vectors);
     // The same KB again: nothing to embed or fit, the cache is not rewritten.
     t.run().expect(0);
-    assert_eq!(modified(&files[0]), before);
-    assert_eq!(modified(&files[1]), fitted);
+    assert_eq!(modified(vectors), before);
+    assert_eq!(modified(topics), fitted);
     // A changed KB adds to the cache.
     std::fs::write(
         t.path("kb/a.toml"),
-        entry("mfa", "Is MFA enforced for administrators?", "Yes")
-            + &entry("sso", "Do you support SAML single sign-on?", "Yes"),
+        entry("mfa", &mfa, "Yes") + &entry("sso", &sso, "Yes"),
     )
     .unwrap();
     t.run().expect(0);
-    assert!(std::fs::read(&files[0]).unwrap().len() > first.len());
-    // The bank did not change: its topics are not fitted again.
-    assert_eq!(modified(&files[1]), fitted);
+    assert!(size(vectors) > first);
+    assert_eq!(modified(topics), fitted);
 }
 
 #[test]

@@ -44,6 +44,29 @@ pub fn model() -> Option<PathBuf> {
     None
 }
 
+/// The `VETTED_HOME` that semantic tests share, its cache holding the
+/// question bank's vectors and topics. Embedding the bank and fitting its
+/// topics takes a minute in a test build: the first test to get here does it
+/// (once per test run, once ever while `target/` lasts), the others wait for
+/// it rather than each doing it at the same time.
+pub fn shared_home(model: &Path) -> &'static Path {
+    static HOME: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    HOME.get_or_init(|| {
+        let home = Path::new(env!("CARGO_TARGET_TMPDIR")).join("vetted-home");
+        Test::new()
+            .file(
+                "kb/a.toml",
+                entry("one", "Is the question bank embedded?", "Yes"),
+            )
+            .env("VETTED_MODEL", model.to_str().unwrap())
+            .env("VETTED_HOME", home.to_str().unwrap())
+            .args(["ask", "--kb", "kb", "Is the bank ready?"])
+            .run()
+            .expect(0);
+        home
+    })
+}
+
 /// One invocation of `vetted` in a fresh temporary directory.
 pub struct Test {
     pub dir: tempfile::TempDir,
@@ -68,9 +91,23 @@ impl Test {
 
     /// Uses the test model, with an embedding cache shared by the tests.
     pub fn model(self, model: &Path) -> Test {
-        let home = Path::new(env!("CARGO_TARGET_TMPDIR")).join("vetted-home");
+        let home = shared_home(model);
         self.env("VETTED_MODEL", model.to_str().unwrap())
             .env("VETTED_HOME", home.to_str().unwrap())
+    }
+
+    /// Uses the test model with this test's own `VETTED_HOME`, its cache
+    /// a copy of the shared one: the question bank is embedded and its
+    /// topics fitted, and the test sees every write to the cache.
+    pub fn model_with_own_cache(self, model: &Path) -> Test {
+        let from = shared_home(model).join("cache");
+        let to = self.path(".vetted-home/cache");
+        std::fs::create_dir_all(&to).expect("cache folder");
+        for file in std::fs::read_dir(&from).expect("shared cache") {
+            let file = file.expect("shared cache");
+            std::fs::copy(file.path(), to.join(file.file_name())).expect("copy the shared cache");
+        }
+        self.env("VETTED_MODEL", model.to_str().unwrap())
     }
 
     pub fn path(&self, rel: &str) -> PathBuf {
