@@ -677,10 +677,10 @@ fn warm_start(dir: &Path, set: &Warm, model: Option<std::path::PathBuf>) {
     let t = Test::new().copy(&dir.join(set.questionnaire), "q.xlsx");
     copy(&repo().join("eval/kb2/kb"), &t.path("kb"));
     let run = |args: &[&str]| {
-        let mut test = Test::new().env("VETTED_HOME", t.path(".vetted-home").to_str().unwrap());
-        if let Some(m) = &model {
-            test = test.model(m);
-        }
+        let test = match &model {
+            Some(m) => Test::new().model(m),
+            None => Test::new().env("VETTED_HOME", t.path(".vetted-home").to_str().unwrap()),
+        };
         let mut all: Vec<String> = args
             .iter()
             .map(|a| a.replace("{}", t.dir.path().to_str().unwrap()))
